@@ -1,0 +1,6 @@
+//! aigate: keeps AI-written code out of production branches unless it carries an attestation
+//! naming an approved tool and a review by a human who is not the author.
+//!
+//! The functional core (`trailers`, `catalog`, `policy`, `verdict`) is pure; the shell
+//! (`repo`, `hooks`, `report`, `install`, `cli`) adapts git, files and the terminal to it.
+pub mod trailers;
