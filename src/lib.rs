@@ -4,3 +4,9 @@
 //! The functional core (`trailers`, `catalog`, `policy`, `verdict`) is pure; the shell
 //! (`repo`, `hooks`, `report`, `install`, `cli`) adapts git, files and the terminal to it.
 pub mod trailers;
+pub mod catalog;
+pub mod exemptions;
+pub mod identity;
+pub mod policy;
+pub mod rules;
+pub mod verdict;

@@ -1,0 +1,389 @@
+//! The signature catalog of AI coding tools (`rules/ai-tools.toml`, embedded at build time,
+//! extendable by the policy) and the matcher that turns one commit's facts into evidence.
+//! Pure: no git, no files.
+
+use crate::identity::Identity;
+use crate::trailers::Trailer;
+use anyhow::{bail, Context, Result};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The catalog that ships in the binary.
+pub const BUILTIN: &str = include_str!("../rules/ai-tools.toml");
+
+/// The catalog file as written.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    #[serde(default)]
+    pub tool: Vec<ToolSpec>,
+}
+
+/// One tool as written in a catalog file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub signature: Vec<SignatureSpec>,
+}
+
+/// One signature as written in a catalog file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureSpec {
+    pub kind: SignatureKind,
+    pub key: Option<String>,
+    pub email: Option<String>,
+    pub bot: Option<String>,
+    pub name: Option<String>,
+    pub value: Option<String>,
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureKind {
+    Trailer,
+    Marker,
+    Identity,
+}
+
+/// How an identity (author, committer, or a trailer's `<email>`) is matched.
+#[derive(Debug, Clone)]
+enum IdMatch {
+    /// Exact address, compared ignoring case.
+    Email(String),
+    /// A GitHub app or machine account login: the name, or its noreply address.
+    Bot(String),
+    /// A regex on the display name.
+    Name(Regex),
+}
+
+impl IdMatch {
+    fn matches(&self, id: &Identity) -> bool {
+        match self {
+            IdMatch::Email(e) => id.email.eq_ignore_ascii_case(e),
+            IdMatch::Bot(login) => {
+                id.name.eq_ignore_ascii_case(login) || is_github_noreply_of(&id.email, login)
+            }
+            IdMatch::Name(re) => re.is_match(&id.name),
+        }
+    }
+}
+
+/// `<digits>+login@users.noreply.github.com` or `login@users.noreply.github.com`.
+fn is_github_noreply_of(email: &str, login: &str) -> bool {
+    let Some(local) = email
+        .len()
+        .checked_sub("@users.noreply.github.com".len())
+        .filter(|&n| email.is_char_boundary(n))
+        .filter(|&n| email[n..].eq_ignore_ascii_case("@users.noreply.github.com"))
+        .map(|n| &email[..n])
+    else {
+        return false;
+    };
+    let local = match local.split_once('+') {
+        Some((id, rest)) if id.bytes().all(|b| b.is_ascii_digit()) => rest,
+        _ => local,
+    };
+    local.eq_ignore_ascii_case(login)
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    Trailer {
+        key: String,
+        id: Option<IdMatch>,
+        value: Option<Regex>,
+    },
+    Marker(Regex),
+    Identity(IdMatch),
+}
+
+#[derive(Debug, Clone)]
+struct Signature {
+    matcher: Matcher,
+}
+
+/// A tool with compiled signatures.
+#[derive(Debug, Clone)]
+pub struct Tool {
+    pub id: String,
+    pub name: String,
+    aliases: Vec<String>,
+    signatures: Vec<Signature>,
+}
+
+/// The compiled catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    tools: Vec<Tool>,
+}
+
+/// Where AI evidence was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceSource {
+    Trailer,
+    Marker,
+    Author,
+    Committer,
+}
+
+/// One piece of AI evidence: the tool and the text that showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub tool: String,
+    pub source: EvidenceSource,
+    pub text: String,
+}
+
+/// What the matcher looks at for one commit.
+pub struct CommitView<'a> {
+    pub message: &'a str,
+    pub trailers: &'a [Trailer],
+    pub author: &'a Identity,
+    pub committer: &'a Identity,
+}
+
+/// Canonical form of a tool name for alias lookup: lower case, spaces and underscores as `-`.
+pub fn normalize_name(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| match c {
+            ' ' | '_' | '\t' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    pub fn builtin() -> Result<Catalog> {
+        let mut c = Catalog::default();
+        c.extend_from_str(BUILTIN, "rules/ai-tools.toml (built in)")?;
+        Ok(c)
+    }
+
+    /// Adds the tools of a catalog file's text; `origin` names it in errors.
+    pub fn extend_from_str(&mut self, text: &str, origin: &str) -> Result<()> {
+        let file: CatalogFile = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}", crate::policy::describe_toml_error(origin, text, &e)))?;
+        self.extend(&file.tool, origin)
+    }
+
+    /// Adds tools; a tool whose id already exists gains the new aliases and signatures.
+    pub fn extend(&mut self, specs: &[ToolSpec], origin: &str) -> Result<()> {
+        for spec in specs {
+            let sigs = spec
+                .signature
+                .iter()
+                .map(|s| compile(s).with_context(|| format!("{origin}: tool `{}`", spec.id)))
+                .collect::<Result<Vec<_>>>()?;
+            let id = normalize_name(&spec.id);
+            if id.is_empty() {
+                bail!("{origin}: a tool has an empty id");
+            }
+            let mut aliases: Vec<String> = spec.aliases.iter().map(|a| normalize_name(a)).collect();
+            aliases.push(id.clone());
+            match self.tools.iter_mut().find(|t| t.id == id) {
+                Some(t) => {
+                    t.aliases.extend(aliases);
+                    t.signatures.extend(sigs);
+                    if let Some(n) = &spec.name {
+                        t.name = n.clone();
+                    }
+                }
+                None => self.tools.push(Tool {
+                    name: spec.name.clone().unwrap_or_else(|| spec.id.clone()),
+                    id,
+                    aliases,
+                    signatures: sigs,
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    pub fn tool(&self, id: &str) -> Option<&Tool> {
+        self.tools.iter().find(|t| t.id == id)
+    }
+
+    /// Resolves a tool name or alias to a catalog id.
+    pub fn resolve(&self, name: &str) -> Option<&str> {
+        let n = normalize_name(name);
+        self.tools
+            .iter()
+            .find(|t| t.aliases.iter().any(|a| *a == n))
+            .map(|t| t.id.as_str())
+    }
+
+    /// Whether an identity is one the catalog knows as an AI tool.
+    pub fn is_ai_identity(&self, id: &Identity) -> bool {
+        self.tools.iter().any(|t| {
+            t.signatures.iter().any(|s| match &s.matcher {
+                Matcher::Identity(m) => m.matches(id),
+                Matcher::Trailer { id: Some(m), .. } => m.matches(id),
+                _ => false,
+            })
+        })
+    }
+
+    /// All AI evidence in one commit, one entry per (tool, text).
+    pub fn evidence(&self, c: &CommitView<'_>) -> Vec<Evidence> {
+        let mut out: Vec<Evidence> = Vec::new();
+        let mut push = |e: Evidence| {
+            if !out.contains(&e) {
+                out.push(e);
+            }
+        };
+        for tool in &self.tools {
+            for sig in &tool.signatures {
+                match &sig.matcher {
+                    Matcher::Trailer { key, id, value } => {
+                        for t in c.trailers.iter().filter(|t| t.is(key)) {
+                            let ok = match (id, value) {
+                                (Some(m), _) => Identity::parse(&t.value).is_some_and(|i| m.matches(&i)),
+                                (None, Some(re)) => re.is_match(&t.value),
+                                (None, None) => true,
+                            };
+                            if ok {
+                                push(Evidence {
+                                    tool: tool.id.clone(),
+                                    source: EvidenceSource::Trailer,
+                                    text: t.to_string(),
+                                });
+                            }
+                        }
+                    }
+                    Matcher::Marker(re) => {
+                        for line in c.message.lines().filter(|l| re.is_match(l.trim_end())) {
+                            push(Evidence {
+                                tool: tool.id.clone(),
+                                source: EvidenceSource::Marker,
+                                text: line.trim_end().to_string(),
+                            });
+                        }
+                    }
+                    Matcher::Identity(m) => {
+                        for (who, source) in [
+                            (c.author, EvidenceSource::Author),
+                            (c.committer, EvidenceSource::Committer),
+                        ] {
+                            if m.matches(who) {
+                                push(Evidence {
+                                    tool: tool.id.clone(),
+                                    source,
+                                    text: who.to_string(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn regex(p: &str) -> Result<Regex> {
+    Regex::new(p).with_context(|| format!("invalid regex `{p}`"))
+}
+
+fn id_match(s: &SignatureSpec) -> Result<Option<IdMatch>> {
+    Ok(match (&s.email, &s.bot, &s.name) {
+        (Some(e), None, None) => Some(IdMatch::Email(e.clone())),
+        (None, Some(b), None) => Some(IdMatch::Bot(b.clone())),
+        (None, None, Some(n)) => Some(IdMatch::Name(regex(n)?)),
+        (None, None, None) => None,
+        _ => bail!("a signature takes only one of `email`, `bot`, `name`"),
+    })
+}
+
+fn compile(s: &SignatureSpec) -> Result<Signature> {
+    let matcher = match s.kind {
+        SignatureKind::Trailer => {
+            let Some(key) = s.key.clone() else {
+                bail!("a trailer signature needs `key`");
+            };
+            Matcher::Trailer {
+                key,
+                id: id_match(s)?,
+                value: s.value.as_deref().map(regex).transpose()?,
+            }
+        }
+        SignatureKind::Marker => {
+            let Some(p) = &s.pattern else {
+                bail!("a marker signature needs `pattern`");
+            };
+            Matcher::Marker(regex(p)?)
+        }
+        SignatureKind::Identity => match id_match(s)? {
+            Some(m) => Matcher::Identity(m),
+            None => bail!("an identity signature needs `email`, `bot` or `name`"),
+        },
+    };
+    Ok(Signature { matcher })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trailers::{parse_str, TrailerConfig};
+
+    fn tools_in(msg: &str, author: &str, committer: &str) -> Vec<String> {
+        let cat = Catalog::builtin().unwrap();
+        let t = parse_str(msg, &TrailerConfig::default());
+        let a = Identity::parse(author).unwrap();
+        let c = Identity::parse(committer).unwrap();
+        let mut ids: Vec<String> = cat
+            .evidence(&CommitView { message: msg, trailers: &t, author: &a, committer: &c })
+            .into_iter()
+            .map(|e| e.tool)
+            .collect();
+        ids.dedup();
+        ids
+    }
+
+    #[test]
+    fn claude_co_author_with_any_model_name_is_claude_code() {
+        let h = "Dev <dev@example.com>";
+        assert_eq!(tools_in("t\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n", h, h), ["claude-code"]);
+    }
+
+    #[test]
+    fn vendor_domain_humans_are_not_tools() {
+        let h = "Dev <dev@example.com>";
+        assert!(tools_in("t\n\nCo-authored-by: Ann <ann@anthropic.com>\n", h, h).is_empty());
+        assert!(tools_in("t\n\nCo-authored-by: Ann <ann@cursor.com>\n", h, h).is_empty());
+        assert!(tools_in("t", "Ann <ann@openai.com>", h).is_empty());
+    }
+
+    #[test]
+    fn bot_logins_match_name_or_noreply_address() {
+        let h = "Dev <dev@example.com>";
+        let bot = "someone <161369871+google-labs-jules[bot]@users.noreply.github.com>";
+        assert_eq!(tools_in("t", bot, h), ["jules"]);
+        assert!(tools_in("t", "x <1+not-jules@users.noreply.github.com>", h).is_empty());
+    }
+
+    #[test]
+    fn aliases_resolve_to_ids() {
+        let cat = Catalog::builtin().unwrap();
+        assert_eq!(cat.resolve("Claude Code"), Some("claude-code"));
+        assert_eq!(cat.resolve("claude"), Some("claude-code"));
+        assert_eq!(cat.resolve("KIRO"), Some("kiro"));
+        assert_eq!(cat.resolve("nonesuch"), None);
+    }
+}

@@ -1,0 +1,573 @@
+//! The policy: `.aigate.toml` as written (serde types with spans), the built-in default,
+//! validation with file/line/column diagnostics, and the compiled form the verdict reads.
+//! Pure: callers hand in the text and a name for it.
+
+use crate::catalog::{normalize_name, Catalog, ToolSpec};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::fmt::Write as _;
+use toml::Spanned;
+
+/// The policy that applies when a repository has no `.aigate.toml`.
+pub const DEFAULT_POLICY: &str = r#"[branches]
+protected = ["main", "master", "release/**"]
+mode = "enforce"
+
+[tools]
+approved = ["*"]
+
+[review]
+trailers = ["Reviewed-by"]
+min = 1
+"#;
+
+/// `aigate init`'s starter policy, with every key explained.
+pub const STARTER_POLICY: &str = include_str!("../rules/policy-starter.toml");
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Findings on protected refs refuse the commit or push.
+    #[default]
+    Enforce,
+    /// Findings are printed; nothing is refused.
+    Warn,
+    /// aigate does nothing.
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequireFor {
+    /// Only AI-assisted commits need reviews.
+    #[default]
+    Ai,
+    /// Every commit needs reviews.
+    All,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default)]
+    pub branches: BranchesSection,
+    #[serde(default)]
+    pub tools: ToolsSection,
+    #[serde(default)]
+    pub attestation: AttestationSection,
+    #[serde(default)]
+    pub review: ReviewSection,
+    #[serde(default)]
+    pub catalog: CatalogSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BranchesSection {
+    #[serde(default = "default_protected")]
+    pub protected: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub mode: Mode,
+    /// Allow deleting a protected branch (server side).
+    #[serde(default)]
+    pub allow_deletion: bool,
+    /// Allow non-fast-forward updates of a protected branch (server side).
+    #[serde(default)]
+    pub allow_force_push: bool,
+}
+
+impl Default for BranchesSection {
+    fn default() -> Self {
+        BranchesSection {
+            protected: default_protected(),
+            mode: Mode::Enforce,
+            allow_deletion: false,
+            allow_force_push: false,
+        }
+    }
+}
+
+fn default_protected() -> Vec<Spanned<String>> {
+    ["main", "master", "release/**"]
+        .iter()
+        .map(|s| Spanned::new(0..0, s.to_string()))
+        .collect()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsSection {
+    #[serde(default = "default_approved")]
+    pub approved: Vec<Spanned<String>>,
+}
+
+impl Default for ToolsSection {
+    fn default() -> Self {
+        ToolsSection {
+            approved: default_approved(),
+        }
+    }
+}
+
+fn default_approved() -> Vec<Spanned<String>> {
+    vec![Spanned::new(0..0, "*".to_string())]
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttestationSection {
+    #[serde(default = "default_attestation_trailers")]
+    pub trailers: Vec<String>,
+}
+
+impl Default for AttestationSection {
+    fn default() -> Self {
+        AttestationSection {
+            trailers: default_attestation_trailers(),
+        }
+    }
+}
+
+fn default_attestation_trailers() -> Vec<String> {
+    vec!["Assisted-by".into()]
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewSection {
+    #[serde(default = "default_review_trailers")]
+    pub trailers: Vec<String>,
+    #[serde(default = "one")]
+    pub min: u32,
+    #[serde(default)]
+    pub reviewers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub require_for: RequireFor,
+    #[serde(default)]
+    pub paths: Vec<PathRuleFile>,
+}
+
+impl Default for ReviewSection {
+    fn default() -> Self {
+        ReviewSection {
+            trailers: default_review_trailers(),
+            min: 1,
+            reviewers: Vec::new(),
+            require_for: RequireFor::Ai,
+            paths: Vec::new(),
+        }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_review_trailers() -> Vec<String> {
+    vec!["Reviewed-by".into()]
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathRuleFile {
+    pub paths: Vec<Spanned<String>>,
+    pub min: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSection {
+    #[serde(default)]
+    pub tool: Vec<ToolSpec>,
+}
+
+/// A policy error: what, where (file:line:col with the line shown), and how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PolicyError(pub String);
+
+/// One approved tool, optionally pinned to versions (`"kiro >=1.2"`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Approval {
+    /// A catalog id, or `*` for every tool in the catalog.
+    pub tool: String,
+    pub requirement: Option<(String, Vec<u64>)>,
+}
+
+/// A stricter review rule for some paths.
+#[derive(Debug, Clone)]
+pub struct PathRule {
+    pub patterns: Vec<String>,
+    pub set: GlobSet,
+    pub min: u32,
+}
+
+/// The compiled policy the verdict reads.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it came from (a file path, `HEAD:.aigate.toml`, or `built-in default`).
+    pub origin: String,
+    pub mode: Mode,
+    pub protected: Vec<String>,
+    protected_set: GlobSet,
+    pub allow_deletion: bool,
+    pub allow_force_push: bool,
+    pub approved: Vec<Approval>,
+    pub attestation_trailers: Vec<String>,
+    pub review_trailers: Vec<String>,
+    pub review_min: u32,
+    pub require_for: RequireFor,
+    pub reviewers: Vec<String>,
+    reviewer_set: Option<GlobSet>,
+    pub path_rules: Vec<PathRule>,
+    pub catalog: Catalog,
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, col)
+}
+
+/// A rustc-style diagnostic pointing at `span` of `text`.
+pub fn diagnostic(origin: &str, text: &str, span: Option<std::ops::Range<usize>>, msg: &str, help: &str) -> String {
+    let mut out = String::new();
+    match span.filter(|s| s.end > 0 || s.start > 0 || !text.is_empty()) {
+        Some(span) if span.start <= text.len() => {
+            let (line, col) = line_col(text, span.start);
+            let _ = writeln!(out, "error: {msg}");
+            let _ = writeln!(out, "  --> {origin}:{line}:{col}");
+            if let Some(src) = text.lines().nth(line - 1) {
+                let width = span.end.saturating_sub(span.start).clamp(1, src.len().max(1));
+                let _ = writeln!(out, "   |");
+                let _ = writeln!(out, "{line:>3}| {src}");
+                let _ = writeln!(out, "   | {}{}", " ".repeat(col - 1), "^".repeat(width.min(src.len() + 1 - col.min(src.len()))));
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "error: {msg}");
+            let _ = writeln!(out, "  --> {origin}");
+        }
+    }
+    if !help.is_empty() {
+        let _ = writeln!(out, "   = help: {help}");
+    }
+    out.trim_end().to_string()
+}
+
+/// A TOML parse error as a diagnostic.
+pub fn describe_toml_error(origin: &str, text: &str, e: &toml::de::Error) -> String {
+    diagnostic(
+        origin,
+        text,
+        e.span(),
+        e.message().trim(),
+        "fix the file, then check it with `aigate policy check`",
+    )
+}
+
+fn glob(pattern: &str, literal_separator: bool, case_insensitive: bool) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern)
+        .literal_separator(literal_separator)
+        .case_insensitive(case_insensitive)
+        .backslash_escape(true)
+        .build()
+}
+
+fn parse_approval(s: &str) -> Result<Approval, String> {
+    let mut parts = s.split_whitespace();
+    let tool = parts.next().ok_or("empty tool name")?;
+    let requirement = match (parts.next(), parts.next()) {
+        (None, _) => None,
+        (Some(req), None) => {
+            let op_len = req.find(|c: char| c.is_ascii_digit()).ok_or("a version requirement looks like `>=1.2`")?;
+            let (op, ver) = req.split_at(op_len);
+            if !matches!(op, ">=" | ">" | "=" | "<=" | "<" | "") {
+                return Err(format!("unknown version operator `{op}`; use >=, >, =, <= or <"));
+            }
+            let ver = parse_version(ver).ok_or("a version is numbers separated by dots, like 1.2")?;
+            Some((if op.is_empty() { "=".into() } else { op.to_string() }, ver))
+        }
+        _ => return Err("write one tool and at most one requirement, like \"kiro >=1.2\"".into()),
+    };
+    Ok(Approval { tool: tool.to_string(), requirement })
+}
+
+/// `1.2.3` → `[1, 2, 3]`.
+pub fn parse_version(v: &str) -> Option<Vec<u64>> {
+    v.split('.').map(|p| p.parse().ok()).collect()
+}
+
+impl Approval {
+    /// Whether a version (if attested) satisfies the requirement.
+    pub fn admits(&self, version: Option<&[u64]>) -> bool {
+        let Some((op, want)) = &self.requirement else { return true };
+        let Some(have) = version else { return false };
+        let n = want.len().max(have.len());
+        let pad = |v: &[u64]| (0..n).map(|i| v.get(i).copied().unwrap_or(0)).collect::<Vec<_>>();
+        let ord = pad(have).cmp(&pad(want));
+        match op.as_str() {
+            ">=" => ord.is_ge(),
+            ">" => ord.is_gt(),
+            "<=" => ord.is_le(),
+            "<" => ord.is_lt(),
+            _ => ord.is_eq(),
+        }
+    }
+}
+
+impl Policy {
+    /// The built-in default policy.
+    pub fn builtin() -> Result<Policy, PolicyError> {
+        Policy::from_str(DEFAULT_POLICY, "built-in default policy")
+    }
+
+    /// Parses and validates a policy file's text. `origin` names it in diagnostics.
+    pub fn from_str(text: &str, origin: &str) -> Result<Policy, PolicyError> {
+        let file: PolicyFile =
+            toml::from_str(text).map_err(|e| PolicyError(describe_toml_error(origin, text, &e)))?;
+        let err = |span: std::ops::Range<usize>, msg: String, help: &str| {
+            PolicyError(diagnostic(origin, text, Some(span), &msg, help))
+        };
+
+        let mut catalog = Catalog::builtin().map_err(|e| PolicyError(format!("{e:#}")))?;
+        catalog
+            .extend(&file.catalog.tool, origin)
+            .map_err(|e| PolicyError(format!("error: {e:#}\n  --> {origin}: [[catalog.tool]]")))?;
+
+        let mut protected_set = GlobSetBuilder::new();
+        for p in &file.branches.protected {
+            let g = glob(p.get_ref(), true, false).map_err(|e| {
+                err(p.span(), format!("invalid branch glob `{}`: {}", p.get_ref(), e.kind()), "globs look like `main` or `release/**`")
+            })?;
+            protected_set.add(g);
+        }
+        let protected_set = protected_set
+            .build()
+            .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?;
+
+        let mut approved = Vec::new();
+        for a in &file.tools.approved {
+            let mut ap = parse_approval(a.get_ref()).map_err(|m| err(a.span(), format!("bad entry `{}` in tools.approved: {m}", a.get_ref()), ""))?;
+            if ap.tool != "*" {
+                match catalog.resolve(&ap.tool) {
+                    Some(id) => ap.tool = id.to_string(),
+                    None => {
+                        let known: Vec<&str> = catalog.tools().iter().map(|t| t.id.as_str()).collect();
+                        return Err(err(
+                            a.span(),
+                            format!("unknown tool `{}` in tools.approved", ap.tool),
+                            &format!("use a catalog id ({}), or add the tool under [[catalog.tool]]", known.join(", ")),
+                        ));
+                    }
+                }
+            }
+            approved.push(ap);
+        }
+
+        let reviewer_set = if file.review.reviewers.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for r in &file.review.reviewers {
+                let g = glob(r.get_ref(), false, true).map_err(|e| {
+                    err(r.span(), format!("invalid reviewer glob `{}`: {}", r.get_ref(), e.kind()), "reviewer globs match emails, like `*@example.com`")
+                })?;
+                b.add(g);
+            }
+            Some(b.build().map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?)
+        };
+
+        let mut path_rules = Vec::new();
+        for rule in &file.review.paths {
+            let mut b = GlobSetBuilder::new();
+            for p in &rule.paths {
+                let g = glob(p.get_ref(), true, false).map_err(|e| {
+                    err(p.span(), format!("invalid path glob `{}`: {}", p.get_ref(), e.kind()), "path globs look like `infra/**` or `**/*.tf`")
+                })?;
+                b.add(g);
+            }
+            path_rules.push(PathRule {
+                patterns: rule.paths.iter().map(|p| p.get_ref().clone()).collect(),
+                set: b.build().map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?,
+                min: rule.min,
+            });
+        }
+
+        if file.attestation.trailers.is_empty() || file.review.trailers.is_empty() {
+            return Err(PolicyError(format!(
+                "error: attestation.trailers and review.trailers must each name at least one trailer key\n  --> {origin}"
+            )));
+        }
+
+        Ok(Policy {
+            origin: origin.to_string(),
+            mode: file.branches.mode,
+            protected: file.branches.protected.iter().map(|p| p.get_ref().clone()).collect(),
+            protected_set,
+            allow_deletion: file.branches.allow_deletion,
+            allow_force_push: file.branches.allow_force_push,
+            approved,
+            attestation_trailers: file.attestation.trailers,
+            review_trailers: file.review.trailers,
+            review_min: file.review.min,
+            require_for: file.review.require_for,
+            reviewers: file.review.reviewers.iter().map(|r| r.get_ref().clone()).collect(),
+            reviewer_set,
+            path_rules,
+            catalog,
+        })
+    }
+
+    /// Whether a ref is protected. Patterns starting with `refs/` match full ref names;
+    /// others match branch names (`refs/heads/` stripped).
+    pub fn is_protected(&self, refname: &str) -> bool {
+        let branch = refname.strip_prefix("refs/heads/");
+        let full_hits = self.protected_set.matches(refname);
+        if full_hits.iter().any(|&i| self.protected[i].starts_with("refs/")) {
+            return true;
+        }
+        match branch {
+            Some(b) => self
+                .protected_set
+                .matches(b)
+                .iter()
+                .any(|&i| !self.protected[i].starts_with("refs/")),
+            None => false,
+        }
+    }
+
+    /// Whether `tool` (a catalog id, or an unknown name) at `version` is approved.
+    pub fn approves(&self, tool: &str, version: Option<&[u64]>) -> bool {
+        let known = self.catalog.tool(tool).is_some();
+        self.approved
+            .iter()
+            .any(|a| ((a.tool == "*" && known) || a.tool == tool) && a.admits(version))
+    }
+
+    /// Whether an email is on the reviewer list (always true when there is no list).
+    pub fn reviewer_allowed(&self, email: &str) -> bool {
+        self.reviewer_set
+            .as_ref()
+            .is_none_or(|s| s.is_match(email.to_ascii_lowercase()))
+    }
+
+    /// The review count required for a commit touching `paths` (None: not computed).
+    pub fn required_reviews(&self, paths: Option<&[String]>) -> (u32, Option<String>) {
+        let mut need = (self.review_min, None);
+        if let Some(paths) = paths {
+            for rule in &self.path_rules {
+                if rule.min > need.0 {
+                    if let Some(p) = paths.iter().find(|p| rule.set.is_match(p.as_str())) {
+                        need = (rule.min, Some(p.clone()));
+                    }
+                }
+            }
+        }
+        need
+    }
+
+    pub fn needs_paths(&self) -> bool {
+        self.path_rules.iter().any(|r| r.min > self.review_min)
+    }
+
+    /// Whether `key` is an attestation trailer key.
+    pub fn is_attestation_key(&self, key: &str) -> bool {
+        self.attestation_trailers.iter().any(|k| k.eq_ignore_ascii_case(key))
+    }
+
+    pub fn is_review_key(&self, key: &str) -> bool {
+        self.review_trailers.iter().any(|k| k.eq_ignore_ascii_case(key))
+    }
+
+    /// A plain description of the effective policy, for `aigate policy check`.
+    pub fn describe(&self) -> String {
+        let approved: Vec<String> = self
+            .approved
+            .iter()
+            .map(|a| match &a.requirement {
+                Some((op, v)) => format!("{} {op}{}", a.tool, v.iter().map(u64::to_string).collect::<Vec<_>>().join(".")),
+                None if a.tool == "*" => "* (every tool in the catalog)".into(),
+                None => a.tool.clone(),
+            })
+            .collect();
+        let mut s = String::new();
+        let _ = writeln!(s, "policy: {}", self.origin);
+        let _ = writeln!(s, "mode: {:?}", self.mode);
+        let _ = writeln!(s, "protected: {}", self.protected.join(", "));
+        let _ = writeln!(s, "deletion of protected branches: {}", if self.allow_deletion { "allowed" } else { "refused" });
+        let _ = writeln!(s, "force-push to protected branches: {}", if self.allow_force_push { "allowed" } else { "refused" });
+        let _ = writeln!(s, "approved tools: {}", if approved.is_empty() { "none".into() } else { approved.join(", ") });
+        let _ = writeln!(s, "attestation trailers: {}", self.attestation_trailers.join(", "));
+        let _ = writeln!(
+            s,
+            "reviews: {} x {} for {} commits{}",
+            self.review_min,
+            self.review_trailers.join("/"),
+            match self.require_for { RequireFor::Ai => "AI-assisted", RequireFor::All => "all" },
+            if self.reviewers.is_empty() { String::new() } else { format!(", reviewers {}", self.reviewers.join(", ")) }
+        );
+        for r in &self.path_rules {
+            let _ = writeln!(s, "  {} reviews where a commit touches {}", r.min, r.patterns.join(", "));
+        }
+        let _ = write!(s, "catalog: {} tools", self.catalog.tools().len());
+        s
+    }
+}
+
+/// The catalog id to show for a name that resolves to nothing.
+pub fn unknown_tool_id(name: &str) -> String {
+    normalize_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_protects_main_master_and_release() {
+        let p = Policy::builtin().unwrap();
+        assert!(p.is_protected("refs/heads/main"));
+        assert!(p.is_protected("refs/heads/master"));
+        assert!(p.is_protected("refs/heads/release/1.0"));
+        assert!(p.is_protected("refs/heads/release/a/b"));
+        assert!(!p.is_protected("refs/heads/feature/x"));
+        assert!(!p.is_protected("refs/heads/mainline"));
+        assert!(!p.is_protected("refs/tags/main"));
+    }
+
+    #[test]
+    fn full_ref_patterns_match_tags() {
+        let p = Policy::from_str("[branches]\nprotected = [\"refs/tags/v*\"]\n", "t").unwrap();
+        assert!(p.is_protected("refs/tags/v1.0"));
+        assert!(!p.is_protected("refs/heads/v1.0"));
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let e = Policy::from_str("[tools]\napproved = [\"kiro\", \"nonesuch\"]\n", ".aigate.toml").unwrap_err();
+        assert!(e.0.contains(".aigate.toml:2:21"), "{}", e.0);
+        let e = Policy::from_str("[review]\nmin = \"two\"\n", ".aigate.toml").unwrap_err();
+        assert!(e.0.contains(".aigate.toml:2:"), "{}", e.0);
+        let e = Policy::from_str("[reviews]\nmin = 2\n", ".aigate.toml").unwrap_err();
+        assert!(e.0.contains(".aigate.toml:1:"), "{}", e.0);
+    }
+
+    #[test]
+    fn versions_pin_approvals() {
+        let p = Policy::from_str("[tools]\napproved = [\"kiro >=1.2\"]\n", "t").unwrap();
+        assert!(p.approves("kiro", Some(&[1, 3])));
+        assert!(p.approves("kiro", Some(&[1, 2])));
+        assert!(!p.approves("kiro", Some(&[1, 1, 9])));
+        assert!(!p.approves("kiro", None));
+        assert!(!p.approves("cursor", None));
+    }
+
+    #[test]
+    fn starter_and_example_policies_are_valid() {
+        Policy::from_str(STARTER_POLICY, "starter").unwrap();
+    }
+}

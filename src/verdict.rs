@@ -1,0 +1,400 @@
+//! The verdict: commit facts + policy + target ref → findings (AIG001–AIG008). Pure: no git,
+//! no files, no clock (the decision time is an input).
+
+use crate::catalog::{CommitView, Evidence};
+use crate::exemptions::{ExemptionUse, Exemptions};
+use crate::identity::{canonical_email, Identity};
+use crate::policy::{parse_version, unknown_tool_id, Policy, RequireFor};
+use crate::rules::Rule;
+use crate::trailers::Trailer;
+use serde::Serialize;
+
+/// What aigate knows of one commit, read from git by the shell.
+#[derive(Debug, Clone, Default)]
+pub struct CommitFacts {
+    pub id: String,
+    /// The message as text (bytes that are not UTF-8 are replaced).
+    pub message: String,
+    pub author: Identity,
+    pub committer: Identity,
+    pub parent_count: usize,
+    /// Paths changed against the first parent, when the policy needs them.
+    pub changed_paths: Option<Vec<String>>,
+}
+
+impl CommitFacts {
+    pub fn summary(&self) -> &str {
+        self.message.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+    }
+}
+
+/// Where the commit is going and what came with it.
+#[derive(Debug, Clone, Default)]
+pub struct Target<'a> {
+    /// The full ref name (`refs/heads/main`).
+    pub refname: &'a str,
+    /// Exemption ids passed as push options (`aigate.exemption=ID`).
+    pub push_exemptions: &'a [String],
+    /// The decision time, seconds since the epoch.
+    pub now: i64,
+}
+
+/// A declared tool from an attestation trailer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attested {
+    /// Catalog id, or the normalised name when the catalog does not know it.
+    pub tool: String,
+    pub known: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// A review trailer and what was made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<Identity>,
+    /// Whether it counts toward the required reviews.
+    pub counts: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub name: &'static str,
+    pub message: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitVerdict {
+    pub commit: String,
+    pub summary: String,
+    pub author: Identity,
+    pub ai_assisted: bool,
+    pub evidence: Vec<Evidence>,
+    pub attested: Vec<Attested>,
+    pub reviews: Vec<Review>,
+    pub reviews_required: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exemptions: Vec<ExemptionUse>,
+    pub findings: Vec<Finding>,
+}
+
+impl CommitVerdict {
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The tools this commit involved: detected and attested, each once.
+    pub fn tools(&self) -> Vec<String> {
+        let mut t: Vec<String> = self.evidence.iter().map(|e| e.tool.clone()).collect();
+        t.extend(self.attested.iter().map(|a| a.tool.clone()));
+        let mut seen = Vec::new();
+        t.retain(|x| {
+            let new = !seen.contains(x);
+            seen.push(x.clone());
+            new
+        });
+        t
+    }
+}
+
+/// Reads attestations: `Assisted-by: TOOL[@VERSION][:MODEL] [other tools]`. The whole value
+/// (before a `:MODEL`) may be a display name with spaces, like `Claude Code`.
+pub fn attested_tools(trailers: &[Trailer], policy: &Policy) -> Vec<Attested> {
+    let cat = &policy.catalog;
+    let mut out: Vec<Attested> = Vec::new();
+    let mut add = |a: Attested| {
+        if !out.iter().any(|o| o.tool == a.tool) {
+            out.push(a);
+        }
+    };
+    for t in trailers.iter().filter(|t| policy.is_attestation_key(&t.key)) {
+        // Drop an `<email>` some people add, like a co-author line.
+        let value = t.value.split('<').next().unwrap_or("").trim();
+        if value.is_empty() {
+            continue;
+        }
+        let split = |tok: &str| {
+            let (head, model) = match tok.split_once(':') {
+                Some((h, m)) => (h, Some(m.trim().to_string()).filter(|m| !m.is_empty())),
+                None => (tok, None),
+            };
+            let (name, version) = match head.split_once(['@', '/']) {
+                Some((n, v)) if parse_version(v).is_some() => (n, Some(v.to_string())),
+                _ => (head, None),
+            };
+            (name.trim().to_string(), version, model)
+        };
+        let (whole, wv, wm) = split(value);
+        if let Some(id) = cat.resolve(&whole) {
+            add(Attested { tool: id.to_string(), known: true, model: wm, version: wv });
+            continue;
+        }
+        for (i, tok) in value.split_whitespace().enumerate() {
+            let (name, version, model) = split(tok);
+            match cat.resolve(&name) {
+                Some(id) => add(Attested { tool: id.to_string(), known: true, model, version }),
+                // The first token is the agent; later unknown tokens are non-AI tools.
+                None if i == 0 => add(Attested { tool: unknown_tool_id(&name), known: false, model, version }),
+                None => {}
+            }
+        }
+    }
+    out
+}
+
+/// Judges one commit bound for `target`.
+pub fn judge(
+    facts: &CommitFacts,
+    trailers: &[Trailer],
+    policy: &Policy,
+    exemptions: &Exemptions,
+    target: &Target<'_>,
+) -> CommitVerdict {
+    let evidence = policy.catalog.evidence(&CommitView {
+        message: &facts.message,
+        trailers,
+        author: &facts.author,
+        committer: &facts.committer,
+    });
+    let attested = attested_tools(trailers, policy);
+    let ai = !evidence.is_empty() || !attested.is_empty();
+    let mut findings = Vec::new();
+    let mut finding = |rule: Rule, message: String, fix: String| {
+        findings.push(Finding { rule, name: rule.name(), message, fix });
+    };
+    let branch = target.refname.strip_prefix("refs/heads/").unwrap_or(target.refname);
+    let mut used_exemptions = Vec::new();
+
+    if ai {
+        let first_tool = evidence.first().map(|e| e.tool.as_str()).unwrap_or("TOOL");
+        if attested.is_empty() {
+            let shown = evidence.first().map(|e| e.text.as_str()).unwrap_or("");
+            finding(
+                Rule::MissingAttestation,
+                format!("AI evidence ({shown}) but no {}: trailer", policy.attestation_trailers[0]),
+                format!("git commit --amend --trailer \"{}: {first_tool}\"", policy.attestation_trailers[0]),
+            );
+        } else {
+            let mut reported: Vec<&str> = Vec::new();
+            for e in &evidence {
+                if !attested.iter().any(|a| a.tool == e.tool) && !reported.contains(&e.tool.as_str()) {
+                    reported.push(&e.tool);
+                    finding(
+                        Rule::UndeclaredTool,
+                        format!("evidence names `{}` ({}) but the attestation does not", e.tool, e.text),
+                        format!("git commit --amend --trailer \"{}: {}\"", policy.attestation_trailers[0], e.tool),
+                    );
+                }
+            }
+        }
+
+        // Every tool involved must be approved here, or covered by a valid exemption.
+        let cited = exemptions.cited(trailers, target.push_exemptions);
+        let mut tools: Vec<(String, Option<String>)> =
+            attested.iter().map(|a| (a.tool.clone(), a.version.clone())).collect();
+        for e in &evidence {
+            if !tools.iter().any(|(t, _)| *t == e.tool) {
+                tools.push((e.tool.clone(), None));
+            }
+        }
+        for (tool, version) in &tools {
+            let v = version.as_deref().and_then(parse_version);
+            if policy.approves(tool, v.as_deref()) {
+                continue;
+            }
+            match exemptions.covering(&cited, tool, facts, target) {
+                Ok(u) => used_exemptions.push(u),
+                Err(reasons) => {
+                    let pinned = if version.is_some() { format!(" at version {}", version.as_deref().unwrap_or("")) } else { String::new() };
+                    finding(
+                        Rule::UnapprovedTool,
+                        format!("`{tool}`{pinned} is not approved for {branch} (policy {})", policy.origin),
+                        format!("use an approved tool, or: aigate exemption request --tool {tool} --branch {branch} --ticket TICKET --reason \"...\""),
+                    );
+                    for r in reasons {
+                        finding(Rule::ExemptionInvalid, r, "aigate exemption list --active".into());
+                    }
+                }
+            }
+        }
+        // Cited exemptions that nothing needed are still checked, so a typo is not silent.
+        for id in &cited {
+            if !used_exemptions.iter().any(|u: &ExemptionUse| &u.id == id) && !exemptions.exists(id) {
+                finding(Rule::ExemptionInvalid, format!("unknown exemption `{id}`"), "aigate exemption list --active".into());
+            }
+        }
+    }
+
+    let mut reviews = Vec::new();
+    let (required, strict_path) = policy.required_reviews(facts.changed_paths.as_deref());
+    let needs_review = ai || policy.require_for == RequireFor::All;
+    let mut counted: Vec<String> = Vec::new();
+    for t in trailers.iter().filter(|t| policy.is_review_key(&t.key)) {
+        let reviewer = Identity::parse(&t.value);
+        let mut counts = false;
+        match &reviewer {
+            None => finding(
+                Rule::NonHumanReviewer,
+                format!("`{t}` has no `Name <email>`"),
+                format!("git commit --amend --trailer \"{}: Name <email>\"", t.key),
+            ),
+            Some(r) if !r.has_valid_email() => finding(
+                Rule::NonHumanReviewer,
+                format!("`{t}`: <{}> is not a valid plain-ASCII email address", r.email),
+                format!("git commit --amend --trailer \"{}: Name <email>\"", t.key),
+            ),
+            Some(r) if policy.catalog.is_ai_identity(r) || r.is_bot() => finding(
+                Rule::NonHumanReviewer,
+                format!("`{t}`: {} is an AI or bot identity, not a human reviewer", r.email),
+                "ask a human to review, and record it as Reviewed-by".into(),
+            ),
+            Some(r) if r.canonical_email() == canonical_email(&facts.author.email) || r.canonical_email() == canonical_email(&facts.committer.email) => {
+                let who = if r.canonical_email() == canonical_email(&facts.author.email) { "author" } else { "committer" };
+                finding(
+                    Rule::SelfReview,
+                    format!("`{t}`: the reviewer is the commit's {who}"),
+                    "ask someone else to review; a review must come from another person".into(),
+                )
+            }
+            Some(r) if !policy.reviewer_allowed(&r.email) => finding(
+                Rule::ReviewerNotAllowed,
+                format!("`{t}`: {} is not among the allowed reviewers ({})", r.email, policy.reviewers.join(", ")),
+                "have an allowed reviewer review the commit".into(),
+            ),
+            Some(r) => {
+                let c = r.canonical_email();
+                if !counted.contains(&c) {
+                    counted.push(c);
+                    counts = true;
+                }
+            }
+        }
+        reviews.push(Review { text: t.to_string(), reviewer, counts });
+    }
+    if needs_review && (counted.len() as u32) < required {
+        let why = match &strict_path {
+            Some(p) => format!(" (it touches {p})"),
+            None => String::new(),
+        };
+        finding(
+            Rule::MissingReview,
+            format!("{} of {required} required human review(s){why}", counted.len()),
+            format!("git commit --amend --trailer \"{}: Name <email>\"  (a reviewer other than {})", policy.review_trailers[0], facts.author.email),
+        );
+    }
+    // Review findings only bind where review is required.
+    if !needs_review {
+        findings.retain(|f| !matches!(f.rule, Rule::SelfReview | Rule::NonHumanReviewer | Rule::ReviewerNotAllowed));
+    }
+    findings.sort_by_key(|f| f.rule);
+
+    CommitVerdict {
+        commit: facts.id.clone(),
+        summary: facts.summary().to_string(),
+        author: facts.author.clone(),
+        ai_assisted: ai,
+        evidence,
+        attested,
+        reviews,
+        reviews_required: if needs_review { required } else { 0 },
+        exemptions: used_exemptions,
+        findings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trailers::{parse_str, TrailerConfig};
+
+    fn verdict(policy: &str, msg: &str) -> CommitVerdict {
+        let policy = if policy.is_empty() { Policy::builtin().unwrap() } else { Policy::from_str(policy, "test").unwrap() };
+        let facts = CommitFacts {
+            id: "c0ffee".into(),
+            message: msg.into(),
+            author: Identity::new("Ann Author", "ann@example.com"),
+            committer: Identity::new("Ann Author", "ann@example.com"),
+            parent_count: 1,
+            changed_paths: Some(vec!["infra/main.tf".into()]),
+        };
+        let t = parse_str(msg, &TrailerConfig::default());
+        judge(&facts, &t, &policy, &Exemptions::default(), &Target { refname: "refs/heads/main", push_exemptions: &[], now: 0 })
+    }
+
+    fn rules(v: &CommitVerdict) -> Vec<&'static str> {
+        v.findings.iter().map(|f| f.rule.id()).collect()
+    }
+
+    #[test]
+    fn human_commit_passes_untouched() {
+        let v = verdict("", "fix: typo\n\nSigned-off-by: Ann <ann@example.com>\n");
+        assert!(!v.ai_assisted);
+        assert!(v.passed());
+    }
+
+    #[test]
+    fn ai_commit_without_attestation_or_review_fails_001_and_004() {
+        let v = verdict("", "feat: x\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
+        assert_eq!(rules(&v), ["AIG001", "AIG004"]);
+    }
+
+    #[test]
+    fn attested_and_reviewed_ai_commit_passes() {
+        let v = verdict("", "feat: x\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: Claude Code:opus\nReviewed-by: Rob <rob@example.com>\n");
+        assert!(v.passed(), "{:?}", v.findings);
+        assert_eq!(v.attested[0].model.as_deref(), Some("opus"));
+    }
+
+    #[test]
+    fn attestation_of_another_tool_is_undeclared_and_unapproved() {
+        let p = "[tools]\napproved = [\"kiro\"]\n";
+        let v = verdict(p, "feat: x\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: kiro\nReviewed-by: Rob <rob@example.com>\n");
+        assert_eq!(rules(&v), ["AIG002", "AIG003"]);
+    }
+
+    #[test]
+    fn self_review_with_case_and_plus_tag_is_caught() {
+        let v = verdict("", "feat: x\n\nAssisted-by: kiro\nReviewed-by: Ann <Ann+review@EXAMPLE.com>\n");
+        assert_eq!(rules(&v), ["AIG004", "AIG005"]);
+    }
+
+    #[test]
+    fn ai_and_bot_and_invalid_reviewers_do_not_count() {
+        for r in ["Claude <noreply@anthropic.com>", "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>", "Rob <rob@exаmple.com>", "Rob"] {
+            let v = verdict("", &format!("feat: x\n\nAssisted-by: kiro\nReviewed-by: {r}\n"));
+            assert_eq!(rules(&v), ["AIG004", "AIG006"], "{r}");
+        }
+    }
+
+    #[test]
+    fn reviewer_list_and_path_rules_apply() {
+        let p = "[review]\nreviewers = [\"*@example.com\"]\n[[review.paths]]\npaths = [\"infra/**\"]\nmin = 2\n";
+        let v = verdict(p, "feat: x\n\nAssisted-by: kiro\nReviewed-by: Rob <rob@example.com>\nReviewed-by: Eve <eve@elsewhere.org>\n");
+        assert_eq!(rules(&v), ["AIG004", "AIG007"]);
+        assert!(v.findings[0].message.contains("infra/main.tf"));
+    }
+
+    #[test]
+    fn review_in_a_body_paragraph_does_not_count() {
+        let v = verdict("", "feat: x\n\nReviewed-by: Rob <rob@example.com>\nwas planned but did not happen.\n\nAssisted-by: kiro\n");
+        assert_eq!(rules(&v), ["AIG004"]);
+    }
+
+    #[test]
+    fn unknown_attested_tool_is_unapproved() {
+        let v = verdict("", "feat: x\n\nAssisted-by: hal9000\nReviewed-by: Rob <rob@example.com>\n");
+        assert_eq!(rules(&v), ["AIG002"]);
+    }
+
+    #[test]
+    fn require_for_all_reviews_human_commits() {
+        let v = verdict("[review]\nrequire_for = \"all\"\n", "fix: typo\n");
+        assert_eq!(rules(&v), ["AIG004"]);
+    }
+}
