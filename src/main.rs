@@ -1,1 +1,414 @@
-fn main(){}
+//! The command line: parses arguments (clap) and runs one command. Exit codes: 0 pass,
+//! 1 policy violation, 2 usage or internal error.
+
+use aigate::catalog::Catalog;
+use aigate::engine::{self, now, short};
+use aigate::hooks;
+use aigate::install;
+use aigate::policy::{Mode, Policy, STARTER_POLICY};
+use aigate::repo::Repo;
+use aigate::report::{self, RefReport};
+use aigate::rules::{Rule, ALL};
+use aigate::trailers;
+use aigate::verdict::Target;
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "aigate", version, about = "Lets AI-assisted commits into protected branches only with an attestation and a human review")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check commits (CI mode): RANGE like origin/main..HEAD; default: commits of HEAD not yet
+    /// on any protected branch
+    Check {
+        range: Option<String>,
+        /// Same as RANGE
+        #[arg(long = "range", conflicts_with = "range")]
+        range_flag: Option<String>,
+        /// The branch the commits are going to (default: CI's target branch, else the current one)
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+    /// Print trailers exactly as `git interpret-trailers --parse` would
+    Trailers {
+        /// A commit, or a range A..B (default HEAD)
+        rev: Option<String>,
+        /// Read one message from standard input
+        #[arg(long, conflicts_with = "rev")]
+        stdin: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Explain a commit (evidence, attestation, reviews, findings) or a rule (AIG004)
+    Explain {
+        what: String,
+        #[arg(long)]
+        branch: Option<String>,
+    },
+    /// Policy commands
+    Policy {
+        #[command(subcommand)]
+        cmd: PolicyCmd,
+    },
+    /// Write a commented starter policy to .aigate.toml
+    Init {
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the AI tools aigate knows and their aliases
+    Catalog,
+    /// Run as a git hook (called by the scripts `aigate install` writes)
+    Hook {
+        #[command(subcommand)]
+        hook: HookCmd,
+    },
+    /// Install the hooks into a repository (client: commit-msg and pre-push)
+    Install {
+        /// The repository (default: the one you stand in)
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        /// Guard a server (bare) repository: pre-receive, audit log, push options
+        #[arg(long)]
+        server: bool,
+        /// With --server: install the per-ref update hook instead of pre-receive
+        #[arg(long, requires = "server")]
+        per_ref: bool,
+    },
+    /// Remove aigate's hooks and restore the ones that were there
+    Uninstall {
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        #[arg(long)]
+        server: bool,
+    },
+    /// Print the hook script for HOOK (for GitLab custom_hooks/pre-receive.d/ and the like)
+    HookScript { hook: String },
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// Validate a policy file (default .aigate.toml, else the built-in default) and print it
+    Check { file: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum HookCmd {
+    /// commit-msg FILE
+    CommitMsg { file: PathBuf },
+    /// pre-push REMOTE URL (stdin: <local ref> <local sha> <remote ref> <remote sha>)
+    PrePush { remote: String, url: Option<String> },
+    /// pre-receive (stdin: <old> <new> <ref>); authoritative, fails closed
+    PreReceive,
+    /// update REF OLD NEW; authoritative, fails closed
+    Update { refname: String, old: String, new: String },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("aigate: error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn stdin_string() -> Result<String> {
+    let mut buf = Vec::new();
+    std::io::stdin().read_to_end(&mut buf).context("cannot read standard input")?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn full_ref(b: &str) -> String {
+    if b.starts_with("refs/") {
+        b.to_string()
+    } else {
+        format!("refs/heads/{b}")
+    }
+}
+
+/// The branch commits are headed to: --branch, CI's target, the current branch, or the first
+/// plain protected name.
+fn target_ref(repo: &Repo, branch: Option<&str>, policy: &Policy) -> String {
+    if let Some(b) = branch {
+        return full_ref(b);
+    }
+    for v in ["GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"] {
+        if let Ok(b) = std::env::var(v) {
+            if !b.is_empty() {
+                return full_ref(&b);
+            }
+        }
+    }
+    if let Some(h) = repo.head_ref() {
+        if repo.git.refname_to_id(&h).is_ok() {
+            return h;
+        }
+    }
+    let first = policy.protected.iter().find(|p| !p.contains(['*', '?', '['])).cloned().unwrap_or_else(|| "main".into());
+    full_ref(&first)
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.cmd {
+        Cmd::Check { range, range_flag, branch, format, policy } => check(range.or(range_flag), branch, format, policy.as_deref()),
+        Cmd::Trailers { rev, stdin, format } => trailers_cmd(rev, stdin, format),
+        Cmd::Explain { what, branch } => explain(&what, branch.as_deref()),
+        Cmd::Policy { cmd: PolicyCmd::Check { file } } => policy_check(file.as_deref()),
+        Cmd::Init { force } => init(force),
+        Cmd::Catalog => catalog(),
+        Cmd::Hook { hook } => match hook {
+            HookCmd::CommitMsg { file } => hooks::commit_msg(&file),
+            HookCmd::PrePush { remote, url } => hooks::pre_push(&remote, url.as_deref().unwrap_or(""), &stdin_string()?),
+            HookCmd::PreReceive => {
+                // Fail closed: bad input refuses too.
+                let updates = stdin_string().and_then(|s| hooks::parse_receive_lines(&s));
+                match updates {
+                    Ok(u) => Ok(hooks::server(&u)),
+                    Err(e) => {
+                        eprintln!("aigate: {e:#}\naigate: push refused (fail closed).");
+                        Ok(hooks::REFUSE)
+                    }
+                }
+            }
+            HookCmd::Update { refname, old, new } => {
+                let line = format!("{old} {new} {refname}");
+                match hooks::parse_receive_lines(&line) {
+                    Ok(u) => Ok(hooks::server(&u)),
+                    Err(e) => {
+                        eprintln!("aigate: {e:#}\naigate: push refused (fail closed).");
+                        Ok(hooks::REFUSE)
+                    }
+                }
+            }
+        },
+        Cmd::Install { repo, server, per_ref } => install_cmd(repo.as_deref(), server, per_ref),
+        Cmd::Uninstall { repo, server } => {
+            let r = open_repo(repo.as_deref())?;
+            let hooks: &[&str] = if server { &["pre-receive", "update"] } else { &install::CLIENT_HOOKS };
+            for l in install::uninstall(&r, hooks)? {
+                println!("aigate: {l}");
+            }
+            Ok(0)
+        }
+        Cmd::HookScript { hook } => {
+            if !["commit-msg", "pre-push", "pre-receive", "update"].contains(&hook.as_str()) {
+                bail!("unknown hook `{hook}`: use commit-msg, pre-push, pre-receive or update");
+            }
+            print!("{}", install::script(&hook, &std::env::current_exe()?));
+            Ok(0)
+        }
+    }
+}
+
+fn open_repo(dir: Option<&Path>) -> Result<Repo> {
+    Repo::discover(dir.unwrap_or(Path::new(".")))
+}
+
+fn check(range: Option<String>, branch: Option<String>, format: Format, policy: Option<&Path>) -> Result<i32> {
+    let repo = open_repo(None)?;
+    let rules = engine::rules_for_worktree(&repo, policy)?;
+    let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
+    let ids = match &range {
+        Some(r) => repo.range(r)?,
+        None => {
+            let head = repo.commit_id("HEAD")?;
+            let hide: Vec<_> = repo
+                .refs()?
+                .into_iter()
+                .filter(|(n, _)| {
+                    let b = n.strip_prefix("refs/remotes/").and_then(|r| r.split_once('/')).map(|(_, b)| format!("refs/heads/{b}"));
+                    rules.policy.is_protected(n) || b.is_some_and(|b| rules.policy.is_protected(&b))
+                })
+                .map(|(_, id)| id)
+                .collect();
+            repo.new_commits(&[head], &hide)?
+        }
+    };
+    let target = Target { refname: &refname, push_exemptions: &[], now: now() };
+    let commits = rules.judge_ids(&repo, &ids, &target)?;
+    let protected = rules.policy.is_protected(&refname) && rules.policy.mode != Mode::Off;
+    let rep = RefReport { refname: refname.clone(), protected, old: None, new: None, refusal: None, commits };
+    let enforced = rules.policy.mode == Mode::Enforce;
+    let reports = [rep];
+    match format {
+        Format::Json => println!("{}", report::json(&reports, enforced)),
+        _ => {
+            print!("{}", report::human(&reports, enforced, "", &rules.policy.origin));
+            println!("{}", hooks::summarize(&reports));
+        }
+    }
+    Ok(if enforced && reports[0].protected && reports[0].blocked() { 1 } else { 0 })
+}
+
+fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> Result<i32> {
+    if stdin {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        let cfg = open_repo(None).map(|r| r.trailer_config()).unwrap_or_default();
+        let t = trailers::parse(&buf, &cfg);
+        match format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&t)?),
+            _ => t.iter().for_each(|t| println!("{t}")),
+        }
+        return Ok(0);
+    }
+    let repo = open_repo(None)?;
+    let cfg = repo.trailer_config();
+    let rev = rev.unwrap_or_else(|| "HEAD".into());
+    let ids = if rev.contains("..") { repo.range(&rev)? } else { vec![repo.commit_id(&rev)?] };
+    let mut docs = Vec::new();
+    for id in ids {
+        let f = repo.facts(id, false)?;
+        let t = trailers::parse_str(&f.message, &cfg);
+        match format {
+            Format::Json => docs.push(serde_json::json!({"commit": f.id, "trailers": t})),
+            _ => {
+                if rev.contains("..") {
+                    println!("commit {}", f.id);
+                }
+                t.iter().for_each(|t| println!("{t}"));
+            }
+        }
+    }
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&docs)?);
+    }
+    Ok(0)
+}
+
+fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
+    if let Some(rule) = Rule::lookup(what).filter(|_| what.to_ascii_lowercase().starts_with("aig") || !what.chars().all(|c| c.is_ascii_hexdigit())) {
+        println!("{} {}: {}\n\n{}", rule.id(), rule.name(), rule.summary(), rule.long());
+        return Ok(0);
+    }
+    let repo = open_repo(None).with_context(|| format!("`{what}` is not a rule id (AIG001..AIG008) and there is no repository to find a commit in"))?;
+    let rules = engine::rules_for_worktree(&repo, None)?;
+    let id = repo.commit_id(what).with_context(|| format!("`{what}` is neither a rule (AIG001..AIG008) nor a commit"))?;
+    let refname = target_ref(&repo, branch, &rules.policy);
+    let facts = repo.facts(id, true)?;
+    let v = rules.judge(&facts, &Target { refname: &refname, push_exemptions: &[], now: now() });
+    println!("commit {}  {}", short(&v.commit), v.summary);
+    println!("author {}", v.author);
+    println!("target {} ({}; policy {})", refname, if rules.policy.is_protected(&refname) { "protected" } else { "not protected" }, rules.policy.origin);
+    println!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
+    for e in &v.evidence {
+        println!("  evidence  {:<12} {:?}: {}", e.tool, e.source, e.text);
+    }
+    for a in &v.attested {
+        let extra = [a.version.as_deref().map(|v| format!("version {v}")), a.model.as_deref().map(|m| format!("model {m}"))].into_iter().flatten().collect::<Vec<_>>().join(", ");
+        println!("  attested  {:<12} {}{}", a.tool, if a.known { "" } else { "(not in the catalog) " }, extra);
+    }
+    for r in &v.reviews {
+        println!("  review    {} ({})", r.text, if r.counts { "counts" } else { "does not count" });
+    }
+    if v.reviews_required > 0 {
+        println!("  reviews required: {}", v.reviews_required);
+    }
+    for e in &v.exemptions {
+        println!("  exemption {} covers {} (ticket {})", e.id, e.tool, e.ticket);
+    }
+    if v.findings.is_empty() {
+        println!("no findings");
+    }
+    for f in &v.findings {
+        println!("{} {}: {}\n  fix: {}", f.rule, f.name, f.message, f.fix);
+    }
+    Ok(if v.passed() { 0 } else { 1 })
+}
+
+fn policy_check(file: Option<&Path>) -> Result<i32> {
+    let policy = match file {
+        Some(f) => engine::policy_from_file(f),
+        None => match open_repo(None) {
+            Ok(r) => engine::rules_for_worktree(&r, None).map(|r| r.policy),
+            Err(_) => Ok(Policy::builtin()?),
+        },
+    };
+    match policy {
+        Ok(p) => {
+            println!("{}", p.describe());
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            Ok(2)
+        }
+    }
+}
+
+fn init(force: bool) -> Result<i32> {
+    let repo = open_repo(None)?;
+    let Some(top) = repo.workdir() else { bail!("`aigate init` needs a work tree; on a server set git config aigate.policy") };
+    let path = top.join(engine::POLICY_FILE);
+    if path.exists() && !force {
+        bail!("{} exists; use --force to overwrite it", path.display());
+    }
+    std::fs::write(&path, STARTER_POLICY).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("aigate: wrote {}. Review it, then commit it: git add .aigate.toml && git commit -m \"Add aigate policy\"", path.display());
+    Ok(0)
+}
+
+fn catalog() -> Result<i32> {
+    let c = Catalog::builtin()?;
+    for t in c.tools() {
+        println!("{:<12} {}", t.id, t.name);
+    }
+    println!("\nrules:");
+    for r in ALL {
+        println!("{} {:<22} {}", r.id(), r.name(), r.summary());
+    }
+    Ok(0)
+}
+
+fn install_cmd(dir: Option<&Path>, server: bool, per_ref: bool) -> Result<i32> {
+    let repo = open_repo(dir)?;
+    let bin = std::env::current_exe().context("cannot find the aigate binary's own path")?;
+    let bin = bin.canonicalize().unwrap_or(bin);
+    let hooks: Vec<&str> = if server {
+        vec![if per_ref { "update" } else { "pre-receive" }]
+    } else {
+        install::CLIENT_HOOKS.to_vec()
+    };
+    if server && !repo.git.is_bare() {
+        eprintln!("aigate: note: {} is not a bare repository; installing server hooks anyway", repo.git.path().display());
+    }
+    for l in install::install(&repo, &hooks, &bin)? {
+        println!("aigate: {l}");
+    }
+    if server {
+        let mut cfg = repo.git.config()?;
+        cfg.set_bool("receive.advertisePushOptions", true)?;
+        if repo.config_string("aigate.auditLog").is_none() {
+            let log = repo.git.path().join("aigate-audit.jsonl");
+            cfg.set_str("aigate.auditLog", &log.display().to_string())?;
+            println!("aigate: audit log: {} (git config aigate.auditLog)", log.display());
+        }
+        println!("aigate: this repository is guarded: pushes to protected branches are judged here.");
+    } else {
+        let rules = engine::rules_for_worktree(&repo, None)?;
+        println!("aigate: guarding {} with {} (protected: {})", repo.workdir().unwrap_or(repo.git.path()).display(), rules.policy.origin, rules.policy.protected.join(", "));
+    }
+    Ok(0)
+}

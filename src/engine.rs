@@ -1,0 +1,113 @@
+//! The pipeline every entry point shares: git → commit facts → verdict. Also where the policy
+//! and exemptions come from (work tree, a ref's accepted state, or server config).
+
+use crate::exemptions::Exemptions;
+use crate::policy::Policy;
+use crate::repo::Repo;
+use crate::trailers::{self, TrailerConfig};
+use crate::verdict::{judge, CommitFacts, CommitVerdict, Target};
+use anyhow::{Context, Result};
+use git2::Oid;
+use std::path::Path;
+
+pub const POLICY_FILE: &str = ".aigate.toml";
+pub const EXEMPTIONS_FILE: &str = ".aigate/exemptions.toml";
+
+/// Policy, exemptions and trailer settings: everything a verdict needs besides the commit.
+pub struct Rules {
+    pub policy: Policy,
+    pub exemptions: Exemptions,
+    pub trailers: TrailerConfig,
+}
+
+impl Rules {
+    /// Judges commits already read.
+    pub fn judge(&self, facts: &CommitFacts, target: &Target<'_>) -> CommitVerdict {
+        let t = trailers::parse_str(&facts.message, &self.trailers);
+        judge(facts, &t, &self.policy, &self.exemptions, target)
+    }
+
+    /// Reads and judges commits, newest first.
+    pub fn judge_ids(&self, repo: &Repo, ids: &[Oid], target: &Target<'_>) -> Result<Vec<CommitVerdict>> {
+        let paths = self.policy.needs_paths() || !self.exemptions.list.is_empty();
+        ids.iter()
+            .map(|id| Ok(self.judge(&repo.facts(*id, paths)?, target)))
+            .collect()
+    }
+}
+
+fn read_text(bytes: Vec<u8>, origin: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{origin} is not valid UTF-8"))
+}
+
+/// Loads a policy file from disk.
+pub fn policy_from_file(path: &Path) -> Result<Policy> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read policy {}", path.display()))?;
+    let origin = path.display().to_string();
+    Ok(Policy::from_str(&read_text(text, &origin)?, &origin)?)
+}
+
+fn exemptions_from_file(path: &Path, policy: &Policy) -> Result<Exemptions> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read exemptions {}", path.display()))?;
+    let origin = path.display().to_string();
+    Ok(Exemptions::from_str(&read_text(text, &origin)?, &origin, &policy.catalog, None)?)
+}
+
+/// Rules for a developer's checkout: `--policy FILE`, else `.aigate.toml` at the top of the
+/// work tree, else the built-in default; exemptions from `.aigate/exemptions.toml`.
+pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rules> {
+    let top = repo.workdir().map(Path::to_path_buf);
+    let policy = match (policy_file, &top) {
+        (Some(p), _) => policy_from_file(p)?,
+        (None, Some(top)) if top.join(POLICY_FILE).exists() => policy_from_file(&top.join(POLICY_FILE))?,
+        _ => Policy::builtin()?,
+    };
+    let exemptions = match &top {
+        Some(top) if top.join(EXEMPTIONS_FILE).exists() => exemptions_from_file(&top.join(EXEMPTIONS_FILE), &policy)?,
+        _ => Exemptions::default(),
+    };
+    Ok(Rules { policy, exemptions, trailers: repo.trailer_config() })
+}
+
+/// Rules from accepted state: git config `aigate.policy` / `aigate.exemptions` (paths on
+/// the server), else the files at commit `at` (a protected branch's current tip), else the
+/// built-in default. Never from the commits being judged.
+pub fn rules_at(repo: &Repo, at: Option<Oid>) -> Result<Rules> {
+    let policy = match repo.config_string("aigate.policy") {
+        Some(p) => policy_from_file(Path::new(&p))?,
+        None => match at.map(|c| repo.file_at(c, POLICY_FILE)).transpose()?.flatten() {
+            Some(bytes) => {
+                let origin = format!("{POLICY_FILE} at {}", short(&at.map(|a| a.to_string()).unwrap_or_default()));
+                Policy::from_str(&read_text(bytes, &origin)?, &origin)?
+            }
+            None => Policy::builtin()?,
+        },
+    };
+    let exemptions = match repo.config_string("aigate.exemptions") {
+        Some(p) => exemptions_from_file(Path::new(&p), &policy)?,
+        None => match at.map(|c| repo.file_at(c, EXEMPTIONS_FILE)).transpose()?.flatten() {
+            Some(bytes) => {
+                let origin = format!("{EXEMPTIONS_FILE} at {}", short(&at.map(|a| a.to_string()).unwrap_or_default()));
+                Exemptions::from_str(&read_text(bytes, &origin)?, &origin, &policy.catalog, None)?
+            }
+            None => Exemptions::default(),
+        },
+    };
+    Ok(Rules { policy, exemptions, trailers: repo.trailer_config() })
+}
+
+/// An abbreviated commit id (other labels are returned whole).
+pub fn short(id: &str) -> &str {
+    if id.len() > 10 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &id[..10]
+    } else {
+        id
+    }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

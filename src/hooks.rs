@@ -1,0 +1,367 @@
+//! One small adapter per git hook protocol: commit-msg (message file), pre-push (client
+//! stdin), pre-receive and update (server; authoritative, fail closed).
+
+use crate::audit_log;
+use crate::engine::{self, now};
+use crate::exemptions::{rfc3339, PUSH_OPTION};
+use crate::identity::Identity;
+use crate::policy::Mode;
+use crate::repo::{is_zero, Repo};
+use crate::report::{self, RefReport};
+use crate::verdict::{CommitFacts, Target};
+use anyhow::{bail, Context, Result};
+use git2::Oid;
+use serde_json::json;
+use std::path::Path;
+
+/// Exit codes: 0 pass, 1 refused, 2 usage or internal error.
+pub const PASS: i32 = 0;
+pub const REFUSE: i32 = 1;
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|v| !v.is_empty())
+}
+
+fn identity_from_env(kind: &str, repo: &Repo) -> Identity {
+    match (env(&format!("GIT_{kind}_NAME")), env(&format!("GIT_{kind}_EMAIL"))) {
+        (Some(n), Some(e)) => Identity::new(n, e),
+        (n, e) => {
+            let sig = repo.git.signature().ok();
+            let name = n.or_else(|| sig.as_ref().and_then(|s| s.name().ok().map(str::to_string))).unwrap_or_default();
+            let email = e.or_else(|| sig.as_ref().and_then(|s| s.email().ok().map(str::to_string))).unwrap_or_default();
+            Identity::new(name, email)
+        }
+    }
+}
+
+/// `commit-msg FILE`: judge the message about to be committed. Enforced when committing on
+/// a protected branch, advice elsewhere.
+pub fn commit_msg(file: &Path) -> Result<i32> {
+    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let rules = engine::rules_for_worktree(&repo, None)?;
+    if rules.policy.mode == Mode::Off {
+        return Ok(PASS);
+    }
+    let raw = std::fs::read(file).with_context(|| format!("cannot read the commit message {}", file.display()))?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let refname = repo.head_ref().unwrap_or_else(|| "HEAD".into());
+    let facts = CommitFacts {
+        id: "(this commit)".into(),
+        message: strip_comments(&text, &rules.trailers.comment),
+        author: identity_from_env("AUTHOR", &repo),
+        committer: identity_from_env("COMMITTER", &repo),
+        parent_count: 1,
+        changed_paths: None,
+    };
+    // Trailers come from the raw text (the parser handles comments and scissors itself).
+    let trailers = crate::trailers::parse(&raw, &rules.trailers);
+    let target = Target { refname: &refname, push_exemptions: &[], now: now() };
+    let v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
+    let protected = rules.policy.is_protected(&refname);
+    let enforced = rules.policy.mode == Mode::Enforce;
+    let rep = RefReport { refname: refname.clone(), protected, old: None, new: None, refusal: None, commits: vec![v] };
+    eprint!("{}", report::human(std::slice::from_ref(&rep), enforced, "", &rules.policy.origin));
+    let refused = enforced && protected && rep.blocked();
+    if refused {
+        eprintln!("aigate: commit refused on protected branch {}. To record work before review, commit on a feature branch; pushes to {} are checked again.", refname.trim_start_matches("refs/heads/"), refname.trim_start_matches("refs/heads/"));
+    }
+    Ok(if refused { REFUSE } else { PASS })
+}
+
+/// The message as git will store it: comment lines dropped, cut at the scissors line.
+fn strip_comments(text: &str, comment: &str) -> String {
+    let scissors = format!("{comment} ------------------------ >8 ------------------------");
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']) == scissors {
+            break;
+        }
+        if !line.starts_with(comment) {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+struct PushLine {
+    local_sha: String,
+    remote_ref: String,
+    remote_sha: String,
+}
+
+fn parse_push_lines(input: &str, repo: &Repo) -> Result<Vec<PushLine>> {
+    // The pre-commit framework runs pre-push hooks with environment variables, not stdin.
+    if let (Some(to), Some(remote_branch)) = (env("PRE_COMMIT_TO_REF"), env("PRE_COMMIT_REMOTE_BRANCH")) {
+        let local_sha = repo.commit_id(&to)?.to_string();
+        return Ok(vec![PushLine { local_sha, remote_ref: remote_branch, remote_sha: env("PRE_COMMIT_FROM_REF").unwrap_or_default() }]);
+    }
+    let mut out = Vec::new();
+    for (n, l) in input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() != 4 {
+            bail!("pre-push input line {}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got `{l}`", n + 1);
+        }
+        out.push(PushLine { local_sha: f[1].into(), remote_ref: f[2].into(), remote_sha: f[3].into() });
+    }
+    Ok(out)
+}
+
+fn oid(s: &str) -> Result<Oid> {
+    Oid::from_str(s).with_context(|| format!("`{s}` is not an object id"))
+}
+
+/// `pre-push REMOTE URL`: judge every commit that would become reachable from a protected
+/// branch of that remote for the first time.
+pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
+    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let rules = engine::rules_for_worktree(&repo, None)?;
+    if rules.policy.mode == Mode::Off {
+        return Ok(PASS);
+    }
+    let lines = parse_push_lines(input, &repo)?;
+    // What the remote already has on protected branches, as far as this clone knows.
+    let tracking = format!("refs/remotes/{remote}/");
+    let mut hide: Vec<Oid> = repo
+        .refs()?
+        .into_iter()
+        .filter(|(name, _)| name.strip_prefix(&tracking).is_some_and(|b| rules.policy.is_protected(&format!("refs/heads/{b}"))))
+        .map(|(_, id)| id)
+        .collect();
+    for l in &lines {
+        if rules.policy.is_protected(&l.remote_ref) && !is_zero(&l.remote_sha) {
+            if let Ok(id) = oid(&l.remote_sha) {
+                hide.push(id);
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    for l in &lines {
+        let protected = rules.policy.is_protected(&l.remote_ref);
+        let mut rep = RefReport { refname: l.remote_ref.clone(), protected, old: Some(l.remote_sha.clone()), new: Some(l.local_sha.clone()), refusal: None, commits: vec![] };
+        if is_zero(&l.local_sha) {
+            if protected && !rules.policy.allow_deletion {
+                rep.refusal = Some("deleting a protected branch is not allowed by the policy (branches.allow_deletion)".into());
+            }
+        } else {
+            let Some(tip) = repo.peel_to_commit(oid(&l.local_sha)?)? else { continue };
+            let ids = repo.new_commits(&[tip], &hide)?;
+            let target = Target { refname: &l.remote_ref, push_exemptions: &[], now: now() };
+            rep.commits = rules.judge_ids(&repo, &ids, &target)?;
+        }
+        reports.push(rep);
+    }
+    let enforced = rules.policy.mode == Mode::Enforce;
+    eprint!("{}", report::human(&reports, enforced, "", &rules.policy.origin));
+    let refused = enforced && reports.iter().any(|r| r.protected && r.blocked());
+    if refused {
+        eprintln!("aigate: push refused; nothing was sent.");
+    }
+    Ok(if refused { REFUSE } else { PASS })
+}
+
+/// One ref update a server is asked to make.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub old: String,
+    pub new: String,
+    pub refname: String,
+}
+
+pub fn parse_receive_lines(input: &str) -> Result<Vec<Update>> {
+    let mut out = Vec::new();
+    for (n, l) in input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() != 3 {
+            bail!("pre-receive input line {}: expected `<old> <new> <ref>`, got `{l}`", n + 1);
+        }
+        oid(f[0])?;
+        oid(f[1])?;
+        out.push(Update { old: f[0].into(), new: f[1].into(), refname: f[2].into() });
+    }
+    Ok(out)
+}
+
+/// Who is pushing, from what the git server tells hooks.
+pub fn pusher() -> String {
+    if let Some(u) = env("GL_USERNAME") {
+        return format!("gitlab:{u}");
+    }
+    if let Some(u) = env("GITHUB_USER_LOGIN") {
+        return format!("github:{u}");
+    }
+    if let Some(u) = env("REMOTE_USER") {
+        return format!("http:{u}");
+    }
+    if let Some(u) = env("GIT_PUSH_CERT_SIGNER") {
+        return format!("cert:{u}");
+    }
+    match env("USER").or_else(|| env("LOGNAME")) {
+        Some(u) => format!("local:{u}"),
+        None => "unknown".into(),
+    }
+}
+
+/// `git push -o aigate.exemption=ID` values.
+pub fn push_exemptions() -> Vec<String> {
+    let n: usize = env("GIT_PUSH_OPTION_COUNT").and_then(|v| v.parse().ok()).unwrap_or(0);
+    (0..n)
+        .filter_map(|i| env(&format!("GIT_PUSH_OPTION_{i}")))
+        .filter_map(|o| o.strip_prefix(&format!("{PUSH_OPTION}=")).map(|v| v.trim().to_string()))
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn gitlab() -> bool {
+    env("GL_ID").is_some() || env("GL_USERNAME").is_some() || env("GL_PROTOCOL").is_some()
+}
+
+/// Server side, for pre-receive and update: judge every update, print, log, decide.
+/// Any error refuses (fail closed).
+pub fn server(updates: &[Update]) -> i32 {
+    let prefix = if gitlab() { "GL-HOOK-ERR: " } else { "" };
+    let result = std::panic::catch_unwind(|| server_inner(updates, prefix));
+    match result {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            fail_closed(prefix, &format!("{e:#}"), updates);
+            REFUSE
+        }
+        Err(p) => {
+            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            fail_closed(prefix, &format!("internal error (panic): {msg}"), updates);
+            REFUSE
+        }
+    }
+}
+
+fn fail_closed(prefix: &str, why: &str, updates: &[Update]) {
+    for l in why.lines() {
+        eprintln!("{prefix}aigate: {l}");
+    }
+    eprintln!("{prefix}aigate: push refused: the guard could not decide, and it never accepts on error.");
+    eprintln!("{prefix}aigate: ask the administrators of this git server to check aigate's policy and logs.");
+    // Best effort: record the failed decision too.
+    if let Ok(repo) = Repo::from_env() {
+        if let Some(path) = repo.config_string("aigate.auditLog") {
+            let lines: Vec<String> = updates
+                .iter()
+                .map(|u| json!({"time": rfc3339(now()), "pusher": pusher(), "ref": u.refname, "old": u.old, "new": u.new, "decision": "error", "push": "refused", "error": why}).to_string())
+                .collect();
+            let _ = audit_log::append(Path::new(&path), &lines);
+        }
+    }
+}
+
+fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
+    let repo = Repo::from_env()?;
+    let default_tip = match repo.head_ref() {
+        Some(h) => repo.git.refname_to_id(&h).ok(),
+        None => None,
+    };
+    let all_refs = repo.refs()?;
+    let opts = push_exemptions();
+    let pusher = pusher();
+    let time = now();
+    let mut reports: Vec<RefReport> = Vec::new();
+    let mut enforced_any = false;
+    let mut origin = String::new();
+    for u in updates {
+        let old = oid(&u.old)?;
+        let new = oid(&u.new)?;
+        // Policy from accepted state: this branch's current tip, else the default branch.
+        let at = if is_zero(&u.old) { default_tip } else { repo.peel_to_commit(old)?.or(default_tip) };
+        let mut rules = engine::rules_at(&repo, at)?;
+        if rules.policy.origin.starts_with("built-in") && at != default_tip {
+            rules = engine::rules_at(&repo, default_tip)?;
+        }
+        origin = rules.policy.origin.clone();
+        let protected = rules.policy.is_protected(&u.refname) && rules.policy.mode != Mode::Off;
+        enforced_any |= protected && rules.policy.mode == Mode::Enforce;
+        let mut rep = RefReport { refname: u.refname.clone(), protected, old: Some(u.old.clone()), new: Some(u.new.clone()), refusal: None, commits: vec![] };
+        if rules.policy.mode == Mode::Off {
+            reports.push(rep);
+            continue;
+        }
+        if is_zero(&u.new) {
+            if protected && !rules.policy.allow_deletion {
+                rep.refusal = Some("deleting a protected branch is not allowed (policy branches.allow_deletion = false)".into());
+            }
+            reports.push(rep);
+            continue;
+        }
+        let Some(tip) = repo.peel_to_commit(new)? else {
+            reports.push(rep); // a tag of a tree or blob brings no commits
+            continue;
+        };
+        if protected && !is_zero(&u.old) && !rules.policy.allow_force_push {
+            if let Some(old_c) = repo.peel_to_commit(old)? {
+                if u.refname.starts_with("refs/heads/") && !repo.is_ancestor(old_c, tip)? {
+                    rep.refusal = Some("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
+                }
+            }
+        }
+        // New to the protected set: not reachable from any protected ref's current tip.
+        let hide: Vec<Oid> = all_refs.iter().filter(|(n, _)| rules.policy.is_protected(n)).map(|(_, id)| *id).collect();
+        let ids = repo.new_commits(&[tip], &hide)?;
+        let target = Target { refname: &u.refname, push_exemptions: &opts, now: time };
+        rep.commits = rules.judge_ids(&repo, &ids, &target)?;
+        reports.push(rep);
+    }
+
+    let refused = reports.iter().any(|r| r.protected && r.blocked());
+    // Advice for unprotected refs is printed but never refuses.
+    eprint!("{}", report::human(&reports, enforced_any, prefix, &origin));
+    if refused {
+        eprintln!("{prefix}aigate: push refused for {pusher}.");
+    }
+
+    if let Some(path) = repo.config_string("aigate.auditLog") {
+        let lines: Vec<String> = reports
+            .iter()
+            .map(|r| {
+                let decision = if !r.protected { "advisory" } else if r.blocked() { "refused" } else { "accepted" };
+                json!({
+                    "time": rfc3339(time),
+                    "pusher": pusher,
+                    "ref": r.refname,
+                    "old": r.old,
+                    "new": r.new,
+                    "protected": r.protected,
+                    "decision": decision,
+                    "push": if refused { "refused" } else { "accepted" },
+                    "refusal": r.refusal,
+                    "push_options": opts,
+                    "policy": origin,
+                    "commits": r.commits.iter().map(|c| json!({
+                        "commit": c.commit,
+                        "author": c.author.to_string(),
+                        "ai_assisted": c.ai_assisted,
+                        "tools": c.tools(),
+                        "attested": c.attested,
+                        "reviewers": c.reviews.iter().filter(|x| x.counts).filter_map(|x| x.reviewer.as_ref().map(|i| i.to_string())).collect::<Vec<_>>(),
+                        "exemptions": c.exemptions,
+                        "findings": c.findings.iter().map(|f| json!({"rule": f.rule.id(), "message": f.message})).collect::<Vec<_>>(),
+                        "verdict": if c.passed() { "pass" } else { "fail" },
+                    })).collect::<Vec<_>>(),
+                })
+                .to_string()
+            })
+            .collect();
+        if let Err(e) = audit_log::append(Path::new(&path), &lines) {
+            let required = repo.config_bool("aigate.auditLogRequired").unwrap_or(true);
+            if required {
+                bail!("{e:#}\nthe audit log must be written before a push is accepted (git config aigate.auditLogRequired false to relax)");
+            }
+            eprintln!("{prefix}aigate: warning: {e:#}");
+        }
+    }
+    Ok(if refused { REFUSE } else { PASS })
+}
+
+/// Short form of the reports for a commit-level summary (used by `check`).
+pub fn summarize(reports: &[RefReport]) -> String {
+    let n: usize = reports.iter().map(|r| r.commits.len()).sum();
+    let ai: usize = reports.iter().flat_map(|r| &r.commits).filter(|c| c.ai_assisted).count();
+    let bad: usize = reports.iter().map(|r| r.failing()).sum();
+    format!("aigate: {n} commit(s) checked, {ai} AI-assisted, {bad} with findings")
+}

@@ -1,0 +1,92 @@
+//! Reports: verdicts rendered for people (short, with the fix command) and for machines (JSON).
+
+use crate::engine::short;
+use crate::verdict::CommitVerdict;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// The verdicts for one ref (or one range), plus any refusal of the ref update itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefReport {
+    pub refname: String,
+    pub protected: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+    /// The update itself is refused (deletion, force-push), with why and how to proceed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    pub commits: Vec<CommitVerdict>,
+}
+
+impl RefReport {
+    pub fn failing(&self) -> usize {
+        self.commits.iter().filter(|c| !c.passed()).count()
+    }
+
+    pub fn blocked(&self) -> bool {
+        self.refusal.is_some() || self.failing() > 0
+    }
+}
+
+fn branch(r: &str) -> &str {
+    r.strip_prefix("refs/heads/").unwrap_or(r)
+}
+
+/// Human output. `enforced`: whether findings refuse (else they are advice). `prefix` starts
+/// every line (GitLab wants `GL-HOOK-ERR: `). `tip`: the commit `--amend` would change.
+pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin: &str) -> String {
+    let mut out = String::new();
+    let mut line = |s: &str| {
+        let _ = writeln!(out, "{prefix}{s}");
+    };
+    let mut older = false;
+    for r in reports {
+        let enforce_here = enforced && r.protected;
+        if let Some(why) = &r.refusal {
+            line(&format!("aigate: {} refused: {why}", branch(&r.refname)));
+        }
+        let failing = r.failing();
+        if failing == 0 {
+            continue;
+        }
+        let head = if enforce_here {
+            format!("aigate: refused: {failing} of {} commit(s) to {} break the policy ({policy_origin})", r.commits.len(), branch(&r.refname))
+        } else if r.protected {
+            format!("aigate: warning: {failing} of {} commit(s) to {} break the policy (mode = warn, not refused)", r.commits.len(), branch(&r.refname))
+        } else {
+            format!("aigate: note: {failing} commit(s) would be refused on a protected branch ({} is not protected)", branch(&r.refname))
+        };
+        line(&head);
+        for c in r.commits.iter().filter(|c| !c.passed()) {
+            if r.commits.first().is_some_and(|f| f.commit != c.commit) {
+                older = true;
+            }
+            line(&format!("  {} {}", short(&c.commit), c.summary));
+            for f in &c.findings {
+                line(&format!("    {} {}: {}", f.rule, f.name, f.message));
+                line(&format!("      fix: {}", f.fix));
+            }
+        }
+    }
+    if reports.iter().any(|r| r.failing() > 0) {
+        if older {
+            line("  (`--amend` changes the last commit; for an older one: git rebase -i COMMIT^, mark it edit, amend, git rebase --continue)");
+        }
+        line("  details: aigate explain COMMIT   rules: aigate explain AIG004");
+    }
+    out
+}
+
+/// One JSON document for machines.
+pub fn json(reports: &[RefReport], enforced: bool) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        passed: bool,
+        enforced: bool,
+        refs: &'a [RefReport],
+    }
+    let passed = !reports.iter().any(|r| r.blocked() && (r.protected || r.refusal.is_some()));
+    serde_json::to_string_pretty(&Doc { passed, enforced, refs: reports }).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
