@@ -1,0 +1,106 @@
+//! Real git in temporary directories: repositories, commits, bare remotes with hooks.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::io::Write;
+
+pub const AIGATE: &str = env!("CARGO_BIN_EXE_aigate");
+
+pub const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+pub const REVIEW: &str = "Reviewed-by: Rob Reviewer <rob@example.com>";
+
+/// A scratch area with its own HOME, so no user or system git config leaks in.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Scratch { dir }
+    }
+
+    pub fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    pub fn cmd(&self, program: &str, cwd: &Path) -> Command {
+        let mut c = Command::new(program);
+        c.current_dir(cwd)
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("home"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_EDITOR", "true")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_AUTHOR_NAME", "Ann Author")
+            .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+            .env("GIT_COMMITTER_NAME", "Ann Author")
+            .env("GIT_COMMITTER_EMAIL", "ann@example.com")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GL_USERNAME")
+            .env_remove("GL_ID")
+            .env_remove("GITHUB_BASE_REF")
+            .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+        c
+    }
+
+    /// Runs git; returns the output whatever the exit status.
+    pub fn git(&self, cwd: &Path, args: &[&str]) -> Output {
+        self.cmd("git", cwd).args(args).output().expect("git runs")
+    }
+
+    /// Runs git and insists it succeeds.
+    pub fn git_ok(&self, cwd: &Path, args: &[&str]) -> String {
+        let o = self.git(cwd, args);
+        assert!(o.status.success(), "git {args:?} failed:\n{}{}", text(&o.stdout), text(&o.stderr));
+        text(&o.stdout).trim().to_string()
+    }
+
+    pub fn aigate(&self, cwd: &Path, args: &[&str]) -> Output {
+        self.cmd(AIGATE, cwd).args(args).output().expect("aigate runs")
+    }
+
+    pub fn aigate_stdin(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
+        let mut child = self.cmd(AIGATE, cwd).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("aigate runs");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// A bare "server" repository and a clone of it with one human commit on main, pushed.
+    pub fn remote_and_clone(&self) -> (PathBuf, PathBuf) {
+        let remote = self.path("remote.git");
+        let work = self.path("work");
+        self.git_ok(self.dir.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()]);
+        self.git_ok(self.dir.path(), &["init", "-q", "-b", "main", work.to_str().unwrap()]);
+        self.git_ok(&work, &["remote", "add", "origin", remote.to_str().unwrap()]);
+        std::fs::write(work.join("README"), "hello\n").unwrap();
+        self.git_ok(&work, &["add", "README"]);
+        self.git_ok(&work, &["commit", "-q", "-m", "Initial commit"]);
+        self.git_ok(&work, &["push", "-q", "origin", "main"]);
+        (remote, work)
+    }
+
+    /// Commits a change to `file` with `message`; returns the new commit id.
+    pub fn commit(&self, work: &Path, file: &str, message: &str) -> String {
+        let path = work.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).unwrap();
+        writeln!(f, "{message}").unwrap();
+        self.git_ok(work, &["add", file]);
+        self.git_ok(work, &["commit", "-q", "--no-verify", "-m", message]);
+        self.git_ok(work, &["rev-parse", "HEAD"])
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn all(o: &Output) -> String {
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}
