@@ -312,7 +312,7 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     // Advice for unprotected refs is printed but never refuses.
     eprint!("{}", report::human(&reports, enforced_any, prefix, &origin));
     if refused {
-        eprintln!("{prefix}aigate: push refused for {pusher}.");
+        eprintln!("{prefix}aigate: push refused (pusher: {pusher}).");
     }
 
     if let Some(path) = repo.config_string("aigate.auditLog") {

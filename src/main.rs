@@ -114,8 +114,9 @@ enum PolicyCmd {
 enum HookCmd {
     /// commit-msg FILE
     CommitMsg { file: PathBuf },
-    /// pre-push REMOTE URL (stdin: <local ref> <local sha> <remote ref> <remote sha>)
-    PrePush { remote: String, url: Option<String> },
+    /// pre-push REMOTE URL (stdin: <local ref> <local sha> <remote ref> <remote sha>);
+    /// under the pre-commit framework, REMOTE and the refs come from PRE_COMMIT_* variables
+    PrePush { remote: Option<String>, url: Option<String> },
     /// pre-receive (stdin: <old> <new> <ref>); authoritative, fails closed
     PreReceive,
     /// update REF OLD NEW; authoritative, fails closed
@@ -180,7 +181,11 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Catalog => catalog(),
         Cmd::Hook { hook } => match hook {
             HookCmd::CommitMsg { file } => hooks::commit_msg(&file),
-            HookCmd::PrePush { remote, url } => hooks::pre_push(&remote, url.as_deref().unwrap_or(""), &stdin_string()?),
+            HookCmd::PrePush { remote, url } => {
+                let remote = remote.or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok()).unwrap_or_else(|| "origin".into());
+                let input = if std::env::var_os("PRE_COMMIT_TO_REF").is_some() { String::new() } else { stdin_string()? };
+                hooks::pre_push(&remote, url.as_deref().unwrap_or(""), &input)
+            }
             HookCmd::PreReceive => {
                 // Fail closed: bad input refuses too.
                 let updates = stdin_string().and_then(|s| hooks::parse_receive_lines(&s));

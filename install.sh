@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs aigate from this source tree and guards the git repository you run it in.
+#
+#   /path/to/aigate/install.sh                         guard the repository you stand in
+#   /path/to/aigate/install.sh --server --repo X.git   guard a bare repository on a server
+#
+# The binary goes to $AIGATE_ROOT/bin (default: cargo's own, ~/.cargo/bin). Needs cargo;
+# fetches crates from crates.io only. Any arguments are passed to `aigate install`.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=${AIGATE_ROOT:-${CARGO_HOME:-$HOME/.cargo}}
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "install.sh: cargo is not installed; get Rust from your package manager or rustup, then run this again." >&2
+    exit 2
+fi
+echo "install.sh: building aigate (cargo install --locked) into $root/bin ..."
+cargo install --quiet --locked --force --path "$here" --root "$root"
+bin="$root/bin/aigate"
+"$bin" --version
+
+# Guard the repository we stand in (or the one named with --repo).
+case " $* " in
+*" --repo "*|*" --server "*) "$bin" install "$@" ;;
+*)
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        "$bin" install "$@"
+    else
+        echo "install.sh: not inside a git repository; run '$bin install' in one to guard it."
+    fi
+    ;;
+esac
+case ":$PATH:" in
+*":$root/bin:"*) ;;
+*) echo "install.sh: note: $root/bin is not on your PATH; hooks call $bin by its full path." ;;
+esac
