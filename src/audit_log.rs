@@ -22,7 +22,8 @@ pub fn append(path: &Path, lines: &[String]) -> Result<()> {
         .append(true)
         .open(path)
         .with_context(|| format!("cannot open audit log {}", path.display()))?;
-    f.lock().with_context(|| format!("cannot lock audit log {}", path.display()))?;
+    f.lock()
+        .with_context(|| format!("cannot lock audit log {}", path.display()))?;
     let res = f
         .write_all(buf.as_bytes())
         .and_then(|_| f.sync_data())

@@ -174,8 +174,9 @@ impl Catalog {
 
     /// Adds the tools of a catalog file's text; `origin` names it in errors.
     pub fn extend_from_str(&mut self, text: &str, origin: &str) -> Result<()> {
-        let file: CatalogFile = toml::from_str(text)
-            .map_err(|e| anyhow::anyhow!("{}", crate::policy::describe_toml_error(origin, text, &e)))?;
+        let file: CatalogFile = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!("{}", crate::policy::describe_toml_error(origin, text, &e))
+        })?;
         self.extend(&file.tool, origin)
     }
 
@@ -225,7 +226,7 @@ impl Catalog {
         let n = normalize_name(name);
         self.tools
             .iter()
-            .find(|t| t.aliases.iter().any(|a| *a == n))
+            .find(|t| t.aliases.contains(&n))
             .map(|t| t.id.as_str())
     }
 
@@ -254,7 +255,9 @@ impl Catalog {
                     Matcher::Trailer { key, id, value } => {
                         for t in c.trailers.iter().filter(|t| t.is(key)) {
                             let ok = match (id, value) {
-                                (Some(m), _) => Identity::parse(&t.value).is_some_and(|i| m.matches(&i)),
+                                (Some(m), _) => {
+                                    Identity::parse(&t.value).is_some_and(|i| m.matches(&i))
+                                }
                                 (None, Some(re)) => re.is_match(&t.value),
                                 (None, None) => true,
                             };
@@ -348,7 +351,12 @@ mod tests {
         let a = Identity::parse(author).unwrap();
         let c = Identity::parse(committer).unwrap();
         let mut ids: Vec<String> = cat
-            .evidence(&CommitView { message: msg, trailers: &t, author: &a, committer: &c })
+            .evidence(&CommitView {
+                message: msg,
+                trailers: &t,
+                author: &a,
+                committer: &c,
+            })
             .into_iter()
             .map(|e| e.tool)
             .collect();
@@ -359,7 +367,14 @@ mod tests {
     #[test]
     fn claude_co_author_with_any_model_name_is_claude_code() {
         let h = "Dev <dev@example.com>";
-        assert_eq!(tools_in("t\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n", h, h), ["claude-code"]);
+        assert_eq!(
+            tools_in(
+                "t\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n",
+                h,
+                h
+            ),
+            ["claude-code"]
+        );
     }
 
     #[test]

@@ -28,7 +28,12 @@ impl Rules {
     }
 
     /// Reads and judges commits, newest first.
-    pub fn judge_ids(&self, repo: &Repo, ids: &[Oid], target: &Target<'_>) -> Result<Vec<CommitVerdict>> {
+    pub fn judge_ids(
+        &self,
+        repo: &Repo,
+        ids: &[Oid],
+        target: &Target<'_>,
+    ) -> Result<Vec<CommitVerdict>> {
         let paths = self.policy.needs_paths() || !self.exemptions.list.is_empty();
         ids.iter()
             .map(|id| Ok(self.judge(&repo.facts(*id, paths)?, target)))
@@ -42,15 +47,22 @@ fn read_text(bytes: Vec<u8>, origin: &str) -> Result<String> {
 
 /// Loads a policy file from disk.
 pub fn policy_from_file(path: &Path) -> Result<Policy> {
-    let text = std::fs::read(path).with_context(|| format!("cannot read policy {}", path.display()))?;
+    let text =
+        std::fs::read(path).with_context(|| format!("cannot read policy {}", path.display()))?;
     let origin = path.display().to_string();
     Ok(Policy::from_str(&read_text(text, &origin)?, &origin)?)
 }
 
 fn exemptions_from_file(path: &Path, policy: &Policy) -> Result<Exemptions> {
-    let text = std::fs::read(path).with_context(|| format!("cannot read exemptions {}", path.display()))?;
+    let text = std::fs::read(path)
+        .with_context(|| format!("cannot read exemptions {}", path.display()))?;
     let origin = path.display().to_string();
-    Ok(Exemptions::from_str(&read_text(text, &origin)?, &origin, &policy.catalog, None)?)
+    Ok(Exemptions::from_str(
+        &read_text(text, &origin)?,
+        &origin,
+        &policy.catalog,
+        None,
+    )?)
 }
 
 /// Rules for a developer's checkout: `--policy FILE`, else `.aigate.toml` at the top of the
@@ -59,14 +71,22 @@ pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rul
     let top = repo.workdir().map(Path::to_path_buf);
     let policy = match (policy_file, &top) {
         (Some(p), _) => policy_from_file(p)?,
-        (None, Some(top)) if top.join(POLICY_FILE).exists() => policy_from_file(&top.join(POLICY_FILE))?,
+        (None, Some(top)) if top.join(POLICY_FILE).exists() => {
+            policy_from_file(&top.join(POLICY_FILE))?
+        }
         _ => Policy::builtin()?,
     };
     let exemptions = match &top {
-        Some(top) if top.join(EXEMPTIONS_FILE).exists() => exemptions_from_file(&top.join(EXEMPTIONS_FILE), &policy)?,
+        Some(top) if top.join(EXEMPTIONS_FILE).exists() => {
+            exemptions_from_file(&top.join(EXEMPTIONS_FILE), &policy)?
+        }
         _ => Exemptions::default(),
     };
-    Ok(Rules { policy, exemptions, trailers: repo.trailer_config() })
+    Ok(Rules {
+        policy,
+        exemptions,
+        trailers: repo.trailer_config(),
+    })
 }
 
 /// Rules from accepted state: git config `aigate.policy` / `aigate.exemptions` (paths on
@@ -75,9 +95,16 @@ pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rul
 pub fn rules_at(repo: &Repo, at: Option<Oid>) -> Result<Rules> {
     let policy = match repo.config_string("aigate.policy") {
         Some(p) => policy_from_file(Path::new(&p))?,
-        None => match at.map(|c| repo.file_at(c, POLICY_FILE)).transpose()?.flatten() {
+        None => match at
+            .map(|c| repo.file_at(c, POLICY_FILE))
+            .transpose()?
+            .flatten()
+        {
             Some(bytes) => {
-                let origin = format!("{POLICY_FILE} at {}", short(&at.map(|a| a.to_string()).unwrap_or_default()));
+                let origin = format!(
+                    "{POLICY_FILE} at {}",
+                    short(&at.map(|a| a.to_string()).unwrap_or_default())
+                );
                 Policy::from_str(&read_text(bytes, &origin)?, &origin)?
             }
             None => Policy::builtin()?,
@@ -85,15 +112,26 @@ pub fn rules_at(repo: &Repo, at: Option<Oid>) -> Result<Rules> {
     };
     let exemptions = match repo.config_string("aigate.exemptions") {
         Some(p) => exemptions_from_file(Path::new(&p), &policy)?,
-        None => match at.map(|c| repo.file_at(c, EXEMPTIONS_FILE)).transpose()?.flatten() {
+        None => match at
+            .map(|c| repo.file_at(c, EXEMPTIONS_FILE))
+            .transpose()?
+            .flatten()
+        {
             Some(bytes) => {
-                let origin = format!("{EXEMPTIONS_FILE} at {}", short(&at.map(|a| a.to_string()).unwrap_or_default()));
+                let origin = format!(
+                    "{EXEMPTIONS_FILE} at {}",
+                    short(&at.map(|a| a.to_string()).unwrap_or_default())
+                );
                 Exemptions::from_str(&read_text(bytes, &origin)?, &origin, &policy.catalog, None)?
             }
             None => Exemptions::default(),
         },
     };
-    Ok(Rules { policy, exemptions, trailers: repo.trailer_config() })
+    Ok(Rules {
+        policy,
+        exemptions,
+        trailers: repo.trailer_config(),
+    })
 }
 
 /// An abbreviated commit id (other labels are returned whole).

@@ -107,48 +107,107 @@ fn globs(patterns: &[String], sep: bool, ci: bool) -> Result<GlobSet, String> {
 
 impl Exemptions {
     /// Parses and validates an exemptions file. `max_days` caps `expires - not_before`.
-    pub fn from_str(text: &str, origin: &str, catalog: &crate::catalog::Catalog, max_days: Option<u32>) -> Result<Exemptions, PolicyError> {
+    pub fn from_str(
+        text: &str,
+        origin: &str,
+        catalog: &crate::catalog::Catalog,
+        max_days: Option<u32>,
+    ) -> Result<Exemptions, PolicyError> {
         #[derive(Deserialize)]
         struct Raw {
             #[serde(default)]
             exemption: Vec<Spanned<Record>>,
         }
-        let raw: Raw = toml::from_str(text).map_err(|e| PolicyError(describe_toml_error(origin, text, &e)))?;
+        let raw: Raw =
+            toml::from_str(text).map_err(|e| PolicyError(describe_toml_error(origin, text, &e)))?;
         let mut list: Vec<Exemption> = Vec::new();
         for sp in raw.exemption {
             let span = sp.span();
             let r = sp.into_inner();
-            let err = |m: String, help: &str| PolicyError(diagnostic(origin, text, Some(span.clone()), &m, help));
+            let err = |m: String, help: &str| {
+                PolicyError(diagnostic(origin, text, Some(span.clone()), &m, help))
+            };
             if list.iter().any(|e| e.record.id == r.id) {
-                return Err(err(format!("duplicate exemption id `{}`", r.id), "every exemption needs its own id"));
+                return Err(err(
+                    format!("duplicate exemption id `{}`", r.id),
+                    "every exemption needs its own id",
+                ));
             }
-            let until = day_start(&r.expires)
-                .ok_or_else(|| err(format!("exemption `{}`: expires `{}` is not a date", r.id, r.expires), "write dates as YYYY-MM-DD"))?
-                + 86_400;
+            let until = day_start(&r.expires).ok_or_else(|| {
+                err(
+                    format!(
+                        "exemption `{}`: expires `{}` is not a date",
+                        r.id, r.expires
+                    ),
+                    "write dates as YYYY-MM-DD",
+                )
+            })? + 86_400;
             let from = match &r.not_before {
-                Some(d) => day_start(d).ok_or_else(|| err(format!("exemption `{}`: not_before `{d}` is not a date", r.id), "write dates as YYYY-MM-DD"))?,
+                Some(d) => day_start(d).ok_or_else(|| {
+                    err(
+                        format!("exemption `{}`: not_before `{d}` is not a date", r.id),
+                        "write dates as YYYY-MM-DD",
+                    )
+                })?,
                 None => i64::MIN,
             };
             if let (Some(max), Some(_)) = (max_days, &r.not_before) {
                 if until - from > i64::from(max) * 86_400 + 86_400 {
-                    return Err(err(format!("exemption `{}` lasts longer than the policy's {max} days", r.id), "shorten it, or ask for a policy change"));
+                    return Err(err(
+                        format!(
+                            "exemption `{}` lasts longer than the policy's {max} days",
+                            r.id
+                        ),
+                        "shorten it, or ask for a policy change",
+                    ));
                 }
             }
             if r.tools.is_empty() {
-                return Err(err(format!("exemption `{}` names no tools", r.id), "list the tool ids it lets through"));
+                return Err(err(
+                    format!("exemption `{}` names no tools", r.id),
+                    "list the tool ids it lets through",
+                ));
             }
-            let tools = r.tools.iter().map(|t| catalog.resolve(t).map(str::to_string).unwrap_or_else(|| crate::catalog::normalize_name(t))).collect();
-            let g = |p: &[String], sep, ci| globs(p, sep, ci).map_err(|m| err(format!("exemption `{}`: {m}", r.id), ""));
+            let tools = r
+                .tools
+                .iter()
+                .map(|t| {
+                    catalog
+                        .resolve(t)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| crate::catalog::normalize_name(t))
+                })
+                .collect();
+            let g = |p: &[String], sep, ci| {
+                globs(p, sep, ci).map_err(|m| err(format!("exemption `{}`: {m}", r.id), ""))
+            };
             let branches = g(&r.branches, true, false)?;
             let paths = g(&r.paths, true, false)?;
-            let authors = if r.authors.is_empty() { None } else { Some(g(&r.authors, false, true)?) };
-            list.push(Exemption { tools, branches, paths, authors, valid_from: from, valid_until: until, record: r });
+            let authors = if r.authors.is_empty() {
+                None
+            } else {
+                Some(g(&r.authors, false, true)?)
+            };
+            list.push(Exemption {
+                tools,
+                branches,
+                paths,
+                authors,
+                valid_from: from,
+                valid_until: until,
+                record: r,
+            });
         }
-        Ok(Exemptions { origin: origin.to_string(), list })
+        Ok(Exemptions {
+            origin: origin.to_string(),
+            list,
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&Exemption> {
-        self.list.iter().find(|e| e.record.id.eq_ignore_ascii_case(id))
+        self.list
+            .iter()
+            .find(|e| e.record.id.eq_ignore_ascii_case(id))
     }
 
     pub fn exists(&self, id: &str) -> bool {
@@ -160,7 +219,14 @@ impl Exemptions {
         let mut ids: Vec<String> = trailers
             .iter()
             .filter(|t| t.is(TRAILER))
-            .flat_map(|t| t.value.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect::<Vec<_>>())
+            .flat_map(|t| {
+                t.value
+                    .split([',', ' '])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
             .collect();
         ids.extend(push.iter().cloned());
         ids.dedup();
@@ -168,7 +234,13 @@ impl Exemptions {
     }
 
     /// The first cited exemption that covers `tool` on this commit, or every reason none does.
-    pub fn covering(&self, cited: &[String], tool: &str, facts: &CommitFacts, target: &Target<'_>) -> Result<ExemptionUse, Vec<String>> {
+    pub fn covering(
+        &self,
+        cited: &[String],
+        tool: &str,
+        facts: &CommitFacts,
+        target: &Target<'_>,
+    ) -> Result<ExemptionUse, Vec<String>> {
         let mut reasons = Vec::new();
         for id in cited {
             let Some(e) = self.get(id) else {
@@ -176,8 +248,16 @@ impl Exemptions {
                 continue;
             };
             match e.check(tool, facts, target) {
-                Ok(()) => return Ok(ExemptionUse { id: e.record.id.clone(), tool: tool.to_string(), ticket: e.record.ticket.clone() }),
-                Err(why) => reasons.push(format!("exemption `{}` does not apply: {why}", e.record.id)),
+                Ok(()) => {
+                    return Ok(ExemptionUse {
+                        id: e.record.id.clone(),
+                        tool: tool.to_string(),
+                        ticket: e.record.ticket.clone(),
+                    })
+                }
+                Err(why) => {
+                    reasons.push(format!("exemption `{}` does not apply: {why}", e.record.id))
+                }
             }
         }
         Err(reasons)
@@ -186,13 +266,21 @@ impl Exemptions {
 
 impl Exemption {
     /// Whether this exemption covers `tool` on this commit; otherwise the exact reason.
-    pub fn check(&self, tool: &str, facts: &CommitFacts, target: &Target<'_>) -> Result<(), String> {
+    pub fn check(
+        &self,
+        tool: &str,
+        facts: &CommitFacts,
+        target: &Target<'_>,
+    ) -> Result<(), String> {
         let r = &self.record;
         if let Some(rv) = &r.revoked {
             return Err(format!("revoked by {} at {}", rv.by, rv.at));
         }
         if target.now < self.valid_from {
-            return Err(format!("not valid before {}", r.not_before.as_deref().unwrap_or("")));
+            return Err(format!(
+                "not valid before {}",
+                r.not_before.as_deref().unwrap_or("")
+            ));
         }
         if target.now >= self.valid_until {
             return Err(format!("expired on {}", r.expires));
@@ -200,9 +288,15 @@ impl Exemption {
         if !self.tools.iter().any(|t| t == tool) {
             return Err(format!("it covers {}, not `{tool}`", self.tools.join(", ")));
         }
-        let branch = target.refname.strip_prefix("refs/heads/").unwrap_or(target.refname);
+        let branch = target
+            .refname
+            .strip_prefix("refs/heads/")
+            .unwrap_or(target.refname);
         if !self.branches.is_match(branch) && !self.branches.is_match(target.refname) {
-            return Err(format!("branch {branch} is out of scope ({})", r.branches.join(", ")));
+            return Err(format!(
+                "branch {branch} is out of scope ({})",
+                r.branches.join(", ")
+            ));
         }
         match &facts.changed_paths {
             Some(paths) => {
@@ -210,12 +304,17 @@ impl Exemption {
                     return Err(format!("path {p} is out of scope ({})", r.paths.join(", ")));
                 }
             }
-            None if r.paths != everything() => return Err("the commit's changed paths could not be read".into()),
+            None if r.paths != everything() => {
+                return Err("the commit's changed paths could not be read".into())
+            }
             None => {}
         }
         if let Some(a) = &self.authors {
             if !a.is_match(facts.author.email.to_ascii_lowercase()) {
-                return Err(format!("author {} is not allowed to use it", facts.author.email));
+                return Err(format!(
+                    "author {} is not allowed to use it",
+                    facts.author.email
+                ));
             }
         }
         Ok(())
@@ -230,6 +329,9 @@ impl Exemption {
 pub fn rfc3339(ts: i64) -> String {
     OffsetDateTime::from_unix_timestamp(ts)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| ts.to_string())
 }

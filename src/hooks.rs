@@ -23,12 +23,22 @@ fn env(k: &str) -> Option<String> {
 }
 
 fn identity_from_env(kind: &str, repo: &Repo) -> Identity {
-    match (env(&format!("GIT_{kind}_NAME")), env(&format!("GIT_{kind}_EMAIL"))) {
+    match (
+        env(&format!("GIT_{kind}_NAME")),
+        env(&format!("GIT_{kind}_EMAIL")),
+    ) {
         (Some(n), Some(e)) => Identity::new(n, e),
         (n, e) => {
             let sig = repo.git.signature().ok();
-            let name = n.or_else(|| sig.as_ref().and_then(|s| s.name().ok().map(str::to_string))).unwrap_or_default();
-            let email = e.or_else(|| sig.as_ref().and_then(|s| s.email().ok().map(str::to_string))).unwrap_or_default();
+            let name = n
+                .or_else(|| sig.as_ref().and_then(|s| s.name().ok().map(str::to_string)))
+                .unwrap_or_default();
+            let email = e
+                .or_else(|| {
+                    sig.as_ref()
+                        .and_then(|s| s.email().ok().map(str::to_string))
+                })
+                .unwrap_or_default();
             Identity::new(name, email)
         }
     }
@@ -42,7 +52,8 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
     if rules.policy.mode == Mode::Off {
         return Ok(PASS);
     }
-    let raw = std::fs::read(file).with_context(|| format!("cannot read the commit message {}", file.display()))?;
+    let raw = std::fs::read(file)
+        .with_context(|| format!("cannot read the commit message {}", file.display()))?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let refname = repo.head_ref().unwrap_or_else(|| "HEAD".into());
     let facts = CommitFacts {
@@ -55,12 +66,31 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
     };
     // Trailers come from the raw text (the parser handles comments and scissors itself).
     let trailers = crate::trailers::parse(&raw, &rules.trailers);
-    let target = Target { refname: &refname, push_exemptions: &[], now: now() };
+    let target = Target {
+        refname: &refname,
+        push_exemptions: &[],
+        now: now(),
+    };
     let v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
     let protected = rules.policy.is_protected(&refname);
     let enforced = rules.policy.mode == Mode::Enforce;
-    let rep = RefReport { refname: refname.clone(), protected, old: None, new: None, refusal: None, commits: vec![v] };
-    eprint!("{}", report::human(std::slice::from_ref(&rep), enforced, "", &rules.policy.origin));
+    let rep = RefReport {
+        refname: refname.clone(),
+        protected,
+        old: None,
+        new: None,
+        refusal: None,
+        commits: vec![v],
+    };
+    eprint!(
+        "{}",
+        report::human(
+            std::slice::from_ref(&rep),
+            enforced,
+            "",
+            &rules.policy.origin
+        )
+    );
     let refused = enforced && protected && rep.blocked();
     if refused {
         eprintln!("aigate: commit refused on protected branch {}. To record work before review, commit on a feature branch; pushes to {} are checked again.", refname.trim_start_matches("refs/heads/"), refname.trim_start_matches("refs/heads/"));
@@ -91,17 +121,31 @@ struct PushLine {
 
 fn parse_push_lines(input: &str, repo: &Repo) -> Result<Vec<PushLine>> {
     // The pre-commit framework runs pre-push hooks with environment variables, not stdin.
-    if let (Some(to), Some(remote_branch)) = (env("PRE_COMMIT_TO_REF"), env("PRE_COMMIT_REMOTE_BRANCH")) {
+    if let (Some(to), Some(remote_branch)) =
+        (env("PRE_COMMIT_TO_REF"), env("PRE_COMMIT_REMOTE_BRANCH"))
+    {
         let local_sha = repo.commit_id(&to)?.to_string();
-        return Ok(vec![PushLine { local_sha, remote_ref: remote_branch, remote_sha: env("PRE_COMMIT_FROM_REF").unwrap_or_default() }]);
+        return Ok(vec![PushLine {
+            local_sha,
+            remote_ref: remote_branch,
+            remote_sha: env("PRE_COMMIT_FROM_REF").unwrap_or_default(),
+        }]);
     }
     let mut out = Vec::new();
-    for (n, l) in input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, l) in input
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let f: Vec<&str> = l.split_whitespace().collect();
         if f.len() != 4 {
             bail!("pre-push input line {}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got `{l}`", n + 1);
         }
-        out.push(PushLine { local_sha: f[1].into(), remote_ref: f[2].into(), remote_sha: f[3].into() });
+        out.push(PushLine {
+            local_sha: f[1].into(),
+            remote_ref: f[2].into(),
+            remote_sha: f[3].into(),
+        });
     }
     Ok(out)
 }
@@ -124,7 +168,10 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
     let mut hide: Vec<Oid> = repo
         .refs()?
         .into_iter()
-        .filter(|(name, _)| name.strip_prefix(&tracking).is_some_and(|b| rules.policy.is_protected(&format!("refs/heads/{b}"))))
+        .filter(|(name, _)| {
+            name.strip_prefix(&tracking)
+                .is_some_and(|b| rules.policy.is_protected(&format!("refs/heads/{b}")))
+        })
         .map(|(_, id)| id)
         .collect();
     for l in &lines {
@@ -137,21 +184,37 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
     let mut reports = Vec::new();
     for l in &lines {
         let protected = rules.policy.is_protected(&l.remote_ref);
-        let mut rep = RefReport { refname: l.remote_ref.clone(), protected, old: Some(l.remote_sha.clone()), new: Some(l.local_sha.clone()), refusal: None, commits: vec![] };
+        let mut rep = RefReport {
+            refname: l.remote_ref.clone(),
+            protected,
+            old: Some(l.remote_sha.clone()),
+            new: Some(l.local_sha.clone()),
+            refusal: None,
+            commits: vec![],
+        };
         if is_zero(&l.local_sha) {
             if protected && !rules.policy.allow_deletion {
                 rep.refusal = Some("deleting a protected branch is not allowed by the policy (branches.allow_deletion)".into());
             }
         } else {
-            let Some(tip) = repo.peel_to_commit(oid(&l.local_sha)?)? else { continue };
+            let Some(tip) = repo.peel_to_commit(oid(&l.local_sha)?)? else {
+                continue;
+            };
             let ids = repo.new_commits(&[tip], &hide)?;
-            let target = Target { refname: &l.remote_ref, push_exemptions: &[], now: now() };
+            let target = Target {
+                refname: &l.remote_ref,
+                push_exemptions: &[],
+                now: now(),
+            };
             rep.commits = rules.judge_ids(&repo, &ids, &target)?;
         }
         reports.push(rep);
     }
     let enforced = rules.policy.mode == Mode::Enforce;
-    eprint!("{}", report::human(&reports, enforced, "", &rules.policy.origin));
+    eprint!(
+        "{}",
+        report::human(&reports, enforced, "", &rules.policy.origin)
+    );
     let refused = enforced && reports.iter().any(|r| r.protected && r.blocked());
     if refused {
         eprintln!("aigate: push refused; nothing was sent.");
@@ -169,14 +232,25 @@ pub struct Update {
 
 pub fn parse_receive_lines(input: &str) -> Result<Vec<Update>> {
     let mut out = Vec::new();
-    for (n, l) in input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, l) in input
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let f: Vec<&str> = l.split_whitespace().collect();
         if f.len() != 3 {
-            bail!("pre-receive input line {}: expected `<old> <new> <ref>`, got `{l}`", n + 1);
+            bail!(
+                "pre-receive input line {}: expected `<old> <new> <ref>`, got `{l}`",
+                n + 1
+            );
         }
         oid(f[0])?;
         oid(f[1])?;
-        out.push(Update { old: f[0].into(), new: f[1].into(), refname: f[2].into() });
+        out.push(Update {
+            old: f[0].into(),
+            new: f[1].into(),
+            refname: f[2].into(),
+        });
     }
     Ok(out)
 }
@@ -203,10 +277,15 @@ pub fn pusher() -> String {
 
 /// `git push -o aigate.exemption=ID` values.
 pub fn push_exemptions() -> Vec<String> {
-    let n: usize = env("GIT_PUSH_OPTION_COUNT").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let n: usize = env("GIT_PUSH_OPTION_COUNT")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     (0..n)
         .filter_map(|i| env(&format!("GIT_PUSH_OPTION_{i}")))
-        .filter_map(|o| o.strip_prefix(&format!("{PUSH_OPTION}=")).map(|v| v.trim().to_string()))
+        .filter_map(|o| {
+            o.strip_prefix(&format!("{PUSH_OPTION}="))
+                .map(|v| v.trim().to_string())
+        })
         .filter(|v| !v.is_empty())
         .collect()
 }
@@ -227,7 +306,11 @@ pub fn server(updates: &[Update]) -> i32 {
             REFUSE
         }
         Err(p) => {
-            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             fail_closed(prefix, &format!("internal error (panic): {msg}"), updates);
             REFUSE
         }
@@ -238,7 +321,9 @@ fn fail_closed(prefix: &str, why: &str, updates: &[Update]) {
     for l in why.lines() {
         eprintln!("{prefix}aigate: {l}");
     }
-    eprintln!("{prefix}aigate: push refused: the guard could not decide, and it never accepts on error.");
+    eprintln!(
+        "{prefix}aigate: push refused: the guard could not decide, and it never accepts on error."
+    );
     eprintln!("{prefix}aigate: ask the administrators of this git server to check aigate's policy and logs.");
     // Best effort: record the failed decision too.
     if let Ok(repo) = Repo::from_env() {
@@ -269,7 +354,11 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         let old = oid(&u.old)?;
         let new = oid(&u.new)?;
         // Policy from accepted state: this branch's current tip, else the default branch.
-        let at = if is_zero(&u.old) { default_tip } else { repo.peel_to_commit(old)?.or(default_tip) };
+        let at = if is_zero(&u.old) {
+            default_tip
+        } else {
+            repo.peel_to_commit(old)?.or(default_tip)
+        };
         let mut rules = engine::rules_at(&repo, at)?;
         if rules.policy.origin.starts_with("built-in") && at != default_tip {
             rules = engine::rules_at(&repo, default_tip)?;
@@ -277,7 +366,14 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         origin = rules.policy.origin.clone();
         let protected = rules.policy.is_protected(&u.refname) && rules.policy.mode != Mode::Off;
         enforced_any |= protected && rules.policy.mode == Mode::Enforce;
-        let mut rep = RefReport { refname: u.refname.clone(), protected, old: Some(u.old.clone()), new: Some(u.new.clone()), refusal: None, commits: vec![] };
+        let mut rep = RefReport {
+            refname: u.refname.clone(),
+            protected,
+            old: Some(u.old.clone()),
+            new: Some(u.new.clone()),
+            refusal: None,
+            commits: vec![],
+        };
         if rules.policy.mode == Mode::Off {
             reports.push(rep);
             continue;
@@ -301,9 +397,17 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
             }
         }
         // New to the protected set: not reachable from any protected ref's current tip.
-        let hide: Vec<Oid> = all_refs.iter().filter(|(n, _)| rules.policy.is_protected(n)).map(|(_, id)| *id).collect();
+        let hide: Vec<Oid> = all_refs
+            .iter()
+            .filter(|(n, _)| rules.policy.is_protected(n))
+            .map(|(_, id)| *id)
+            .collect();
         let ids = repo.new_commits(&[tip], &hide)?;
-        let target = Target { refname: &u.refname, push_exemptions: &opts, now: time };
+        let target = Target {
+            refname: &u.refname,
+            push_exemptions: &opts,
+            now: time,
+        };
         rep.commits = rules.judge_ids(&repo, &ids, &target)?;
         reports.push(rep);
     }
@@ -361,7 +465,11 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
 /// Short form of the reports for a commit-level summary (used by `check`).
 pub fn summarize(reports: &[RefReport]) -> String {
     let n: usize = reports.iter().map(|r| r.commits.len()).sum();
-    let ai: usize = reports.iter().flat_map(|r| &r.commits).filter(|c| c.ai_assisted).count();
+    let ai: usize = reports
+        .iter()
+        .flat_map(|r| &r.commits)
+        .filter(|c| c.ai_assisted)
+        .count();
     let bad: usize = reports.iter().map(|r| r.failing()).sum();
     format!("aigate: {n} commit(s) checked, {ai} AI-assisted, {bad} with findings")
 }

@@ -46,7 +46,9 @@ impl Identity {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !e.bytes().any(|b| b.is_ascii_whitespace() || b"<>,;\"".contains(&b) || b < 0x20)
+            && !e
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b"<>,;\"".contains(&b) || b < 0x20)
     }
 
     /// The email in the form used to decide whether two identities are the same person:
@@ -112,6 +114,9 @@ mod tests {
 
     #[test]
     fn canonical_email_folds_case_and_plus_tags() {
-        assert_eq!(canonical_email("Jane+review@Example.COM"), "jane@example.com");
+        assert_eq!(
+            canonical_email("Jane+review@Example.COM"),
+            "jane@example.com"
+        );
     }
 }

@@ -17,7 +17,9 @@ fn shell_quote(s: &str) -> String {
 
 /// The hook script for `hook`, calling the binary at `bin`.
 pub fn script(hook: &str, bin: &Path) -> String {
-    TEMPLATE.replace("@HOOK@", hook).replace("@AIGATE@", &shell_quote(&bin.display().to_string()))
+    TEMPLATE
+        .replace("@HOOK@", hook)
+        .replace("@AIGATE@", &shell_quote(&bin.display().to_string()))
 }
 
 /// Where git looks for this repository's hooks.
@@ -44,7 +46,9 @@ fn shellexpand_home(p: &str) -> String {
 }
 
 fn is_ours(path: &Path) -> bool {
-    std::fs::read_to_string(path).map(|s| s.contains(MARK)).unwrap_or(false)
+    std::fs::read_to_string(path)
+        .map(|s| s.contains(MARK))
+        .unwrap_or(false)
 }
 
 #[cfg(unix)]
@@ -72,17 +76,33 @@ pub fn install(repo: &Repo, hooks: &[&str], bin: &Path) -> Result<Vec<String>> {
         let existed = path.exists() || path.is_symlink();
         if existed && !is_ours(&path) {
             if chained.exists() {
-                bail!("{} exists and so does {}; move one of them aside first", path.display(), chained.display());
+                bail!(
+                    "{} exists and so does {}; move one of them aside first",
+                    path.display(),
+                    chained.display()
+                );
             }
-            std::fs::rename(&path, &chained).with_context(|| format!("cannot move {} aside", path.display()))?;
-            done.push(format!("kept the existing {hook} hook: it now runs first, as {}", chained.display()));
+            std::fs::rename(&path, &chained)
+                .with_context(|| format!("cannot move {} aside", path.display()))?;
+            done.push(format!(
+                "kept the existing {hook} hook: it now runs first, as {}",
+                chained.display()
+            ));
         }
         let text = script(hook, bin);
         let tmp = dir.join(format!(".{hook}.aigate-tmp"));
         std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
         make_executable(&tmp)?;
         std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-        done.push(format!("{} {}", if existed && is_ours(&path) { "updated" } else { "installed" }, path.display()));
+        done.push(format!(
+            "{} {}",
+            if existed && is_ours(&path) {
+                "updated"
+            } else {
+                "installed"
+            },
+            path.display()
+        ));
     }
     Ok(done)
 }
@@ -95,11 +115,13 @@ pub fn uninstall(repo: &Repo, hooks: &[&str]) -> Result<Vec<String>> {
         let path = dir.join(hook);
         let chained = dir.join(format!("{hook}.aigate-chained"));
         if path.exists() && is_ours(&path) {
-            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
             done.push(format!("removed {}", path.display()));
         }
         if chained.exists() && !path.exists() {
-            std::fs::rename(&chained, &path).with_context(|| format!("cannot restore {}", path.display()))?;
+            std::fs::rename(&chained, &path)
+                .with_context(|| format!("cannot restore {}", path.display()))?;
             done.push(format!("restored the previous {hook} hook"));
         }
     }

@@ -3,16 +3,16 @@
 //!
 //! The functional core (`trailers`, `catalog`, `policy`, `verdict`) is pure; the shell
 //! (`repo`, `hooks`, `report`, `install`, `cli`) adapts git, files and the terminal to it.
-pub mod trailers;
-pub mod catalog;
-pub mod exemptions;
-pub mod identity;
-pub mod policy;
-pub mod rules;
-pub mod verdict;
-pub mod repo;
-pub mod engine;
-pub mod report;
 pub mod audit_log;
+pub mod catalog;
+pub mod engine;
+pub mod exemptions;
 pub mod hooks;
+pub mod identity;
 pub mod install;
+pub mod policy;
+pub mod repo;
+pub mod report;
+pub mod rules;
+pub mod trailers;
+pub mod verdict;

@@ -17,7 +17,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "aigate", version, about = "Lets AI-assisted commits into protected branches only with an attestation and a human review")]
+#[command(
+    name = "aigate",
+    version,
+    about = "Lets AI-assisted commits into protected branches only with an attestation and a human review"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -116,11 +120,18 @@ enum HookCmd {
     CommitMsg { file: PathBuf },
     /// pre-push REMOTE URL (stdin: <local ref> <local sha> <remote ref> <remote sha>);
     /// under the pre-commit framework, REMOTE and the refs come from PRE_COMMIT_* variables
-    PrePush { remote: Option<String>, url: Option<String> },
+    PrePush {
+        remote: Option<String>,
+        url: Option<String>,
+    },
     /// pre-receive (stdin: <old> <new> <ref>); authoritative, fails closed
     PreReceive,
     /// update REF OLD NEW; authoritative, fails closed
-    Update { refname: String, old: String, new: String },
+    Update {
+        refname: String,
+        old: String,
+        new: String,
+    },
 }
 
 fn main() {
@@ -137,7 +148,9 @@ fn main() {
 
 fn stdin_string() -> Result<String> {
     let mut buf = Vec::new();
-    std::io::stdin().read_to_end(&mut buf).context("cannot read standard input")?;
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .context("cannot read standard input")?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
@@ -167,23 +180,42 @@ fn target_ref(repo: &Repo, branch: Option<&str>, policy: &Policy) -> String {
             return h;
         }
     }
-    let first = policy.protected.iter().find(|p| !p.contains(['*', '?', '['])).cloned().unwrap_or_else(|| "main".into());
+    let first = policy
+        .protected
+        .iter()
+        .find(|p| !p.contains(['*', '?', '[']))
+        .cloned()
+        .unwrap_or_else(|| "main".into());
     full_ref(&first)
 }
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.cmd {
-        Cmd::Check { range, range_flag, branch, format, policy } => check(range.or(range_flag), branch, format, policy.as_deref()),
+        Cmd::Check {
+            range,
+            range_flag,
+            branch,
+            format,
+            policy,
+        } => check(range.or(range_flag), branch, format, policy.as_deref()),
         Cmd::Trailers { rev, stdin, format } => trailers_cmd(rev, stdin, format),
         Cmd::Explain { what, branch } => explain(&what, branch.as_deref()),
-        Cmd::Policy { cmd: PolicyCmd::Check { file } } => policy_check(file.as_deref()),
+        Cmd::Policy {
+            cmd: PolicyCmd::Check { file },
+        } => policy_check(file.as_deref()),
         Cmd::Init { force } => init(force),
         Cmd::Catalog => catalog(),
         Cmd::Hook { hook } => match hook {
             HookCmd::CommitMsg { file } => hooks::commit_msg(&file),
             HookCmd::PrePush { remote, url } => {
-                let remote = remote.or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok()).unwrap_or_else(|| "origin".into());
-                let input = if std::env::var_os("PRE_COMMIT_TO_REF").is_some() { String::new() } else { stdin_string()? };
+                let remote = remote
+                    .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
+                    .unwrap_or_else(|| "origin".into());
+                let input = if std::env::var_os("PRE_COMMIT_TO_REF").is_some() {
+                    String::new()
+                } else {
+                    stdin_string()?
+                };
                 hooks::pre_push(&remote, url.as_deref().unwrap_or(""), &input)
             }
             HookCmd::PreReceive => {
@@ -208,10 +240,18 @@ fn run(cli: Cli) -> Result<i32> {
                 }
             }
         },
-        Cmd::Install { repo, server, per_ref } => install_cmd(repo.as_deref(), server, per_ref),
+        Cmd::Install {
+            repo,
+            server,
+            per_ref,
+        } => install_cmd(repo.as_deref(), server, per_ref),
         Cmd::Uninstall { repo, server } => {
             let r = open_repo(repo.as_deref())?;
-            let hooks: &[&str] = if server { &["pre-receive", "update"] } else { &install::CLIENT_HOOKS };
+            let hooks: &[&str] = if server {
+                &["pre-receive", "update"]
+            } else {
+                &install::CLIENT_HOOKS
+            };
             for l in install::uninstall(&r, hooks)? {
                 println!("aigate: {l}");
             }
@@ -231,7 +271,12 @@ fn open_repo(dir: Option<&Path>) -> Result<Repo> {
     Repo::discover(dir.unwrap_or(Path::new(".")))
 }
 
-fn check(range: Option<String>, branch: Option<String>, format: Format, policy: Option<&Path>) -> Result<i32> {
+fn check(
+    range: Option<String>,
+    branch: Option<String>,
+    format: Format,
+    policy: Option<&Path>,
+) -> Result<i32> {
     let repo = open_repo(None)?;
     let rules = engine::rules_for_worktree(&repo, policy)?;
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
@@ -243,7 +288,10 @@ fn check(range: Option<String>, branch: Option<String>, format: Format, policy: 
                 .refs()?
                 .into_iter()
                 .filter(|(n, _)| {
-                    let b = n.strip_prefix("refs/remotes/").and_then(|r| r.split_once('/')).map(|(_, b)| format!("refs/heads/{b}"));
+                    let b = n
+                        .strip_prefix("refs/remotes/")
+                        .and_then(|r| r.split_once('/'))
+                        .map(|(_, b)| format!("refs/heads/{b}"));
                     rules.policy.is_protected(n) || b.is_some_and(|b| rules.policy.is_protected(&b))
                 })
                 .map(|(_, id)| id)
@@ -251,27 +299,49 @@ fn check(range: Option<String>, branch: Option<String>, format: Format, policy: 
             repo.new_commits(&[head], &hide)?
         }
     };
-    let target = Target { refname: &refname, push_exemptions: &[], now: now() };
+    let target = Target {
+        refname: &refname,
+        push_exemptions: &[],
+        now: now(),
+    };
     let commits = rules.judge_ids(&repo, &ids, &target)?;
     let protected = rules.policy.is_protected(&refname) && rules.policy.mode != Mode::Off;
-    let rep = RefReport { refname: refname.clone(), protected, old: None, new: None, refusal: None, commits };
+    let rep = RefReport {
+        refname: refname.clone(),
+        protected,
+        old: None,
+        new: None,
+        refusal: None,
+        commits,
+    };
     let enforced = rules.policy.mode == Mode::Enforce;
     let reports = [rep];
     match format {
         Format::Json => println!("{}", report::json(&reports, enforced)),
         _ => {
-            print!("{}", report::human(&reports, enforced, "", &rules.policy.origin));
+            print!(
+                "{}",
+                report::human(&reports, enforced, "", &rules.policy.origin)
+            );
             println!("{}", hooks::summarize(&reports));
         }
     }
-    Ok(if enforced && reports[0].protected && reports[0].blocked() { 1 } else { 0 })
+    Ok(
+        if enforced && reports[0].protected && reports[0].blocked() {
+            1
+        } else {
+            0
+        },
+    )
 }
 
 fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> Result<i32> {
     if stdin {
         let mut buf = Vec::new();
         std::io::stdin().read_to_end(&mut buf)?;
-        let cfg = open_repo(None).map(|r| r.trailer_config()).unwrap_or_default();
+        let cfg = open_repo(None)
+            .map(|r| r.trailer_config())
+            .unwrap_or_default();
         let t = trailers::parse(&buf, &cfg);
         match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&t)?),
@@ -282,7 +352,11 @@ fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> Result<i32>
     let repo = open_repo(None)?;
     let cfg = repo.trailer_config();
     let rev = rev.unwrap_or_else(|| "HEAD".into());
-    let ids = if rev.contains("..") { repo.range(&rev)? } else { vec![repo.commit_id(&rev)?] };
+    let ids = if rev.contains("..") {
+        repo.range(&rev)?
+    } else {
+        vec![repo.commit_id(&rev)?]
+    };
     let mut docs = Vec::new();
     for id in ids {
         let f = repo.facts(id, false)?;
@@ -304,35 +378,80 @@ fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> Result<i32>
 }
 
 fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
-    if let Some(rule) = Rule::lookup(what).filter(|_| what.to_ascii_lowercase().starts_with("aig") || !what.chars().all(|c| c.is_ascii_hexdigit())) {
-        println!("{} {}: {}\n\n{}", rule.id(), rule.name(), rule.summary(), rule.long());
+    if let Some(rule) = Rule::lookup(what).filter(|_| {
+        what.to_ascii_lowercase().starts_with("aig") || !what.chars().all(|c| c.is_ascii_hexdigit())
+    }) {
+        println!(
+            "{} {}: {}\n\n{}",
+            rule.id(),
+            rule.name(),
+            rule.summary(),
+            rule.long()
+        );
         return Ok(0);
     }
     let repo = open_repo(None).with_context(|| format!("`{what}` is not a rule id (AIG001..AIG008) and there is no repository to find a commit in"))?;
     let rules = engine::rules_for_worktree(&repo, None)?;
-    let id = repo.commit_id(what).with_context(|| format!("`{what}` is neither a rule (AIG001..AIG008) nor a commit"))?;
+    let id = repo
+        .commit_id(what)
+        .with_context(|| format!("`{what}` is neither a rule (AIG001..AIG008) nor a commit"))?;
     let refname = target_ref(&repo, branch, &rules.policy);
     let facts = repo.facts(id, true)?;
-    let v = rules.judge(&facts, &Target { refname: &refname, push_exemptions: &[], now: now() });
+    let v = rules.judge(
+        &facts,
+        &Target {
+            refname: &refname,
+            push_exemptions: &[],
+            now: now(),
+        },
+    );
     println!("commit {}  {}", short(&v.commit), v.summary);
     println!("author {}", v.author);
-    println!("target {} ({}; policy {})", refname, if rules.policy.is_protected(&refname) { "protected" } else { "not protected" }, rules.policy.origin);
+    println!(
+        "target {} ({}; policy {})",
+        refname,
+        if rules.policy.is_protected(&refname) {
+            "protected"
+        } else {
+            "not protected"
+        },
+        rules.policy.origin
+    );
     println!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
     for e in &v.evidence {
         println!("  evidence  {:<12} {:?}: {}", e.tool, e.source, e.text);
     }
     for a in &v.attested {
-        let extra = [a.version.as_deref().map(|v| format!("version {v}")), a.model.as_deref().map(|m| format!("model {m}"))].into_iter().flatten().collect::<Vec<_>>().join(", ");
-        println!("  attested  {:<12} {}{}", a.tool, if a.known { "" } else { "(not in the catalog) " }, extra);
+        let extra = [
+            a.version.as_deref().map(|v| format!("version {v}")),
+            a.model.as_deref().map(|m| format!("model {m}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        println!(
+            "  attested  {:<12} {}{}",
+            a.tool,
+            if a.known { "" } else { "(not in the catalog) " },
+            extra
+        );
     }
     for r in &v.reviews {
-        println!("  review    {} ({})", r.text, if r.counts { "counts" } else { "does not count" });
+        println!(
+            "  review    {} ({})",
+            r.text,
+            if r.counts { "counts" } else { "does not count" }
+        );
     }
     if v.reviews_required > 0 {
         println!("  reviews required: {}", v.reviews_required);
     }
     for e in &v.exemptions {
-        println!("  exemption {} covers {} (ticket {})", e.id, e.tool, e.ticket);
+        println!(
+            "  exemption {} covers {} (ticket {})",
+            e.id, e.tool, e.ticket
+        );
     }
     if v.findings.is_empty() {
         println!("no findings");
@@ -365,12 +484,15 @@ fn policy_check(file: Option<&Path>) -> Result<i32> {
 
 fn init(force: bool) -> Result<i32> {
     let repo = open_repo(None)?;
-    let Some(top) = repo.workdir() else { bail!("`aigate init` needs a work tree; on a server set git config aigate.policy") };
+    let Some(top) = repo.workdir() else {
+        bail!("`aigate init` needs a work tree; on a server set git config aigate.policy")
+    };
     let path = top.join(engine::POLICY_FILE);
     if path.exists() && !force {
         bail!("{} exists; use --force to overwrite it", path.display());
     }
-    std::fs::write(&path, STARTER_POLICY).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, STARTER_POLICY)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     println!("aigate: wrote {}. Review it, then commit it: git add .aigate.toml && git commit -m \"Add aigate policy\"", path.display());
     Ok(0)
 }
@@ -397,7 +519,10 @@ fn install_cmd(dir: Option<&Path>, server: bool, per_ref: bool) -> Result<i32> {
         install::CLIENT_HOOKS.to_vec()
     };
     if server && !repo.git.is_bare() {
-        eprintln!("aigate: note: {} is not a bare repository; installing server hooks anyway", repo.git.path().display());
+        eprintln!(
+            "aigate: note: {} is not a bare repository; installing server hooks anyway",
+            repo.git.path().display()
+        );
     }
     for l in install::install(&repo, &hooks, &bin)? {
         println!("aigate: {l}");
@@ -408,12 +533,22 @@ fn install_cmd(dir: Option<&Path>, server: bool, per_ref: bool) -> Result<i32> {
         if repo.config_string("aigate.auditLog").is_none() {
             let log = repo.git.path().join("aigate-audit.jsonl");
             cfg.set_str("aigate.auditLog", &log.display().to_string())?;
-            println!("aigate: audit log: {} (git config aigate.auditLog)", log.display());
+            println!(
+                "aigate: audit log: {} (git config aigate.auditLog)",
+                log.display()
+            );
         }
-        println!("aigate: this repository is guarded: pushes to protected branches are judged here.");
+        println!(
+            "aigate: this repository is guarded: pushes to protected branches are judged here."
+        );
     } else {
         let rules = engine::rules_for_worktree(&repo, None)?;
-        println!("aigate: guarding {} with {} (protected: {})", repo.workdir().unwrap_or(repo.git.path()).display(), rules.policy.origin, rules.policy.protected.join(", "));
+        println!(
+            "aigate: guarding {} with {} (protected: {})",
+            repo.workdir().unwrap_or(repo.git.path()).display(),
+            rules.policy.origin,
+            rules.policy.protected.join(", ")
+        );
     }
     Ok(0)
 }

@@ -227,13 +227,25 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, col)
 }
 
 /// A rustc-style diagnostic pointing at `span` of `text`.
-pub fn diagnostic(origin: &str, text: &str, span: Option<std::ops::Range<usize>>, msg: &str, help: &str) -> String {
+pub fn diagnostic(
+    origin: &str,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    msg: &str,
+    help: &str,
+) -> String {
     let mut out = String::new();
     match span.filter(|s| s.end > 0 || s.start > 0 || !text.is_empty()) {
         Some(span) if span.start <= text.len() => {
@@ -241,10 +253,18 @@ pub fn diagnostic(origin: &str, text: &str, span: Option<std::ops::Range<usize>>
             let _ = writeln!(out, "error: {msg}");
             let _ = writeln!(out, "  --> {origin}:{line}:{col}");
             if let Some(src) = text.lines().nth(line - 1) {
-                let width = span.end.saturating_sub(span.start).clamp(1, src.len().max(1));
+                let width = span
+                    .end
+                    .saturating_sub(span.start)
+                    .clamp(1, src.len().max(1));
                 let _ = writeln!(out, "   |");
                 let _ = writeln!(out, "{line:>3}| {src}");
-                let _ = writeln!(out, "   | {}{}", " ".repeat(col - 1), "^".repeat(width.min(src.len() + 1 - col.min(src.len()))));
+                let _ = writeln!(
+                    out,
+                    "   | {}{}",
+                    " ".repeat(col - 1),
+                    "^".repeat(width.min(src.len() + 1 - col.min(src.len())))
+                );
             }
         }
         _ => {
@@ -269,7 +289,11 @@ pub fn describe_toml_error(origin: &str, text: &str, e: &toml::de::Error) -> Str
     )
 }
 
-fn glob(pattern: &str, literal_separator: bool, case_insensitive: bool) -> Result<Glob, globset::Error> {
+fn glob(
+    pattern: &str,
+    literal_separator: bool,
+    case_insensitive: bool,
+) -> Result<Glob, globset::Error> {
     GlobBuilder::new(pattern)
         .literal_separator(literal_separator)
         .case_insensitive(case_insensitive)
@@ -283,17 +307,32 @@ fn parse_approval(s: &str) -> Result<Approval, String> {
     let requirement = match (parts.next(), parts.next()) {
         (None, _) => None,
         (Some(req), None) => {
-            let op_len = req.find(|c: char| c.is_ascii_digit()).ok_or("a version requirement looks like `>=1.2`")?;
+            let op_len = req
+                .find(|c: char| c.is_ascii_digit())
+                .ok_or("a version requirement looks like `>=1.2`")?;
             let (op, ver) = req.split_at(op_len);
             if !matches!(op, ">=" | ">" | "=" | "<=" | "<" | "") {
-                return Err(format!("unknown version operator `{op}`; use >=, >, =, <= or <"));
+                return Err(format!(
+                    "unknown version operator `{op}`; use >=, >, =, <= or <"
+                ));
             }
-            let ver = parse_version(ver).ok_or("a version is numbers separated by dots, like 1.2")?;
-            Some((if op.is_empty() { "=".into() } else { op.to_string() }, ver))
+            let ver =
+                parse_version(ver).ok_or("a version is numbers separated by dots, like 1.2")?;
+            Some((
+                if op.is_empty() {
+                    "=".into()
+                } else {
+                    op.to_string()
+                },
+                ver,
+            ))
         }
         _ => return Err("write one tool and at most one requirement, like \"kiro >=1.2\"".into()),
     };
-    Ok(Approval { tool: tool.to_string(), requirement })
+    Ok(Approval {
+        tool: tool.to_string(),
+        requirement,
+    })
 }
 
 /// `1.2.3` → `[1, 2, 3]`.
@@ -304,10 +343,16 @@ pub fn parse_version(v: &str) -> Option<Vec<u64>> {
 impl Approval {
     /// Whether a version (if attested) satisfies the requirement.
     pub fn admits(&self, version: Option<&[u64]>) -> bool {
-        let Some((op, want)) = &self.requirement else { return true };
+        let Some((op, want)) = &self.requirement else {
+            return true;
+        };
         let Some(have) = version else { return false };
         let n = want.len().max(have.len());
-        let pad = |v: &[u64]| (0..n).map(|i| v.get(i).copied().unwrap_or(0)).collect::<Vec<_>>();
+        let pad = |v: &[u64]| {
+            (0..n)
+                .map(|i| v.get(i).copied().unwrap_or(0))
+                .collect::<Vec<_>>()
+        };
         let ord = pad(have).cmp(&pad(want));
         match op.as_str() {
             ">=" => ord.is_ge(),
@@ -341,7 +386,11 @@ impl Policy {
         let mut protected_set = GlobSetBuilder::new();
         for p in &file.branches.protected {
             let g = glob(p.get_ref(), true, false).map_err(|e| {
-                err(p.span(), format!("invalid branch glob `{}`: {}", p.get_ref(), e.kind()), "globs look like `main` or `release/**`")
+                err(
+                    p.span(),
+                    format!("invalid branch glob `{}`: {}", p.get_ref(), e.kind()),
+                    "globs look like `main` or `release/**`",
+                )
             })?;
             protected_set.add(g);
         }
@@ -351,16 +400,26 @@ impl Policy {
 
         let mut approved = Vec::new();
         for a in &file.tools.approved {
-            let mut ap = parse_approval(a.get_ref()).map_err(|m| err(a.span(), format!("bad entry `{}` in tools.approved: {m}", a.get_ref()), ""))?;
+            let mut ap = parse_approval(a.get_ref()).map_err(|m| {
+                err(
+                    a.span(),
+                    format!("bad entry `{}` in tools.approved: {m}", a.get_ref()),
+                    "",
+                )
+            })?;
             if ap.tool != "*" {
                 match catalog.resolve(&ap.tool) {
                     Some(id) => ap.tool = id.to_string(),
                     None => {
-                        let known: Vec<&str> = catalog.tools().iter().map(|t| t.id.as_str()).collect();
+                        let known: Vec<&str> =
+                            catalog.tools().iter().map(|t| t.id.as_str()).collect();
                         return Err(err(
                             a.span(),
                             format!("unknown tool `{}` in tools.approved", ap.tool),
-                            &format!("use a catalog id ({}), or add the tool under [[catalog.tool]]", known.join(", ")),
+                            &format!(
+                                "use a catalog id ({}), or add the tool under [[catalog.tool]]",
+                                known.join(", ")
+                            ),
                         ));
                     }
                 }
@@ -374,11 +433,18 @@ impl Policy {
             let mut b = GlobSetBuilder::new();
             for r in &file.review.reviewers {
                 let g = glob(r.get_ref(), false, true).map_err(|e| {
-                    err(r.span(), format!("invalid reviewer glob `{}`: {}", r.get_ref(), e.kind()), "reviewer globs match emails, like `*@example.com`")
+                    err(
+                        r.span(),
+                        format!("invalid reviewer glob `{}`: {}", r.get_ref(), e.kind()),
+                        "reviewer globs match emails, like `*@example.com`",
+                    )
                 })?;
                 b.add(g);
             }
-            Some(b.build().map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?)
+            Some(
+                b.build()
+                    .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?,
+            )
         };
 
         let mut path_rules = Vec::new();
@@ -386,13 +452,19 @@ impl Policy {
             let mut b = GlobSetBuilder::new();
             for p in &rule.paths {
                 let g = glob(p.get_ref(), true, false).map_err(|e| {
-                    err(p.span(), format!("invalid path glob `{}`: {}", p.get_ref(), e.kind()), "path globs look like `infra/**` or `**/*.tf`")
+                    err(
+                        p.span(),
+                        format!("invalid path glob `{}`: {}", p.get_ref(), e.kind()),
+                        "path globs look like `infra/**` or `**/*.tf`",
+                    )
                 })?;
                 b.add(g);
             }
             path_rules.push(PathRule {
                 patterns: rule.paths.iter().map(|p| p.get_ref().clone()).collect(),
-                set: b.build().map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?,
+                set: b
+                    .build()
+                    .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?,
                 min: rule.min,
             });
         }
@@ -406,7 +478,12 @@ impl Policy {
         Ok(Policy {
             origin: origin.to_string(),
             mode: file.branches.mode,
-            protected: file.branches.protected.iter().map(|p| p.get_ref().clone()).collect(),
+            protected: file
+                .branches
+                .protected
+                .iter()
+                .map(|p| p.get_ref().clone())
+                .collect(),
             protected_set,
             allow_deletion: file.branches.allow_deletion,
             allow_force_push: file.branches.allow_force_push,
@@ -415,7 +492,12 @@ impl Policy {
             review_trailers: file.review.trailers,
             review_min: file.review.min,
             require_for: file.review.require_for,
-            reviewers: file.review.reviewers.iter().map(|r| r.get_ref().clone()).collect(),
+            reviewers: file
+                .review
+                .reviewers
+                .iter()
+                .map(|r| r.get_ref().clone())
+                .collect(),
             reviewer_set,
             path_rules,
             catalog,
@@ -427,7 +509,10 @@ impl Policy {
     pub fn is_protected(&self, refname: &str) -> bool {
         let branch = refname.strip_prefix("refs/heads/");
         let full_hits = self.protected_set.matches(refname);
-        if full_hits.iter().any(|&i| self.protected[i].starts_with("refs/")) {
+        if full_hits
+            .iter()
+            .any(|&i| self.protected[i].starts_with("refs/"))
+        {
             return true;
         }
         match branch {
@@ -476,11 +561,15 @@ impl Policy {
 
     /// Whether `key` is an attestation trailer key.
     pub fn is_attestation_key(&self, key: &str) -> bool {
-        self.attestation_trailers.iter().any(|k| k.eq_ignore_ascii_case(key))
+        self.attestation_trailers
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
     }
 
     pub fn is_review_key(&self, key: &str) -> bool {
-        self.review_trailers.iter().any(|k| k.eq_ignore_ascii_case(key))
+        self.review_trailers
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
     }
 
     /// A plain description of the effective policy, for `aigate policy check`.
@@ -489,7 +578,11 @@ impl Policy {
             .approved
             .iter()
             .map(|a| match &a.requirement {
-                Some((op, v)) => format!("{} {op}{}", a.tool, v.iter().map(u64::to_string).collect::<Vec<_>>().join(".")),
+                Some((op, v)) => format!(
+                    "{} {op}{}",
+                    a.tool,
+                    v.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+                ),
                 None if a.tool == "*" => "* (every tool in the catalog)".into(),
                 None => a.tool.clone(),
             })
@@ -498,20 +591,60 @@ impl Policy {
         let _ = writeln!(s, "policy: {}", self.origin);
         let _ = writeln!(s, "mode: {:?}", self.mode);
         let _ = writeln!(s, "protected: {}", self.protected.join(", "));
-        let _ = writeln!(s, "deletion of protected branches: {}", if self.allow_deletion { "allowed" } else { "refused" });
-        let _ = writeln!(s, "force-push to protected branches: {}", if self.allow_force_push { "allowed" } else { "refused" });
-        let _ = writeln!(s, "approved tools: {}", if approved.is_empty() { "none".into() } else { approved.join(", ") });
-        let _ = writeln!(s, "attestation trailers: {}", self.attestation_trailers.join(", "));
+        let _ = writeln!(
+            s,
+            "deletion of protected branches: {}",
+            if self.allow_deletion {
+                "allowed"
+            } else {
+                "refused"
+            }
+        );
+        let _ = writeln!(
+            s,
+            "force-push to protected branches: {}",
+            if self.allow_force_push {
+                "allowed"
+            } else {
+                "refused"
+            }
+        );
+        let _ = writeln!(
+            s,
+            "approved tools: {}",
+            if approved.is_empty() {
+                "none".into()
+            } else {
+                approved.join(", ")
+            }
+        );
+        let _ = writeln!(
+            s,
+            "attestation trailers: {}",
+            self.attestation_trailers.join(", ")
+        );
         let _ = writeln!(
             s,
             "reviews: {} x {} for {} commits{}",
             self.review_min,
             self.review_trailers.join("/"),
-            match self.require_for { RequireFor::Ai => "AI-assisted", RequireFor::All => "all" },
-            if self.reviewers.is_empty() { String::new() } else { format!(", reviewers {}", self.reviewers.join(", ")) }
+            match self.require_for {
+                RequireFor::Ai => "AI-assisted",
+                RequireFor::All => "all",
+            },
+            if self.reviewers.is_empty() {
+                String::new()
+            } else {
+                format!(", reviewers {}", self.reviewers.join(", "))
+            }
         );
         for r in &self.path_rules {
-            let _ = writeln!(s, "  {} reviews where a commit touches {}", r.min, r.patterns.join(", "));
+            let _ = writeln!(
+                s,
+                "  {} reviews where a commit touches {}",
+                r.min,
+                r.patterns.join(", ")
+            );
         }
         let _ = write!(s, "catalog: {} tools", self.catalog.tools().len());
         s
@@ -548,7 +681,11 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_column() {
-        let e = Policy::from_str("[tools]\napproved = [\"kiro\", \"nonesuch\"]\n", ".aigate.toml").unwrap_err();
+        let e = Policy::from_str(
+            "[tools]\napproved = [\"kiro\", \"nonesuch\"]\n",
+            ".aigate.toml",
+        )
+        .unwrap_err();
         assert!(e.0.contains(".aigate.toml:2:21"), "{}", e.0);
         let e = Policy::from_str("[review]\nmin = \"two\"\n", ".aigate.toml").unwrap_err();
         assert!(e.0.contains(".aigate.toml:2:"), "{}", e.0);

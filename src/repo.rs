@@ -39,7 +39,8 @@ impl Repo {
     /// Opens the repository git is running a hook in, honouring GIT_DIR, GIT_OBJECT_DIRECTORY
     /// and GIT_ALTERNATE_OBJECT_DIRECTORIES (a server's quarantine).
     pub fn from_env() -> Result<Repo> {
-        let git = Repository::open_from_env().context("cannot open the repository this hook runs in")?;
+        let git =
+            Repository::open_from_env().context("cannot open the repository this hook runs in")?;
         Ok(Repo { git })
     }
 
@@ -52,7 +53,9 @@ impl Repo {
     /// trailer.<alias>.key.
     pub fn trailer_config(&self) -> TrailerConfig {
         let mut cfg = TrailerConfig::default();
-        let Ok(config) = self.git.config() else { return cfg };
+        let Ok(config) = self.git.config() else {
+            return cfg;
+        };
         let comment = config
             .get_string("core.commentString")
             .or_else(|_| config.get_string("core.commentChar"))
@@ -67,8 +70,12 @@ impl Repo {
             let mut aliases: Vec<(String, Option<String>)> = Vec::new();
             while let Some(Ok(e)) = entries.next() {
                 let Ok(name) = e.name() else { continue };
-                let Some(rest) = name.strip_prefix("trailer.") else { continue };
-                let Some((alias, var)) = rest.rsplit_once('.') else { continue };
+                let Some(rest) = name.strip_prefix("trailer.") else {
+                    continue;
+                };
+                let Some((alias, var)) = rest.rsplit_once('.') else {
+                    continue;
+                };
                 let idx = match aliases.iter().position(|(a, _)| a == alias) {
                     Some(i) => i,
                     None => {
@@ -86,7 +93,12 @@ impl Repo {
     }
 
     pub fn config_string(&self, key: &str) -> Option<String> {
-        self.git.config().ok()?.get_string(key).ok().filter(|s| !s.is_empty())
+        self.git
+            .config()
+            .ok()?
+            .get_string(key)
+            .ok()
+            .filter(|s| !s.is_empty())
     }
 
     pub fn config_bool(&self, key: &str) -> Option<bool> {
@@ -143,7 +155,8 @@ impl Repo {
         let mut walk = self.git.revwalk().context("cannot walk history")?;
         walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
         for t in tips {
-            walk.push(*t).with_context(|| format!("cannot walk from {t}"))?;
+            walk.push(*t)
+                .with_context(|| format!("cannot walk from {t}"))?;
         }
         for h in hide {
             // A hidden tip this repository lacks (a shallow clone, a stale remote) hides nothing.
@@ -163,8 +176,12 @@ impl Repo {
             walk.push_range(spec)
                 .or_else(|_| -> Result<(), git2::Error> {
                     let rs = self.git.revparse(spec)?;
-                    if let Some(to) = rs.to() { walk.push(to.id())?; }
-                    if let Some(from) = rs.from() { walk.hide(from.id())?; }
+                    if let Some(to) = rs.to() {
+                        walk.push(to.id())?;
+                    }
+                    if let Some(from) = rs.from() {
+                        walk.hide(from.id())?;
+                    }
                     Ok(())
                 })
                 .with_context(|| format!("bad revision range `{spec}`"))?;
@@ -191,7 +208,11 @@ impl Repo {
             email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
         };
         let message = decode_message(c.message_raw_bytes(), c.message_encoding().ok().flatten());
-        let changed_paths = if paths { Some(self.changed_paths(&c)?) } else { None };
+        let changed_paths = if paths {
+            Some(self.changed_paths(&c)?)
+        } else {
+            None
+        };
         Ok(CommitFacts {
             id: id.to_string(),
             message,
@@ -253,7 +274,12 @@ pub fn decode_message(bytes: &[u8], encoding: Option<&str>) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
         Err(_) => match encoding.map(|e| e.to_ascii_lowercase()) {
-            Some(e) if matches!(e.as_str(), "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1") => {
+            Some(e)
+                if matches!(
+                    e.as_str(),
+                    "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1"
+                ) =>
+            {
                 bytes.iter().map(|&b| b as char).collect()
             }
             _ => String::from_utf8_lossy(bytes).into_owned(),

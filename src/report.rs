@@ -87,6 +87,13 @@ pub fn json(reports: &[RefReport], enforced: bool) -> String {
         enforced: bool,
         refs: &'a [RefReport],
     }
-    let passed = !reports.iter().any(|r| r.blocked() && (r.protected || r.refusal.is_some()));
-    serde_json::to_string_pretty(&Doc { passed, enforced, refs: reports }).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    let passed = !reports
+        .iter()
+        .any(|r| r.blocked() && (r.protected || r.refusal.is_some()));
+    serde_json::to_string_pretty(&Doc {
+        passed,
+        enforced,
+        refs: reports,
+    })
+    .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

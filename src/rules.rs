@@ -65,8 +65,9 @@ impl Rule {
     pub fn lookup(s: &str) -> Option<Rule> {
         let s = s.trim().to_ascii_lowercase();
         let num = s.strip_prefix("aig").and_then(|n| n.parse::<usize>().ok());
-        ALL.into_iter()
-            .find(|r| r.name() == s || num.is_some_and(|n| r.id()[3..].parse::<usize>().ok() == Some(n)))
+        ALL.into_iter().find(|r| {
+            r.name() == s || num.is_some_and(|n| r.id()[3..].parse::<usize>().ok() == Some(n))
+        })
     }
 
     pub fn summary(self) -> &'static str {

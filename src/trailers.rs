@@ -138,7 +138,10 @@ fn split_lines_keep(s: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&b| !is_space(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| !is_space(b)).map_or(start, |p| p + 1);
+    let end = s
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(start, |p| p + 1);
     &s[start..end.max(start)]
 }
 
@@ -233,7 +236,12 @@ fn last_line(buf: &[u8], len: usize) -> Option<usize> {
     match len {
         0 => None,
         1 => Some(0),
-        _ => Some(buf[..len - 1].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)),
+        _ => Some(
+            buf[..len - 1]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1),
+        ),
     }
 }
 
@@ -351,8 +359,7 @@ fn trailer_block_start(
                 continue;
             }
             non_trailers += continuations;
-            if (recognized && trailers * 3 >= non_trailers) || (trailers > 0 && non_trailers == 0)
-            {
+            if (recognized && trailers * 3 >= non_trailers) || (trailers > 0 && non_trailers == 0) {
                 return next_line(buf, bol);
             }
             return len;
@@ -402,12 +409,17 @@ mod tests {
 
     #[test]
     fn plain_trailer_block_is_found() {
-        assert_eq!(kv("t\n\nFixes: x\nAcked-by: y\n"), ["Fixes: x", "Acked-by: y"]);
+        assert_eq!(
+            kv("t\n\nFixes: x\nAcked-by: y\n"),
+            ["Fixes: x", "Acked-by: y"]
+        );
     }
 
     #[test]
     fn reviewed_by_in_a_body_paragraph_is_prose() {
-        assert!(kv("t\n\nReviewed-by: A <a@x>\nbut it was not reviewed.\n\nmore prose\n").is_empty());
+        assert!(
+            kv("t\n\nReviewed-by: A <a@x>\nbut it was not reviewed.\n\nmore prose\n").is_empty()
+        );
     }
 
     #[test]
@@ -446,7 +458,10 @@ mod tests {
     fn divider_only_when_asked() {
         let msg = "t\n\nbody\n--- \n\nA: b\n";
         assert_eq!(kv(msg), ["A: b"]);
-        let cfg = TrailerConfig { divider: true, ..Default::default() };
+        let cfg = TrailerConfig {
+            divider: true,
+            ..Default::default()
+        };
         assert!(parse_str(msg, &cfg).is_empty());
     }
 
@@ -457,12 +472,24 @@ mod tests {
             ..Default::default()
         };
         let got = parse_str("t\n\na\nb\nrev: X <x@y>\n", &cfg);
-        assert_eq!(got, vec![Trailer { key: "Reviewed-by".into(), value: "X <x@y>".into() }]);
+        assert_eq!(
+            got,
+            vec![Trailer {
+                key: "Reviewed-by".into(),
+                value: "X <x@y>".into()
+            }]
+        );
     }
 
     #[test]
     fn nul_ends_the_message_and_invalid_utf8_does_not_panic() {
-        assert_eq!(parse(b"t\n\nA: b\n\0C: d\n", &TrailerConfig::default()).len(), 1);
-        assert_eq!(parse(b"t\n\nA: \xff\xfe\n", &TrailerConfig::default())[0].value, "\u{fffd}\u{fffd}");
+        assert_eq!(
+            parse(b"t\n\nA: b\n\0C: d\n", &TrailerConfig::default()).len(),
+            1
+        );
+        assert_eq!(
+            parse(b"t\n\nA: \xff\xfe\n", &TrailerConfig::default())[0].value,
+            "\u{fffd}\u{fffd}"
+        );
     }
 }

@@ -24,7 +24,11 @@ pub struct CommitFacts {
 
 impl CommitFacts {
     pub fn summary(&self) -> &str {
-        self.message.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim()
+        self.message
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
     }
 }
 
@@ -113,7 +117,10 @@ pub fn attested_tools(trailers: &[Trailer], policy: &Policy) -> Vec<Attested> {
             out.push(a);
         }
     };
-    for t in trailers.iter().filter(|t| policy.is_attestation_key(&t.key)) {
+    for t in trailers
+        .iter()
+        .filter(|t| policy.is_attestation_key(&t.key))
+    {
         // Drop an `<email>` some people add, like a co-author line.
         let value = t.value.split('<').next().unwrap_or("").trim();
         if value.is_empty() {
@@ -132,15 +139,30 @@ pub fn attested_tools(trailers: &[Trailer], policy: &Policy) -> Vec<Attested> {
         };
         let (whole, wv, wm) = split(value);
         if let Some(id) = cat.resolve(&whole) {
-            add(Attested { tool: id.to_string(), known: true, model: wm, version: wv });
+            add(Attested {
+                tool: id.to_string(),
+                known: true,
+                model: wm,
+                version: wv,
+            });
             continue;
         }
         for (i, tok) in value.split_whitespace().enumerate() {
             let (name, version, model) = split(tok);
             match cat.resolve(&name) {
-                Some(id) => add(Attested { tool: id.to_string(), known: true, model, version }),
+                Some(id) => add(Attested {
+                    tool: id.to_string(),
+                    known: true,
+                    model,
+                    version,
+                }),
                 // The first token is the agent; later unknown tokens are non-AI tools.
-                None if i == 0 => add(Attested { tool: unknown_tool_id(&name), known: false, model, version }),
+                None if i == 0 => add(Attested {
+                    tool: unknown_tool_id(&name),
+                    known: false,
+                    model,
+                    version,
+                }),
                 None => {}
             }
         }
@@ -166,9 +188,17 @@ pub fn judge(
     let ai = !evidence.is_empty() || !attested.is_empty();
     let mut findings = Vec::new();
     let mut finding = |rule: Rule, message: String, fix: String| {
-        findings.push(Finding { rule, name: rule.name(), message, fix });
+        findings.push(Finding {
+            rule,
+            name: rule.name(),
+            message,
+            fix,
+        });
     };
-    let branch = target.refname.strip_prefix("refs/heads/").unwrap_or(target.refname);
+    let branch = target
+        .refname
+        .strip_prefix("refs/heads/")
+        .unwrap_or(target.refname);
     let mut used_exemptions = Vec::new();
 
     if ai {
@@ -177,18 +207,32 @@ pub fn judge(
             let shown = evidence.first().map(|e| e.text.as_str()).unwrap_or("");
             finding(
                 Rule::MissingAttestation,
-                format!("AI evidence ({shown}) but no {}: trailer", policy.attestation_trailers[0]),
-                format!("git commit --amend --trailer \"{}: {first_tool}\"", policy.attestation_trailers[0]),
+                format!(
+                    "AI evidence ({shown}) but no {}: trailer",
+                    policy.attestation_trailers[0]
+                ),
+                format!(
+                    "git commit --amend --trailer \"{}: {first_tool}\"",
+                    policy.attestation_trailers[0]
+                ),
             );
         } else {
             let mut reported: Vec<&str> = Vec::new();
             for e in &evidence {
-                if !attested.iter().any(|a| a.tool == e.tool) && !reported.contains(&e.tool.as_str()) {
+                if !attested.iter().any(|a| a.tool == e.tool)
+                    && !reported.contains(&e.tool.as_str())
+                {
                     reported.push(&e.tool);
                     finding(
                         Rule::UndeclaredTool,
-                        format!("evidence names `{}` ({}) but the attestation does not", e.tool, e.text),
-                        format!("git commit --amend --trailer \"{}: {}\"", policy.attestation_trailers[0], e.tool),
+                        format!(
+                            "evidence names `{}` ({}) but the attestation does not",
+                            e.tool, e.text
+                        ),
+                        format!(
+                            "git commit --amend --trailer \"{}: {}\"",
+                            policy.attestation_trailers[0], e.tool
+                        ),
                     );
                 }
             }
@@ -196,8 +240,10 @@ pub fn judge(
 
         // Every tool involved must be approved here, or covered by a valid exemption.
         let cited = exemptions.cited(trailers, target.push_exemptions);
-        let mut tools: Vec<(String, Option<String>)> =
-            attested.iter().map(|a| (a.tool.clone(), a.version.clone())).collect();
+        let mut tools: Vec<(String, Option<String>)> = attested
+            .iter()
+            .map(|a| (a.tool.clone(), a.version.clone()))
+            .collect();
         for e in &evidence {
             if !tools.iter().any(|(t, _)| *t == e.tool) {
                 tools.push((e.tool.clone(), None));
@@ -211,22 +257,35 @@ pub fn judge(
             match exemptions.covering(&cited, tool, facts, target) {
                 Ok(u) => used_exemptions.push(u),
                 Err(reasons) => {
-                    let pinned = if version.is_some() { format!(" at version {}", version.as_deref().unwrap_or("")) } else { String::new() };
+                    let pinned = if version.is_some() {
+                        format!(" at version {}", version.as_deref().unwrap_or(""))
+                    } else {
+                        String::new()
+                    };
                     finding(
                         Rule::UnapprovedTool,
                         format!("`{tool}`{pinned} is not approved for {branch} (policy {})", policy.origin),
                         format!("use an approved tool, or: aigate exemption request --tool {tool} --branch {branch} --ticket TICKET --reason \"...\""),
                     );
                     for r in reasons {
-                        finding(Rule::ExemptionInvalid, r, "aigate exemption list --active".into());
+                        finding(
+                            Rule::ExemptionInvalid,
+                            r,
+                            "aigate exemption list --active".into(),
+                        );
                     }
                 }
             }
         }
         // Cited exemptions that nothing needed are still checked, so a typo is not silent.
         for id in &cited {
-            if !used_exemptions.iter().any(|u: &ExemptionUse| &u.id == id) && !exemptions.exists(id) {
-                finding(Rule::ExemptionInvalid, format!("unknown exemption `{id}`"), "aigate exemption list --active".into());
+            if !used_exemptions.iter().any(|u: &ExemptionUse| &u.id == id) && !exemptions.exists(id)
+            {
+                finding(
+                    Rule::ExemptionInvalid,
+                    format!("unknown exemption `{id}`"),
+                    "aigate exemption list --active".into(),
+                );
             }
         }
     }
@@ -246,16 +305,29 @@ pub fn judge(
             ),
             Some(r) if !r.has_valid_email() => finding(
                 Rule::NonHumanReviewer,
-                format!("`{t}`: <{}> is not a valid plain-ASCII email address", r.email),
+                format!(
+                    "`{t}`: <{}> is not a valid plain-ASCII email address",
+                    r.email
+                ),
                 format!("git commit --amend --trailer \"{}: Name <email>\"", t.key),
             ),
             Some(r) if policy.catalog.is_ai_identity(r) || r.is_bot() => finding(
                 Rule::NonHumanReviewer,
-                format!("`{t}`: {} is an AI or bot identity, not a human reviewer", r.email),
+                format!(
+                    "`{t}`: {} is an AI or bot identity, not a human reviewer",
+                    r.email
+                ),
                 "ask a human to review, and record it as Reviewed-by".into(),
             ),
-            Some(r) if r.canonical_email() == canonical_email(&facts.author.email) || r.canonical_email() == canonical_email(&facts.committer.email) => {
-                let who = if r.canonical_email() == canonical_email(&facts.author.email) { "author" } else { "committer" };
+            Some(r)
+                if r.canonical_email() == canonical_email(&facts.author.email)
+                    || r.canonical_email() == canonical_email(&facts.committer.email) =>
+            {
+                let who = if r.canonical_email() == canonical_email(&facts.author.email) {
+                    "author"
+                } else {
+                    "committer"
+                };
                 finding(
                     Rule::SelfReview,
                     format!("`{t}`: the reviewer is the commit's {who}"),
@@ -264,7 +336,11 @@ pub fn judge(
             }
             Some(r) if !policy.reviewer_allowed(&r.email) => finding(
                 Rule::ReviewerNotAllowed,
-                format!("`{t}`: {} is not among the allowed reviewers ({})", r.email, policy.reviewers.join(", ")),
+                format!(
+                    "`{t}`: {} is not among the allowed reviewers ({})",
+                    r.email,
+                    policy.reviewers.join(", ")
+                ),
                 "have an allowed reviewer review the commit".into(),
             ),
             Some(r) => {
@@ -275,7 +351,11 @@ pub fn judge(
                 }
             }
         }
-        reviews.push(Review { text: t.to_string(), reviewer, counts });
+        reviews.push(Review {
+            text: t.to_string(),
+            reviewer,
+            counts,
+        });
     }
     if needs_review && (counted.len() as u32) < required {
         let why = match &strict_path {
@@ -284,13 +364,24 @@ pub fn judge(
         };
         finding(
             Rule::MissingReview,
-            format!("{} of {required} required human review(s){why}", counted.len()),
-            format!("git commit --amend --trailer \"{}: Name <email>\"  (a reviewer other than {})", policy.review_trailers[0], facts.author.email),
+            format!(
+                "{} of {required} required human review(s){why}",
+                counted.len()
+            ),
+            format!(
+                "git commit --amend --trailer \"{}: Name <email>\"  (a reviewer other than {})",
+                policy.review_trailers[0], facts.author.email
+            ),
         );
     }
     // Review findings only bind where review is required.
     if !needs_review {
-        findings.retain(|f| !matches!(f.rule, Rule::SelfReview | Rule::NonHumanReviewer | Rule::ReviewerNotAllowed));
+        findings.retain(|f| {
+            !matches!(
+                f.rule,
+                Rule::SelfReview | Rule::NonHumanReviewer | Rule::ReviewerNotAllowed
+            )
+        });
     }
     findings.sort_by_key(|f| f.rule);
 
@@ -314,7 +405,11 @@ mod tests {
     use crate::trailers::{parse_str, TrailerConfig};
 
     fn verdict(policy: &str, msg: &str) -> CommitVerdict {
-        let policy = if policy.is_empty() { Policy::builtin().unwrap() } else { Policy::from_str(policy, "test").unwrap() };
+        let policy = if policy.is_empty() {
+            Policy::builtin().unwrap()
+        } else {
+            Policy::from_str(policy, "test").unwrap()
+        };
         let facts = CommitFacts {
             id: "c0ffee".into(),
             message: msg.into(),
@@ -324,7 +419,17 @@ mod tests {
             changed_paths: Some(vec!["infra/main.tf".into()]),
         };
         let t = parse_str(msg, &TrailerConfig::default());
-        judge(&facts, &t, &policy, &Exemptions::default(), &Target { refname: "refs/heads/main", push_exemptions: &[], now: 0 })
+        judge(
+            &facts,
+            &t,
+            &policy,
+            &Exemptions::default(),
+            &Target {
+                refname: "refs/heads/main",
+                push_exemptions: &[],
+                now: 0,
+            },
+        )
     }
 
     fn rules(v: &CommitVerdict) -> Vec<&'static str> {
@@ -340,7 +445,10 @@ mod tests {
 
     #[test]
     fn ai_commit_without_attestation_or_review_fails_001_and_004() {
-        let v = verdict("", "feat: x\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
+        let v = verdict(
+            "",
+            "feat: x\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n",
+        );
         assert_eq!(rules(&v), ["AIG001", "AIG004"]);
     }
 
@@ -360,14 +468,25 @@ mod tests {
 
     #[test]
     fn self_review_with_case_and_plus_tag_is_caught() {
-        let v = verdict("", "feat: x\n\nAssisted-by: kiro\nReviewed-by: Ann <Ann+review@EXAMPLE.com>\n");
+        let v = verdict(
+            "",
+            "feat: x\n\nAssisted-by: kiro\nReviewed-by: Ann <Ann+review@EXAMPLE.com>\n",
+        );
         assert_eq!(rules(&v), ["AIG004", "AIG005"]);
     }
 
     #[test]
     fn ai_and_bot_and_invalid_reviewers_do_not_count() {
-        for r in ["Claude <noreply@anthropic.com>", "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>", "Rob <rob@exаmple.com>", "Rob"] {
-            let v = verdict("", &format!("feat: x\n\nAssisted-by: kiro\nReviewed-by: {r}\n"));
+        for r in [
+            "Claude <noreply@anthropic.com>",
+            "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+            "Rob <rob@exаmple.com>",
+            "Rob",
+        ] {
+            let v = verdict(
+                "",
+                &format!("feat: x\n\nAssisted-by: kiro\nReviewed-by: {r}\n"),
+            );
             assert_eq!(rules(&v), ["AIG004", "AIG006"], "{r}");
         }
     }
@@ -388,7 +507,10 @@ mod tests {
 
     #[test]
     fn unknown_attested_tool_is_unapproved() {
-        let v = verdict("", "feat: x\n\nAssisted-by: hal9000\nReviewed-by: Rob <rob@example.com>\n");
+        let v = verdict(
+            "",
+            "feat: x\n\nAssisted-by: hal9000\nReviewed-by: Rob <rob@example.com>\n",
+        );
         assert_eq!(rules(&v), ["AIG002"]);
     }
 

@@ -27,7 +27,11 @@ fn expected(name: &str) -> Option<&'static str> {
     if name.contains("negative") {
         return None;
     }
-    table.iter().find(|(k, _)| name.contains(k)).map(|(_, v)| *v).or(Some("?"))
+    table
+        .iter()
+        .find(|(k, _)| name.contains(k))
+        .map(|(_, v)| *v)
+        .or(Some("?"))
 }
 
 #[test]
@@ -38,7 +42,10 @@ fn every_ai_fixture_is_classified_with_its_tool_and_the_human_is_not() {
         return;
     }
     let policy = Policy::builtin().unwrap();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 21, "corpus looks incomplete");
     let mut wrong = Vec::new();
@@ -53,13 +60,34 @@ fn every_ai_fixture_is_classified_with_its_tool_and_the_human_is_not() {
         let (author, committer) = (header("author"), header("committer"));
         let marker = "# --- commit message below is verbatim (git log --format=%B) ---\n";
         let message = &text[text.find(marker).expect("message marker") + marker.len()..];
-        let facts = CommitFacts { id: f.display().to_string(), message: message.into(), author, committer, parent_count: 1, changed_paths: None };
+        let facts = CommitFacts {
+            id: f.display().to_string(),
+            message: message.into(),
+            author,
+            committer,
+            parent_count: 1,
+            changed_paths: None,
+        };
         let trailers = parse_str(message, &TrailerConfig::default());
-        let v = judge(&facts, &trailers, &policy, &Exemptions::default(), &Target { refname: "refs/heads/main", push_exemptions: &[], now: 0 });
+        let v = judge(
+            &facts,
+            &trailers,
+            &policy,
+            &Exemptions::default(),
+            &Target {
+                refname: "refs/heads/main",
+                push_exemptions: &[],
+                now: 0,
+            },
+        );
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         match expected(&name) {
-            None if v.ai_assisted => wrong.push(format!("{name}: human commit flagged as {:?}", v.tools())),
-            Some(tool) if v.tools() != [tool] => wrong.push(format!("{name}: want [{tool}] got {:?}", v.tools())),
+            None if v.ai_assisted => {
+                wrong.push(format!("{name}: human commit flagged as {:?}", v.tools()))
+            }
+            Some(tool) if v.tools() != [tool] => {
+                wrong.push(format!("{name}: want [{tool}] got {:?}", v.tools()))
+            }
             _ => {}
         }
     }

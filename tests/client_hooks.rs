@@ -21,9 +21,24 @@ fn ai_commit_pushed_to_main_is_refused_until_attested_and_reviewed() {
     let out = all(&o);
     assert!(!o.status.success(), "push should be refused:\n{out}");
     assert!(out.contains("AIG001") && out.contains("AIG004"), "{out}");
-    assert!(out.contains("git commit --amend --trailer \"Assisted-by: claude-code\""), "{out}");
+    assert!(
+        out.contains("git commit --amend --trailer \"Assisted-by: claude-code\""),
+        "{out}"
+    );
 
-    s.git_ok(&work, &["commit", "-q", "--amend", "--no-edit", "--trailer", "Assisted-by: claude-code", "--trailer", REVIEW]);
+    s.git_ok(
+        &work,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--no-edit",
+            "--trailer",
+            "Assisted-by: claude-code",
+            "--trailer",
+            REVIEW,
+        ],
+    );
     let o = s.git(&work, &["push", "origin", "feature:main"]);
     assert!(o.status.success(), "push should pass:\n{}", all(&o));
 }
@@ -31,7 +46,16 @@ fn ai_commit_pushed_to_main_is_refused_until_attested_and_reviewed() {
 #[test]
 fn human_commits_pass_untouched() {
     let (s, _remote, work) = installed();
-    let o = s.git(&work, &["commit", "--allow-empty", "-q", "-m", "docs: typo\n\nSigned-off-by: Ann <ann@example.com>"]);
+    let o = s.git(
+        &work,
+        &[
+            "commit",
+            "--allow-empty",
+            "-q",
+            "-m",
+            "docs: typo\n\nSigned-off-by: Ann <ann@example.com>",
+        ],
+    );
     assert!(o.status.success(), "{}", all(&o));
     let o = s.git(&work, &["push", "origin", "main"]);
     assert!(o.status.success(), "{}", all(&o));
@@ -43,14 +67,28 @@ fn commit_msg_enforces_on_main_and_only_advises_on_a_feature_branch() {
     let (s, _remote, work) = installed();
     std::fs::write(work.join("b.txt"), "b\n").unwrap();
     s.git_ok(&work, &["add", "b.txt"]);
-    let o = s.git(&work, &["commit", "-q", "-m", &format!("feat: b\n\n{CLAUDE}")]);
+    let o = s.git(
+        &work,
+        &["commit", "-q", "-m", &format!("feat: b\n\n{CLAUDE}")],
+    );
     assert!(!o.status.success(), "commit on main should be refused");
     assert!(all(&o).contains("AIG001"), "{}", all(&o));
 
     s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
-    let o = s.git(&work, &["commit", "-q", "-m", &format!("feat: b\n\n{CLAUDE}")]);
-    assert!(o.status.success(), "commit on a feature branch is advisory: {}", all(&o));
-    assert!(all(&o).contains("AIG001"), "advice is still shown: {}", all(&o));
+    let o = s.git(
+        &work,
+        &["commit", "-q", "-m", &format!("feat: b\n\n{CLAUDE}")],
+    );
+    assert!(
+        o.status.success(),
+        "commit on a feature branch is advisory: {}",
+        all(&o)
+    );
+    assert!(
+        all(&o).contains("AIG001"),
+        "advice is still shown: {}",
+        all(&o)
+    );
 }
 
 #[test]
@@ -68,7 +106,11 @@ fn commit_msg_ignores_trailers_in_comments_and_below_scissors() {
 fn pre_push_judges_several_refs_in_one_push_and_names_the_bad_one() {
     let (s, _remote, work) = installed();
     s.git_ok(&work, &["checkout", "-q", "-b", "good"]);
-    s.commit(&work, "g.txt", &format!("feat: good\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}"));
+    s.commit(
+        &work,
+        "g.txt",
+        &format!("feat: good\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}"),
+    );
     s.git_ok(&work, &["checkout", "-q", "main"]);
     s.git_ok(&work, &["checkout", "-q", "-b", "bad"]);
     s.commit(&work, "x.txt", &format!("feat: bad\n\n{CLAUDE}"));
@@ -78,7 +120,20 @@ fn pre_push_judges_several_refs_in_one_push_and_names_the_bad_one() {
     assert!(out.contains("to release/1.0"), "{out}");
     assert!(!out.contains("to main break"), "{out}");
     // Nothing was sent: pre-push is all or nothing.
-    assert!(s.git(&work, &["ls-remote", "--exit-code", "origin", "refs/heads/release/1.0"]).status.code() == Some(2));
+    assert!(
+        s.git(
+            &work,
+            &[
+                "ls-remote",
+                "--exit-code",
+                "origin",
+                "refs/heads/release/1.0"
+            ]
+        )
+        .status
+        .code()
+            == Some(2)
+    );
 }
 
 #[test]
@@ -87,10 +142,17 @@ fn feature_branch_first_is_no_way_around_the_gate() {
     s.git_ok(&work, &["checkout", "-q", "-b", "sneaky"]);
     s.commit(&work, "s.txt", &format!("feat: sneaky\n\n{CLAUDE}"));
     let o = s.git(&work, &["push", "origin", "sneaky"]);
-    assert!(o.status.success(), "unprotected branches are advisory: {}", all(&o));
+    assert!(
+        o.status.success(),
+        "unprotected branches are advisory: {}",
+        all(&o)
+    );
     s.git_ok(&work, &["fetch", "-q", "origin"]);
     let o = s.git(&work, &["push", "origin", "sneaky:main"]);
-    assert!(!o.status.success(), "commits already on a feature branch are still new to main");
+    assert!(
+        !o.status.success(),
+        "commits already on a feature branch are still new to main"
+    );
     assert!(all(&o).contains("AIG001"));
 }
 
@@ -107,10 +169,17 @@ fn new_protected_branch_from_accepted_history_brings_nothing_new() {
 #[test]
 fn deleting_a_protected_branch_is_refused_and_a_feature_branch_is_not() {
     let (s, _remote, work) = installed();
-    s.git_ok(&work, &["push", "-q", "origin", "main:release/1.0", "main:topic"]);
+    s.git_ok(
+        &work,
+        &["push", "-q", "origin", "main:release/1.0", "main:topic"],
+    );
     let o = s.git(&work, &["push", "origin", "--delete", "release/1.0"]);
     assert!(!o.status.success());
-    assert!(all(&o).contains("deleting a protected branch"), "{}", all(&o));
+    assert!(
+        all(&o).contains("deleting a protected branch"),
+        "{}",
+        all(&o)
+    );
     let o = s.git(&work, &["push", "origin", "--delete", "topic"]);
     assert!(o.status.success(), "{}", all(&o));
 }
@@ -121,12 +190,25 @@ fn existing_hook_keeps_running_after_install_and_comes_back_on_uninstall() {
     let (_remote, work) = s.remote_and_clone();
     let hook = work.join(".git/hooks/pre-push");
     let marker = work.join("old-hook-ran");
-    std::fs::write(&hook, format!("#!/bin/sh\ncat > /dev/null\necho ran >> '{}'\n", marker.display())).unwrap();
-    std::process::Command::new("chmod").args(["+x", hook.to_str().unwrap()]).status().unwrap();
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat > /dev/null\necho ran >> '{}'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", hook.to_str().unwrap()])
+        .status()
+        .unwrap();
     let original = std::fs::read_to_string(&hook).unwrap();
 
     assert!(s.aigate(&work, &["install"]).status.success());
-    assert!(s.aigate(&work, &["install"]).status.success(), "install is idempotent");
+    assert!(
+        s.aigate(&work, &["install"]).status.success(),
+        "install is idempotent"
+    );
     s.git_ok(&work, &["checkout", "-q", "-b", "f"]);
     s.commit(&work, "f.txt", &format!("feat: f\n\n{CLAUDE}"));
     let o = s.git(&work, &["push", "origin", "f:main"]);
@@ -144,7 +226,10 @@ fn a_failing_existing_hook_still_stops_the_push() {
     let (_remote, work) = s.remote_and_clone();
     let hook = work.join(".git/hooks/pre-push");
     std::fs::write(&hook, "#!/bin/sh\necho old hook says no >&2\nexit 3\n").unwrap();
-    std::process::Command::new("chmod").args(["+x", hook.to_str().unwrap()]).status().unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", hook.to_str().unwrap()])
+        .status()
+        .unwrap();
     assert!(s.aigate(&work, &["install"]).status.success());
     let o = s.git(&work, &["push", "origin", "main:other"]);
     assert!(!o.status.success());
@@ -169,9 +254,15 @@ fn linked_worktrees_share_the_installed_hooks() {
     let s = Scratch::new();
     let (_remote, work) = s.remote_and_clone();
     let wt = s.path("wt");
-    s.git_ok(&work, &["worktree", "add", "-q", "-b", "wtb", wt.to_str().unwrap()]);
+    s.git_ok(
+        &work,
+        &["worktree", "add", "-q", "-b", "wtb", wt.to_str().unwrap()],
+    );
     assert!(s.aigate(&wt, &["install"]).status.success());
-    assert!(work.join(".git/hooks/pre-push").exists(), "hooks go to the common git dir");
+    assert!(
+        work.join(".git/hooks/pre-push").exists(),
+        "hooks go to the common git dir"
+    );
     s.commit(&wt, "w.txt", &format!("feat: w\n\n{CLAUDE}"));
     assert!(!s.git(&wt, &["push", "origin", "wtb:main"]).status.success());
 }
@@ -181,16 +272,26 @@ fn no_verify_skips_client_hooks_which_is_why_the_server_hook_exists() {
     let (s, _remote, work) = installed();
     s.git_ok(&work, &["checkout", "-q", "-b", "f"]);
     s.commit(&work, "f.txt", &format!("feat: f\n\n{CLAUDE}"));
-    assert!(s.git(&work, &["push", "--no-verify", "origin", "f:main"]).status.success());
+    assert!(s
+        .git(&work, &["push", "--no-verify", "origin", "f:main"])
+        .status
+        .success());
 }
 
 #[test]
 fn missing_binary_is_reported_loudly_by_client_hooks() {
     let (s, _remote, work) = installed();
     let hook = work.join(".git/hooks/pre-push");
-    let script = std::fs::read_to_string(&hook).unwrap().replace(AIGATE, "/nonexistent/aigate");
+    let script = std::fs::read_to_string(&hook)
+        .unwrap()
+        .replace(AIGATE, "/nonexistent/aigate");
     std::fs::write(&hook, script).unwrap();
-    let o = s.cmd("git", &work).env("PATH", "/usr/bin:/bin").args(["push", "origin", "main:x"]).output().unwrap();
+    let o = s
+        .cmd("git", &work)
+        .env("PATH", "/usr/bin:/bin")
+        .args(["push", "origin", "main:x"])
+        .output()
+        .unwrap();
     assert!(!o.status.success());
     assert!(all(&o).contains("binary is missing"), "{}", all(&o));
 }
@@ -198,7 +299,11 @@ fn missing_binary_is_reported_loudly_by_client_hooks() {
 #[test]
 fn malformed_policy_is_an_error_with_file_line_and_column() {
     let (s, _remote, work) = installed();
-    std::fs::write(work.join(".aigate.toml"), "[tools]\napproved = [\"kiro\", \"hal9000\"]\n").unwrap();
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[tools]\napproved = [\"kiro\", \"hal9000\"]\n",
+    )
+    .unwrap();
     let o = s.aigate(&work, &["policy", "check"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(all(&o).contains(".aigate.toml:2:21"), "{}", all(&o));
@@ -214,11 +319,23 @@ fn malformed_policy_is_an_error_with_file_line_and_column() {
 #[test]
 fn example_policy_approves_kiro_only() {
     let (s, _remote, work) = installed();
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/policy-example.toml"), work.join(".aigate.toml")).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/rules/policy-example.toml"),
+        work.join(".aigate.toml"),
+    )
+    .unwrap();
     s.git_ok(&work, &["checkout", "-q", "-b", "f"]);
-    s.commit(&work, "k.txt", "feat: k\n\nAssisted-by: kiro\nReviewed-by: Rob Reviewer <rob@example.com>");
+    s.commit(
+        &work,
+        "k.txt",
+        "feat: k\n\nAssisted-by: kiro\nReviewed-by: Rob Reviewer <rob@example.com>",
+    );
     assert!(s.git(&work, &["push", "origin", "f:main"]).status.success());
-    s.commit(&work, "c.txt", &format!("feat: c\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}"));
+    s.commit(
+        &work,
+        "c.txt",
+        &format!("feat: c\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}"),
+    );
     let o = s.git(&work, &["push", "origin", "f:main"]);
     assert!(!o.status.success());
     assert!(all(&o).contains("AIG002"), "{}", all(&o));

@@ -40,8 +40,12 @@ impl Server {
     }
 
     fn tip(&self, r: &str) -> Option<String> {
-        let o = self.s.git(&self.remote, &["rev-parse", "--verify", "-q", r]);
-        o.status.success().then(|| text(&o.stdout).trim().to_string())
+        let o = self
+            .s
+            .git(&self.remote, &["rev-parse", "--verify", "-q", r]);
+        o.status
+            .success()
+            .then(|| text(&o.stdout).trim().to_string())
     }
 }
 
@@ -54,9 +58,25 @@ fn server_refuses_an_ai_commit_pushed_with_no_verify_and_accepts_a_good_one() {
     let o = sv.push(&["main"]);
     let out = all(&o);
     assert!(!o.status.success(), "{out}");
-    assert!(out.contains("AIG001") && out.contains("AIG004") && out.contains(&bad[..10]), "{out}");
+    assert!(
+        out.contains("AIG001") && out.contains("AIG004") && out.contains(&bad[..10]),
+        "{out}"
+    );
     assert_ne!(sv.tip("main").as_deref(), Some(bad.as_str()));
-    sv.s.git_ok(&sv.work, &["commit", "-q", "--amend", "--no-verify", "--no-edit", "--trailer", "Assisted-by: claude-code", "--trailer", REVIEW]);
+    sv.s.git_ok(
+        &sv.work,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--no-verify",
+            "--no-edit",
+            "--trailer",
+            "Assisted-by: claude-code",
+            "--trailer",
+            REVIEW,
+        ],
+    );
     let o = sv.push(&["main"]);
     assert!(o.status.success(), "{}", all(&o));
     let log = sv.audit();
@@ -64,7 +84,10 @@ fn server_refuses_an_ai_commit_pushed_with_no_verify_and_accepts_a_good_one() {
     assert_eq!(log[0]["decision"], "refused");
     assert_eq!(log[1]["decision"], "accepted");
     assert_eq!(log[1]["commits"][0]["tools"][0], "claude-code");
-    assert_eq!(log[1]["commits"][0]["reviewers"][0], "Rob Reviewer <rob@example.com>");
+    assert_eq!(
+        log[1]["commits"][0]["reviewers"][0],
+        "Rob Reviewer <rob@example.com>"
+    );
 }
 
 #[test]
@@ -72,7 +95,11 @@ fn feature_branch_then_fast_forward_of_main_is_judged() {
     let sv = server();
     sv.commit("f.txt", &format!("feat: f\n\n{CLAUDE}"));
     let o = sv.push(&["HEAD:refs/heads/feature"]);
-    assert!(o.status.success(), "unprotected refs are advisory: {}", all(&o));
+    assert!(
+        o.status.success(),
+        "unprotected refs are advisory: {}",
+        all(&o)
+    );
     assert!(all(&o).contains("would be refused on a protected branch"));
     let o = sv.push(&["HEAD:main"]);
     assert!(!o.status.success(), "{}", all(&o));
@@ -87,7 +114,11 @@ fn a_new_branch_from_accepted_history_brings_nothing_new() {
     let o = sv.push(&["HEAD:refs/heads/main"]);
     assert!(o.status.success(), "{}", all(&o));
     let last = sv.audit().pop().unwrap();
-    assert_eq!(last["commits"].as_array().unwrap().len(), 0, "nothing new: {last}");
+    assert_eq!(
+        last["commits"].as_array().unwrap().len(),
+        0,
+        "nothing new: {last}"
+    );
 }
 
 #[test]
@@ -107,9 +138,16 @@ fn several_refs_in_one_push_are_all_or_nothing() {
 #[test]
 fn annotated_tags_are_peeled_and_judged_when_protected() {
     let sv = server();
-    std::fs::write(sv.work.join(".aigate.toml"), "[branches]\nprotected = [\"main\", \"refs/tags/v*\"]\n").unwrap();
+    std::fs::write(
+        sv.work.join(".aigate.toml"),
+        "[branches]\nprotected = [\"main\", \"refs/tags/v*\"]\n",
+    )
+    .unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.git_ok(&sv.work, &["commit", "-q", "--no-verify", "-m", "Add policy"]);
+    sv.s.git_ok(
+        &sv.work,
+        &["commit", "-q", "--no-verify", "-m", "Add policy"],
+    );
     assert!(sv.push(&["main"]).status.success());
     sv.s.git_ok(&sv.work, &["checkout", "-q", "-b", "side"]);
     sv.commit("t.txt", &format!("feat: t\n\n{CLAUDE}"));
@@ -118,17 +156,27 @@ fn annotated_tags_are_peeled_and_judged_when_protected() {
     let o = sv.push(&["v1.0"]);
     assert!(!o.status.success(), "{}", all(&o));
     assert!(all(&o).contains("AIG001"));
-    assert!(sv.push(&["other-tag"]).status.success(), "unprotected tag is advisory");
+    assert!(
+        sv.push(&["other-tag"]).status.success(),
+        "unprotected tag is advisory"
+    );
 }
 
 #[test]
 fn deleting_or_rewriting_a_protected_branch_is_refused_unless_the_policy_allows() {
     let sv = server();
     sv.commit("c.txt", "fix: c");
-    assert!(sv.push(&["main", "main:refs/heads/release/1"]).status.success());
+    assert!(sv
+        .push(&["main", "main:refs/heads/release/1"])
+        .status
+        .success());
     let o = sv.push(&["--delete", "release/1"]);
     assert!(!o.status.success());
-    assert!(all(&o).contains("deleting a protected branch"), "{}", all(&o));
+    assert!(
+        all(&o).contains("deleting a protected branch"),
+        "{}",
+        all(&o)
+    );
     sv.s.git_ok(&sv.work, &["reset", "-q", "--hard", "HEAD~1"]);
     sv.commit("d.txt", "fix: d");
     let o = sv.push(&["--force", "main"]);
@@ -136,8 +184,15 @@ fn deleting_or_rewriting_a_protected_branch_is_refused_unless_the_policy_allows(
     assert!(all(&o).contains("non-fast-forward"), "{}", all(&o));
 
     let policy = sv.s.path("server-policy.toml");
-    std::fs::write(&policy, "[branches]\nallow_deletion = true\nallow_force_push = true\n").unwrap();
-    sv.s.git_ok(&sv.remote, &["config", "aigate.policy", policy.to_str().unwrap()]);
+    std::fs::write(
+        &policy,
+        "[branches]\nallow_deletion = true\nallow_force_push = true\n",
+    )
+    .unwrap();
+    sv.s.git_ok(
+        &sv.remote,
+        &["config", "aigate.policy", policy.to_str().unwrap()],
+    );
     assert!(sv.push(&["--force", "main"]).status.success());
     assert!(sv.push(&["--delete", "release/1"]).status.success());
 }
@@ -145,14 +200,34 @@ fn deleting_or_rewriting_a_protected_branch_is_refused_unless_the_policy_allows(
 #[test]
 fn a_push_that_edits_the_policy_is_judged_by_the_accepted_policy() {
     let sv = server();
-    std::fs::write(sv.work.join(".aigate.toml"), "[tools]\napproved = [\"kiro\"]\n").unwrap();
+    std::fs::write(
+        sv.work.join(".aigate.toml"),
+        "[tools]\napproved = [\"kiro\"]\n",
+    )
+    .unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.git_ok(&sv.work, &["commit", "-q", "--no-verify", "-m", "Policy: kiro only"]);
+    sv.s.git_ok(
+        &sv.work,
+        &["commit", "-q", "--no-verify", "-m", "Policy: kiro only"],
+    );
     assert!(sv.push(&["main"]).status.success());
     // Approve claude-code and use it, in one push.
-    std::fs::write(sv.work.join(".aigate.toml"), "[tools]\napproved = [\"kiro\", \"claude-code\"]\n").unwrap();
+    std::fs::write(
+        sv.work.join(".aigate.toml"),
+        "[tools]\napproved = [\"kiro\", \"claude-code\"]\n",
+    )
+    .unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.git_ok(&sv.work, &["commit", "-q", "--no-verify", "-m", &format!("Approve claude\n\n{GOOD}")]);
+    sv.s.git_ok(
+        &sv.work,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            &format!("Approve claude\n\n{GOOD}"),
+        ],
+    );
     sv.commit("z.txt", &format!("feat: z\n\n{CLAUDE}\n{GOOD}"));
     let o = sv.push(&["main"]);
     assert!(!o.status.success(), "{}", all(&o));
@@ -164,13 +239,19 @@ fn a_broken_or_missing_policy_refuses_every_push() {
     let sv = server();
     let policy = sv.s.path("broken.toml");
     std::fs::write(&policy, "[branches\nprotected = 1\n").unwrap();
-    sv.s.git_ok(&sv.remote, &["config", "aigate.policy", policy.to_str().unwrap()]);
+    sv.s.git_ok(
+        &sv.remote,
+        &["config", "aigate.policy", policy.to_str().unwrap()],
+    );
     sv.commit("h.txt", "docs: human change");
     let o = sv.push(&["main"]);
     assert!(!o.status.success());
     assert!(all(&o).contains("broken.toml:1:"), "{}", all(&o));
     assert!(all(&o).contains("never accepts on error"), "{}", all(&o));
-    sv.s.git_ok(&sv.remote, &["config", "aigate.policy", "/nonexistent/policy.toml"]);
+    sv.s.git_ok(
+        &sv.remote,
+        &["config", "aigate.policy", "/nonexistent/policy.toml"],
+    );
     assert!(!sv.push(&["main"]).status.success());
     assert_eq!(sv.audit().last().unwrap()["decision"], "error");
 }
@@ -180,7 +261,10 @@ fn a_broken_policy_committed_on_main_refuses_rather_than_falling_back() {
     let sv = server();
     std::fs::write(sv.work.join(".aigate.toml"), "mode = 3\n").unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.git_ok(&sv.work, &["commit", "-q", "--no-verify", "-m", "bad policy"]);
+    sv.s.git_ok(
+        &sv.work,
+        &["commit", "-q", "--no-verify", "-m", "bad policy"],
+    );
     // Accepted while the old (absent) policy applied...
     assert!(sv.push(&["main"]).status.success());
     // ...from now on the accepted policy is broken, and the server fails closed.
@@ -196,11 +280,32 @@ fn check_quarantine(unpack_limit: &str) {
     sv.commit("q.txt", &format!("feat: q\n\n{CLAUDE}"));
     let o = sv.push(&["main"]);
     assert!(!o.status.success());
-    assert!(all(&o).contains("AIG001"), "the pushed commit was read from the quarantine: {}", all(&o));
-    sv.s.git_ok(&sv.work, &["commit", "-q", "--amend", "--no-verify", "--no-edit", "--trailer", "Assisted-by: claude-code", "--trailer", REVIEW]);
+    assert!(
+        all(&o).contains("AIG001"),
+        "the pushed commit was read from the quarantine: {}",
+        all(&o)
+    );
+    sv.s.git_ok(
+        &sv.work,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--no-verify",
+            "--no-edit",
+            "--trailer",
+            "Assisted-by: claude-code",
+            "--trailer",
+            REVIEW,
+        ],
+    );
     assert!(sv.push(&["main"]).status.success());
     // Nothing was left in a quarantine directory.
-    let leftovers: Vec<_> = std::fs::read_dir(sv.remote.join("objects")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("tmp_objdir")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(sv.remote.join("objects"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("tmp_objdir"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
@@ -233,10 +338,20 @@ fn replace_refs_do_not_change_what_is_judged() {
 fn gitlab_pushes_get_prefixed_messages_and_the_pusher_is_recorded() {
     let sv = server();
     sv.commit("l.txt", &format!("feat: l\n\n{CLAUDE}"));
-    let o = sv.s.cmd("git", &sv.work).env("GL_USERNAME", "alice").args(["push", "--no-verify", "origin", "main"]).output().unwrap();
+    let o =
+        sv.s.cmd("git", &sv.work)
+            .env("GL_USERNAME", "alice")
+            .args(["push", "--no-verify", "origin", "main"])
+            .output()
+            .unwrap();
     assert!(!o.status.success());
     let err = text(&o.stderr);
-    assert!(err.lines().filter(|l| l.contains("AIG001")).all(|l| l.contains("GL-HOOK-ERR: ")), "{err}");
+    assert!(
+        err.lines()
+            .filter(|l| l.contains("AIG001"))
+            .all(|l| l.contains("GL-HOOK-ERR: ")),
+        "{err}"
+    );
     assert_eq!(sv.audit()[0]["pusher"], "gitlab:alice");
 }
 
@@ -247,8 +362,14 @@ fn push_options_reach_the_verdict_as_exemptions() {
     std::fs::write(&ex, "[[exemption]]\nid = \"EX-1\"\ntools = [\"claude-code\"]\nbranches = [\"main\"]\napproved_by = \"Compliance <c@example.com>\"\nticket = \"SEC-1\"\nreason = \"pilot\"\nexpires = \"2999-12-31\"\n").unwrap();
     let policy = sv.s.path("policy.toml");
     std::fs::write(&policy, "[tools]\napproved = [\"kiro\"]\n").unwrap();
-    sv.s.git_ok(&sv.remote, &["config", "aigate.policy", policy.to_str().unwrap()]);
-    sv.s.git_ok(&sv.remote, &["config", "aigate.exemptions", ex.to_str().unwrap()]);
+    sv.s.git_ok(
+        &sv.remote,
+        &["config", "aigate.policy", policy.to_str().unwrap()],
+    );
+    sv.s.git_ok(
+        &sv.remote,
+        &["config", "aigate.exemptions", ex.to_str().unwrap()],
+    );
     sv.commit("p.txt", &format!("feat: p\n\n{CLAUDE}\n{GOOD}"));
     let o = sv.push(&["main"]);
     assert!(!o.status.success());
@@ -264,10 +385,17 @@ fn push_options_reach_the_verdict_as_exemptions() {
 fn a_missing_binary_refuses_on_the_server() {
     let sv = server();
     let hook = sv.remote.join("hooks/pre-receive");
-    let script = std::fs::read_to_string(&hook).unwrap().replace(AIGATE, "/nonexistent/aigate");
+    let script = std::fs::read_to_string(&hook)
+        .unwrap()
+        .replace(AIGATE, "/nonexistent/aigate");
     std::fs::write(&hook, script).unwrap();
     sv.commit("m.txt", "docs: m");
-    let o = sv.s.cmd("git", &sv.work).env("PATH", "/usr/bin:/bin").args(["push", "--no-verify", "origin", "main"]).output().unwrap();
+    let o =
+        sv.s.cmd("git", &sv.work)
+            .env("PATH", "/usr/bin:/bin")
+            .args(["push", "--no-verify", "origin", "main"])
+            .output()
+            .unwrap();
     assert!(!o.status.success());
     assert!(all(&o).contains("binary is missing"), "{}", all(&o));
 }
@@ -278,21 +406,44 @@ fn ten_concurrent_pushes_write_exactly_one_audit_line_each() {
     let mut clones = Vec::new();
     for i in 0..10 {
         let c = sv.s.path(&format!("c{i}"));
-        sv.s.git_ok(sv.s.dir.path(), &["clone", "-q", sv.remote.to_str().unwrap(), c.to_str().unwrap()]);
+        sv.s.git_ok(
+            sv.s.dir.path(),
+            &[
+                "clone",
+                "-q",
+                sv.remote.to_str().unwrap(),
+                c.to_str().unwrap(),
+            ],
+        );
         sv.s.commit(&c, &format!("f{i}.txt"), &format!("feat: {i}\n\n{CLAUDE}"));
         clones.push(c);
     }
     let children: Vec<_> = clones
         .iter()
         .enumerate()
-        .map(|(i, c)| sv.s.cmd("git", c).args(["push", "-q", "--no-verify", "origin", &format!("HEAD:refs/heads/topic{i}")]).stderr(std::process::Stdio::null()).spawn().unwrap())
+        .map(|(i, c)| {
+            sv.s.cmd("git", c)
+                .args([
+                    "push",
+                    "-q",
+                    "--no-verify",
+                    "origin",
+                    &format!("HEAD:refs/heads/topic{i}"),
+                ])
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     for mut ch in children {
         ch.wait().unwrap();
     }
     let log = sv.audit();
     assert_eq!(log.len(), 10, "one well-formed line per decision");
-    let mut refs: Vec<String> = log.iter().map(|l| l["ref"].as_str().unwrap().to_string()).collect();
+    let mut refs: Vec<String> = log
+        .iter()
+        .map(|l| l["ref"].as_str().unwrap().to_string())
+        .collect();
     refs.sort();
     refs.dedup();
     assert_eq!(refs.len(), 10);
@@ -304,34 +455,63 @@ fn install_keeps_an_existing_server_hook_and_uninstall_restores_it() {
     let (remote, work) = s.remote_and_clone();
     let hook = remote.join("hooks/pre-receive");
     std::fs::write(&hook, "#!/bin/sh\ncat >/dev/null\necho legacy-check >&2\n").unwrap();
-    std::process::Command::new("chmod").args(["+x", hook.to_str().unwrap()]).status().unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", hook.to_str().unwrap()])
+        .status()
+        .unwrap();
     assert!(s.aigate(&remote, &["install", "--server"]).status.success());
     s.commit(&work, "n.txt", "docs: n");
     let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
     assert!(o.status.success());
     assert!(all(&o).contains("legacy-check"));
-    assert!(s.aigate(&remote, &["uninstall", "--server"]).status.success());
-    assert!(std::fs::read_to_string(&hook).unwrap().contains("legacy-check"));
+    assert!(s
+        .aigate(&remote, &["uninstall", "--server"])
+        .status
+        .success());
+    assert!(std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("legacy-check"));
 }
 
 #[test]
 fn the_update_hook_judges_per_ref() {
     let s = Scratch::new();
     let (remote, work) = s.remote_and_clone();
-    assert!(s.aigate(&remote, &["install", "--server", "--per-ref"]).status.success());
+    assert!(s
+        .aigate(&remote, &["install", "--server", "--per-ref"])
+        .status
+        .success());
     s.git_ok(&work, &["checkout", "-q", "-b", "ok"]);
     s.commit(&work, "o.txt", "docs: fine");
     s.git_ok(&work, &["checkout", "-q", "-b", "bad"]);
     s.commit(&work, "u.txt", &format!("feat: u\n\n{CLAUDE}"));
-    let o = s.git(&work, &["push", "--no-verify", "origin", "ok:main", "bad:release/1"]);
+    let o = s.git(
+        &work,
+        &["push", "--no-verify", "origin", "ok:main", "bad:release/1"],
+    );
     assert!(!o.status.success());
     // update refuses refs one by one: main went in, release/1 did not.
-    assert!(s.git(&remote, &["rev-parse", "--verify", "-q", "refs/heads/release/1"]).status.code() != Some(0));
-    assert_eq!(s.git_ok(&remote, &["rev-parse", "main"]), s.git_ok(&work, &["rev-parse", "ok"]));
+    assert!(
+        s.git(
+            &remote,
+            &["rev-parse", "--verify", "-q", "refs/heads/release/1"]
+        )
+        .status
+        .code()
+            != Some(0)
+    );
+    assert_eq!(
+        s.git_ok(&remote, &["rev-parse", "main"]),
+        s.git_ok(&work, &["rev-parse", "ok"])
+    );
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -340,14 +520,23 @@ fn the_gate_holds_over_git_daemon_on_loopback() {
     let port = free_port();
     let base = sv.remote.parent().unwrap();
     let pid_file = sv.s.path("daemon.pid");
-    let mut daemon = sv
-        .s
-        .cmd("git", base)
-        .args(["daemon", &format!("--pid-file={}", pid_file.display()), "--reuseaddr", "--listen=127.0.0.1", &format!("--port={port}"), "--export-all", "--enable=receive-pack", &format!("--base-path={}", base.display()), base.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon =
+        sv.s.cmd("git", base)
+            .args([
+                "daemon",
+                &format!("--pid-file={}", pid_file.display()),
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+                &format!("--port={port}"),
+                "--export-all",
+                "--enable=receive-pack",
+                &format!("--base-path={}", base.display()),
+                base.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
     let url = format!("git://127.0.0.1:{port}/remote.git");
     let mut ready = false;
     for _ in 0..50 {
@@ -364,7 +553,20 @@ fn the_gate_holds_over_git_daemon_on_loopback() {
         let o = sv.push(&["main"]);
         assert!(!o.status.success());
         assert!(all(&o).contains("AIG001"), "{}", all(&o));
-        sv.s.git_ok(&sv.work, &["commit", "-q", "--amend", "--no-verify", "--no-edit", "--trailer", "Assisted-by: claude-code", "--trailer", REVIEW]);
+        sv.s.git_ok(
+            &sv.work,
+            &[
+                "commit",
+                "-q",
+                "--amend",
+                "--no-verify",
+                "--no-edit",
+                "--trailer",
+                "Assisted-by: claude-code",
+                "--trailer",
+                REVIEW,
+            ],
+        );
         let o = sv.push(&["main"]);
         assert!(o.status.success(), "{}", all(&o));
     });
@@ -378,4 +580,3 @@ fn the_gate_holds_over_git_daemon_on_loopback() {
         std::panic::resume_unwind(e);
     }
 }
-

@@ -41,27 +41,50 @@ fn parser_matches_git_on_every_corpus_message() {
             .collect();
         let got = render(msg);
         // git prints `key: value`; an empty value leaves a trailing space.
-        let norm = |v: &[String]| v.iter().map(|s| s.trim_end().to_string()).collect::<Vec<_>>();
+        let norm = |v: &[String]| {
+            v.iter()
+                .map(|s| s.trim_end().to_string())
+                .collect::<Vec<_>>()
+        };
         if norm(&got) != norm(&want) {
             diffs.push(format!("{}: want {:?} got {:?}", row["commit"], want, got));
         }
         checked += 1;
     }
     assert!(checked > 3000, "corpus looks truncated: {checked} messages");
-    assert!(diffs.is_empty(), "{} of {checked} differ:\n{}", diffs.len(), diffs[..diffs.len().min(10)].join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} of {checked} differ:\n{}",
+        diffs.len(),
+        diffs[..diffs.len().min(10)].join("\n")
+    );
 }
 
 fn git_parse(msg: &str) -> Vec<String> {
     let mut child = Command::new("git")
-        .args(["-c", "core.commentChar=#", "interpret-trailers", "--parse", "--no-divider"])
+        .args([
+            "-c",
+            "core.commentChar=#",
+            "interpret-trailers",
+            "--parse",
+            "--no-divider",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("git runs");
-    child.stdin.take().expect("stdin").write_all(msg.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(msg.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("git output");
     assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim_end().to_string()).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect()
 }
 
 /// Lines chosen to hit every branch of git's rules: titles, blanks, whitespace-only lines,

@@ -1,9 +1,9 @@
 //! Real git in temporary directories: repositories, commits, bare remotes with hooks.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::io::Write;
 
 pub const AIGATE: &str = env!("CARGO_BIN_EXE_aigate");
 
@@ -55,17 +55,37 @@ impl Scratch {
     /// Runs git and insists it succeeds.
     pub fn git_ok(&self, cwd: &Path, args: &[&str]) -> String {
         let o = self.git(cwd, args);
-        assert!(o.status.success(), "git {args:?} failed:\n{}{}", text(&o.stdout), text(&o.stderr));
+        assert!(
+            o.status.success(),
+            "git {args:?} failed:\n{}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
         text(&o.stdout).trim().to_string()
     }
 
     pub fn aigate(&self, cwd: &Path, args: &[&str]) -> Output {
-        self.cmd(AIGATE, cwd).args(args).output().expect("aigate runs")
+        self.cmd(AIGATE, cwd)
+            .args(args)
+            .output()
+            .expect("aigate runs")
     }
 
     pub fn aigate_stdin(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
-        let mut child = self.cmd(AIGATE, cwd).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("aigate runs");
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let mut child = self
+            .cmd(AIGATE, cwd)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("aigate runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 
@@ -73,9 +93,25 @@ impl Scratch {
     pub fn remote_and_clone(&self) -> (PathBuf, PathBuf) {
         let remote = self.path("remote.git");
         let work = self.path("work");
-        self.git_ok(self.dir.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()]);
-        self.git_ok(self.dir.path(), &["init", "-q", "-b", "main", work.to_str().unwrap()]);
-        self.git_ok(&work, &["remote", "add", "origin", remote.to_str().unwrap()]);
+        self.git_ok(
+            self.dir.path(),
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                remote.to_str().unwrap(),
+            ],
+        );
+        self.git_ok(
+            self.dir.path(),
+            &["init", "-q", "-b", "main", work.to_str().unwrap()],
+        );
+        self.git_ok(
+            &work,
+            &["remote", "add", "origin", remote.to_str().unwrap()],
+        );
         std::fs::write(work.join("README"), "hello\n").unwrap();
         self.git_ok(&work, &["add", "README"]);
         self.git_ok(&work, &["commit", "-q", "-m", "Initial commit"]);
@@ -89,7 +125,11 @@ impl Scratch {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).unwrap();
         }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
         writeln!(f, "{message}").unwrap();
         self.git_ok(work, &["add", file]);
         self.git_ok(work, &["commit", "-q", "--no-verify", "-m", message]);
