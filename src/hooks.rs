@@ -166,12 +166,11 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
     // What the remote already has on protected branches, as far as this clone knows.
     let tracking = format!("refs/remotes/{remote}/");
     let mut hide: Vec<Oid> = repo
-        .refs()?
-        .into_iter()
-        .filter(|(name, _)| {
+        .refs_where(|name| {
             name.strip_prefix(&tracking)
                 .is_some_and(|b| rules.policy.is_protected(&format!("refs/heads/{b}")))
-        })
+        })?
+        .into_iter()
         .map(|(_, id)| id)
         .collect();
     for l in &lines {
@@ -343,17 +342,19 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         Some(h) => repo.git.refname_to_id(&h).ok(),
         None => None,
     };
-    let all_refs = repo.refs()?;
     let opts = push_exemptions();
     let pusher = pusher();
     let time = now();
     let mut reports: Vec<RefReport> = Vec::new();
+    let timings = std::env::var_os("AIGATE_TIMINGS").is_some();
+    let (mut t_policy, mut t_find, mut t_judge) = (0u128, 0u128, 0u128);
     let mut enforced_any = false;
     let mut origin = String::new();
     for u in updates {
         let old = oid(&u.old)?;
         let new = oid(&u.new)?;
         // Policy from accepted state: this branch's current tip, else the default branch.
+        let t0 = std::time::Instant::now();
         let at = if is_zero(&u.old) {
             default_tip
         } else {
@@ -364,6 +365,7 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
             rules = engine::rules_at(&repo, default_tip)?;
         }
         origin = rules.policy.origin.clone();
+        t_policy += t0.elapsed().as_micros();
         let protected = rules.policy.is_protected(&u.refname) && rules.policy.mode != Mode::Off;
         enforced_any |= protected && rules.policy.mode == Mode::Enforce;
         let mut rep = RefReport {
@@ -397,19 +399,27 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
             }
         }
         // New to the protected set: not reachable from any protected ref's current tip.
-        let hide: Vec<Oid> = all_refs
-            .iter()
-            .filter(|(n, _)| rules.policy.is_protected(n))
-            .map(|(_, id)| *id)
+        let hide: Vec<Oid> = repo
+            .refs_where(|n| rules.policy.is_protected(n))?
+            .into_iter()
+            .map(|(_, id)| id)
             .collect();
+        let t1 = std::time::Instant::now();
         let ids = repo.new_commits(&[tip], &hide)?;
+        t_find += t1.elapsed().as_micros();
+        let t2 = std::time::Instant::now();
         let target = Target {
             refname: &u.refname,
             push_exemptions: &opts,
             now: time,
         };
         rep.commits = rules.judge_ids(&repo, &ids, &target)?;
+        t_judge += t2.elapsed().as_micros();
         reports.push(rep);
+    }
+    if timings {
+        let n: usize = reports.iter().map(|r| r.commits.len()).sum();
+        eprintln!("aigate: timings: policy {t_policy}us, find {t_find}us ({n} commits), judge {t_judge}us");
     }
 
     let refused = reports.iter().any(|r| r.protected && r.blocked());

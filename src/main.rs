@@ -285,15 +285,14 @@ fn check(
         None => {
             let head = repo.commit_id("HEAD")?;
             let hide: Vec<_> = repo
-                .refs()?
-                .into_iter()
-                .filter(|(n, _)| {
+                .refs_where(|n| {
                     let b = n
                         .strip_prefix("refs/remotes/")
                         .and_then(|r| r.split_once('/'))
                         .map(|(_, b)| format!("refs/heads/{b}"));
                     rules.policy.is_protected(n) || b.is_some_and(|b| rules.policy.is_protected(&b))
-                })
+                })?
+                .into_iter()
                 .map(|(_, id)| id)
                 .collect();
             repo.new_commits(&[head], &hide)?

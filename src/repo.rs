@@ -133,13 +133,14 @@ impl Repo {
         }
     }
 
-    /// Every ref with its target, peeled to a commit where possible.
-    pub fn refs(&self) -> Result<Vec<(String, Oid)>> {
+    /// The refs whose names pass `keep`, with their targets peeled to commits (refs/replace/
+    /// never counts). Only kept refs are peeled, so a thousand tags cost nothing.
+    pub fn refs_where(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<(String, Oid)>> {
         let mut out = Vec::new();
         for r in self.git.references().context("cannot list refs")? {
             let r = r.context("cannot read a ref")?;
             let Ok(name) = r.name() else { continue };
-            if name.starts_with("refs/replace/") {
+            if name.starts_with("refs/replace/") || !keep(name) {
                 continue;
             }
             if let Ok(c) = r.peel_to_commit() {

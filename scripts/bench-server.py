@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Server-side speed of aigate against git itself, on the same repository, in the same run.
+
+    scripts/bench-server.py [--commits 100000] [--refs 1000] [--runs 5] [--aigate PATH]
+
+Builds (once, cached under target/bench/) a bare repository with scripts/gen-repo.py, then
+for 1, 100 and 10,000 new commits, with and without a commit-graph, simulates a push to main
+(`aigate hook pre-receive` fed `<old> <new> refs/heads/main`) and prints, as medians:
+  find:  aigate's walk for the commits to judge  vs  git rev-list --count NEW --not <protected tips>
+  total: the whole hook process                  vs  that rev-list plus git log --format=%B of them
+Times are wall clock; nothing here asserts a time.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(cmd, cwd=None, stdin=None, env=None):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, cwd=cwd, input=stdin, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t, p
+
+
+def git(repo, *args):
+    p = subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True, check=True)
+    return p.stdout.strip()
+
+
+def median_time(n, fn):
+    return statistics.median(fn() for _ in range(n))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--commits", type=int, default=100_000)
+    ap.add_argument("--refs", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--new", default="1,100,10000")
+    ap.add_argument("--aigate", default=os.path.join(ROOT, "target", "release", "aigate"))
+    a = ap.parse_args()
+    if not os.access(a.aigate, os.X_OK):
+        sys.exit(f"no aigate binary at {a.aigate}: run `cargo build --release --locked` first")
+
+    bench = os.path.join(ROOT, "target", "bench")
+    os.makedirs(bench, exist_ok=True)
+    repo = os.path.join(bench, f"repo-{a.commits}-{a.refs}.git")
+    if not os.path.exists(os.path.join(repo, "HEAD")):
+        print(f"generating {a.commits} commits, {a.refs} refs in {repo} ...", flush=True)
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-repo.py"), repo,
+                        str(a.commits), "--refs", str(a.refs), "--bare"], check=True)
+        git(repo, "update-ref", "refs/heads/incoming", "refs/heads/main")
+        git(repo, "gc", "-q")
+    tip = git(repo, "rev-parse", "refs/heads/incoming")
+    nrefs = len(git(repo, "for-each-ref").splitlines())
+    count = git(repo, "rev-list", "--count", tip)
+    print(f"repository: {count} commits, {nrefs} refs; median of {a.runs} runs; machine: {os.cpu_count()} cpus")
+    env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
+    env.pop("GIT_OBJECT_DIRECTORY", None)
+    print(f"{'new':>6} {'graph':>5} | {'rev-list':>9} {'aigate find':>11} {'ratio':>6} | "
+          f"{'rev-list+log':>12} {'aigate hook':>11} {'ratio':>6}")
+    for graph in (False, True):
+        if graph:
+            git(repo, "commit-graph", "write", "--reachable")
+        else:
+            for f in ("commit-graph",):
+                path = os.path.join(repo, "objects", "info", f)
+                if os.path.exists(path):
+                    os.remove(path)
+            subprocess.run(["rm", "-rf", os.path.join(repo, "objects", "info", "commit-graphs")])
+        for k in [int(x) for x in a.new.split(",")]:
+            old = git(repo, "rev-parse", f"{tip}~{k}")
+            git(repo, "update-ref", "refs/heads/main", old)
+            protected = [old]  # main is the only protected ref in the generated repository
+            n = git(repo, "rev-list", "--count", tip, "--not", *protected)
+
+            def git_find():
+                return run(["git", "-C", repo, "rev-list", "--count", tip, "--not", *protected])[0]
+
+            def git_find_log():
+                t1, _ = run(["git", "-C", repo, "rev-list", "--count", tip, "--not", *protected])
+                t2, _ = run(["git", "-C", repo, "log", "--format=%B", tip, "--not", *protected])
+                return t1 + t2
+
+            finds = []
+
+            def aigate_hook():
+                t, p = run([a.aigate, "hook", "pre-receive"], cwd=repo, stdin=f"{old} {tip} refs/heads/main\n", env=env)
+                m = re.search(r"find (\d+)us \((\d+) commits\)", p.stderr)
+                if not m:
+                    sys.exit(f"aigate did not report timings:\n{p.stderr[-2000:]}")
+                if m.group(2) != n:
+                    sys.exit(f"aigate judged {m.group(2)} commits, git counts {n}")
+                finds.append(int(m.group(1)) / 1e6)
+                return t
+
+            g1 = median_time(a.runs, git_find)
+            g2 = median_time(a.runs, git_find_log)
+            h = median_time(a.runs, aigate_hook)
+            f = statistics.median(finds)
+            print(f"{n:>6} {'yes' if graph else 'no':>5} | {g1*1000:>7.1f}ms {f*1000:>9.1f}ms {f/g1:>5.2f}x | "
+                  f"{g2*1000:>10.1f}ms {h*1000:>9.1f}ms {h/g2:>5.2f}x", flush=True)
+    git(repo, "update-ref", "refs/heads/main", tip)
+
+
+if __name__ == "__main__":
+    main()
