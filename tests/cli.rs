@@ -13,14 +13,22 @@ fn check_exits_1_on_findings_for_a_protected_target_and_0_elsewhere() {
     assert_eq!(o.status.code(), Some(1), "{}", all(&o));
     assert!(all(&o).contains("AIG001"));
     let o = s.aigate(&work, &["check", "origin/main..HEAD", "--branch", "topic"]);
-    assert_eq!(o.status.code(), Some(0), "unprotected target is advisory: {}", all(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "unprotected target is advisory: {}",
+        all(&o)
+    );
     // Default range: HEAD's commits not yet on a protected branch (here: the one commit).
     let o = s.aigate(&work, &["check", "--branch", "main", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(doc["passed"], false);
     assert_eq!(doc["refs"][0]["commits"].as_array().unwrap().len(), 1);
-    assert_eq!(doc["refs"][0]["commits"][0]["findings"][0]["rule"], "AIG001");
+    assert_eq!(
+        doc["refs"][0]["commits"][0]["findings"][0]["rule"],
+        "AIG001"
+    );
 }
 
 #[test]
@@ -29,7 +37,12 @@ fn check_uses_the_ci_target_branch_variables() {
     let (_remote, work) = s.remote_and_clone();
     s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
     s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
-    let o = s.cmd(AIGATE, &work).env("GITHUB_BASE_REF", "main").args(["check", "--range", "origin/main..HEAD"]).output().unwrap();
+    let o = s
+        .cmd(AIGATE, &work)
+        .env("GITHUB_BASE_REF", "main")
+        .args(["check", "--range", "origin/main..HEAD"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", all(&o));
 }
 
@@ -60,9 +73,27 @@ fn trailers_of_a_range_match_git_log() {
     assert_eq!(docs.len(), 3);
     for d in docs {
         let id = d["commit"].as_str().unwrap();
-        let git = s.git_ok(&work, &["log", "-1", "--format=%(trailers:only,unfold)", id]);
-        let ours: Vec<String> = d["trailers"].as_array().unwrap().iter().map(|t| format!("{}: {}", t["key"].as_str().unwrap(), t["value"].as_str().unwrap())).collect();
-        let theirs: Vec<String> = git.lines().filter(|l| !l.is_empty()).map(str::to_string).collect();
+        let git = s.git_ok(
+            &work,
+            &["log", "-1", "--format=%(trailers:only,unfold)", id],
+        );
+        let ours: Vec<String> = d["trailers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}: {}",
+                    t["key"].as_str().unwrap(),
+                    t["value"].as_str().unwrap()
+                )
+            })
+            .collect();
+        let theirs: Vec<String> = git
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
         assert_eq!(ours, theirs, "commit {id}");
     }
 }
@@ -70,7 +101,11 @@ fn trailers_of_a_range_match_git_log() {
 #[test]
 fn trailers_from_stdin_print_like_interpret_trailers() {
     let s = Scratch::new();
-    let o = s.aigate_stdin(s.dir.path(), &["trailers", "--stdin"], "subject\n\nFixes  : 1\nAcked-by: x\n# comment\n");
+    let o = s.aigate_stdin(
+        s.dir.path(),
+        &["trailers", "--stdin"],
+        "subject\n\nFixes  : 1\nAcked-by: x\n# comment\n",
+    );
     assert!(o.status.success());
     assert_eq!(text(&o.stdout), "Fixes: 1\nAcked-by: x\n");
 }
@@ -82,9 +117,16 @@ fn explain_shows_a_rule_and_a_commit() {
     let o = s.aigate(&work, &["explain", "AIG004"]);
     assert!(o.status.success());
     assert!(text(&o.stdout).contains("missing-review"));
-    assert!(s.aigate(&work, &["explain", "self-review"]).status.success());
+    assert!(s
+        .aigate(&work, &["explain", "self-review"])
+        .status
+        .success());
     s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
-    s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}\nAssisted-by: kiro:claude-sonnet-4.5\n{REVIEW}"));
+    s.commit(
+        &work,
+        "a.txt",
+        &format!("feat: a\n\n{CLAUDE}\nAssisted-by: kiro:claude-sonnet-4.5\n{REVIEW}"),
+    );
     let o = s.aigate(&work, &["explain", "HEAD", "--branch", "main"]);
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
@@ -102,7 +144,11 @@ fn init_writes_a_starter_policy_that_checks_clean() {
     let (_remote, work) = s.remote_and_clone();
     assert!(s.aigate(&work, &["init"]).status.success());
     assert!(work.join(".aigate.toml").exists());
-    assert_eq!(s.aigate(&work, &["init"]).status.code(), Some(2), "does not overwrite");
+    assert_eq!(
+        s.aigate(&work, &["init"]).status.code(),
+        Some(2),
+        "does not overwrite"
+    );
     let o = s.aigate(&work, &["policy", "check"]);
     assert!(o.status.success(), "{}", all(&o));
     assert!(text(&o.stdout).contains("protected: main, master, release/**"));
@@ -113,7 +159,26 @@ fn catalog_lists_every_tool_the_issue_names() {
     let s = Scratch::new();
     let o = s.aigate(s.dir.path(), &["catalog"]);
     let out = text(&o.stdout);
-    for id in ["claude-code", "cursor", "copilot", "aider", "codex", "devin", "jules", "gemini", "kiro", "amazon-q", "openhands", "roo-code", "amp", "opencode", "cline"] {
-        assert!(out.lines().any(|l| l.starts_with(id)), "{id} missing:\n{out}");
+    for id in [
+        "claude-code",
+        "cursor",
+        "copilot",
+        "aider",
+        "codex",
+        "devin",
+        "jules",
+        "gemini",
+        "kiro",
+        "amazon-q",
+        "openhands",
+        "roo-code",
+        "amp",
+        "opencode",
+        "cline",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(id)),
+            "{id} missing:\n{out}"
+        );
     }
 }

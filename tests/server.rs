@@ -580,3 +580,92 @@ fn the_gate_holds_over_git_daemon_on_loopback() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// Smart HTTP through `git http-backend` (run as CGI by Python's http.server), which sets
+/// REMOTE_USER from HTTP basic auth: the pusher recorded in the audit log.
+#[test]
+fn the_gate_holds_over_smart_http_and_records_remote_user() {
+    let sv = server();
+    let base = sv.remote.parent().unwrap().to_path_buf();
+    let cgi = base.join("cgi-bin");
+    std::fs::create_dir_all(&cgi).unwrap();
+    let script = cgi.join("git");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nGIT_PROJECT_ROOT='{}' GIT_HTTP_EXPORT_ALL=1 exec git http-backend\n",
+            base.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", script.to_str().unwrap()])
+        .status()
+        .unwrap();
+    let port = free_port();
+    let mut http = sv
+        .s
+        .cmd("python3", &base)
+        // The non-forking CGI path runs the script as this user (the forking one drops to nobody).
+        .args([
+            "-W",
+            "ignore",
+            "-c",
+            "import http.server, sys\nclass H(http.server.CGIHTTPRequestHandler):\n    have_fork = False\nhttp.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/cgi-bin/git/remote.git");
+    let result = std::panic::catch_unwind(|| {
+        let mut ready = false;
+        for _ in 0..50 {
+            if sv.s.git(&sv.work, &["ls-remote", &url]).status.success() {
+                ready = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(ready, "http server did not start");
+        sv.s.git_ok(&sv.work, &["remote", "set-url", "origin", &url]);
+        // "carol:secret", sent up front (http-backend itself never asks for credentials).
+        sv.s.git_ok(
+            &sv.work,
+            &[
+                "config",
+                "http.extraHeader",
+                "Authorization: Basic Y2Fyb2w6c2VjcmV0",
+            ],
+        );
+        sv.commit("w.txt", &format!("feat: w\n\n{CLAUDE}"));
+        let o = sv.push(&["main"]);
+        assert!(!o.status.success());
+        assert!(all(&o).contains("AIG001"), "{}", all(&o));
+        sv.s.git_ok(
+            &sv.work,
+            &[
+                "commit",
+                "-q",
+                "--amend",
+                "--no-verify",
+                "--no-edit",
+                "--trailer",
+                "Assisted-by: claude-code",
+                "--trailer",
+                REVIEW,
+            ],
+        );
+        let o = sv.push(&["main"]);
+        assert!(o.status.success(), "{}", all(&o));
+        let log = sv.audit();
+        assert_eq!(log.len(), 2);
+        assert!(log.iter().all(|l| l["pusher"] == "http:carol"), "{log:?}");
+    });
+    let _ = http.kill();
+    let _ = http.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
