@@ -150,9 +150,63 @@ impl Repo {
         Ok(out)
     }
 
+    /// Whether the repository has an `info/grafts` file, which libgit2 would apply to parents.
+    fn has_grafts(&self) -> bool {
+        std::fs::metadata(self.git.commondir().join("info/grafts")).is_ok_and(|m| m.len() > 0)
+    }
+
+    /// A commit's parents as its object records them (grafts play no part).
+    fn raw_parents(&self, odb: &git2::Odb<'_>, id: Oid) -> Result<Vec<Oid>> {
+        let obj = odb
+            .read(id)
+            .with_context(|| format!("commit {id} is missing"))?;
+        let mut out = Vec::new();
+        for line in obj.data().split(|&b| b == b'\n') {
+            if line.is_empty() {
+                break; // end of the header
+            }
+            if let Some(hex) = line.strip_prefix(b"parent ") {
+                let hex = std::str::from_utf8(hex).unwrap_or("");
+                out.push(
+                    Oid::from_str(hex)
+                        .with_context(|| format!("commit {id} has a bad parent line"))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// `new_commits` without libgit2's revwalk: every ancestor of `hide` is marked first, from
+    /// the parents written in the objects. Used when grafts exist, so a graft cannot hide a
+    /// pushed commit. Slower (it visits all of `hide`'s history) but exact.
+    fn new_commits_raw(&self, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Oid>> {
+        let odb = self.git.odb()?;
+        let mut hidden = std::collections::HashSet::new();
+        let mut stack: Vec<Oid> = hide.iter().copied().filter(|h| odb.exists(*h)).collect();
+        while let Some(c) = stack.pop() {
+            if hidden.insert(c) {
+                stack.extend(self.raw_parents(&odb, c)?);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut stack: Vec<Oid> = tips.to_vec();
+        while let Some(c) = stack.pop() {
+            if hidden.contains(&c) || !seen.insert(c) {
+                continue;
+            }
+            out.push(c);
+            stack.extend(self.raw_parents(&odb, c)?);
+        }
+        Ok(out)
+    }
+
     /// Commits reachable from `tips` but from none of `hide`, newest first
-    /// (`git rev-list TIPS --not HIDE`).
+    /// (`git rev-list TIPS --not HIDE`). Replace refs are never used; grafts neither.
     pub fn new_commits(&self, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Oid>> {
+        if self.has_grafts() {
+            return self.new_commits_raw(tips, hide);
+        }
         let mut walk = self.git.revwalk().context("cannot walk history")?;
         walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
         for t in tips {
@@ -226,9 +280,20 @@ impl Repo {
 
     fn changed_paths(&self, c: &git2::Commit<'_>) -> Result<Vec<String>> {
         let tree = c.tree()?;
-        let parent_tree = match c.parent_count() {
-            0 => None,
-            _ => Some(c.parent(0).context("first parent is missing")?.tree()?),
+        // The first parent as the object records it (a graft must not change the diff).
+        let first = if self.has_grafts() {
+            self.raw_parents(&self.git.odb()?, c.id())?.first().copied()
+        } else {
+            c.parent_id(0).ok()
+        };
+        let parent_tree = match first {
+            None => None,
+            Some(p) => Some(
+                self.git
+                    .find_commit(p)
+                    .context("first parent is missing")?
+                    .tree()?,
+            ),
         };
         let diff = self
             .git

@@ -669,3 +669,18 @@ fn the_gate_holds_over_smart_http_and_records_remote_user() {
         std::panic::resume_unwind(e);
     }
 }
+
+#[test]
+fn grafts_on_the_server_do_not_change_what_is_judged() {
+    let sv = server();
+    let base = sv.tip("main").unwrap();
+    let bad = sv.commit("g.txt", &format!("feat: g\n\n{CLAUDE}"));
+    assert!(sv.push(&["HEAD:refs/heads/feature"]).status.success());
+    // A graft claiming main's tip also has the bad commit as a parent would make it look
+    // already accepted if grafts were honoured.
+    std::fs::create_dir_all(sv.remote.join("info")).unwrap();
+    std::fs::write(sv.remote.join("info/grafts"), format!("{base} {bad}\n")).unwrap();
+    let o = sv.push(&["HEAD:main"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains(&bad[..10]), "{}", all(&o));
+}
