@@ -61,7 +61,7 @@ fn exemptions_from_file(path: &Path, policy: &Policy) -> Result<Exemptions> {
         &read_text(text, &origin)?,
         &origin,
         &policy.catalog,
-        None,
+        policy.exemption_max_days,
     )?)
 }
 
@@ -69,13 +69,7 @@ fn exemptions_from_file(path: &Path, policy: &Policy) -> Result<Exemptions> {
 /// work tree, else the built-in default; exemptions from `.aigate/exemptions.toml`.
 pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rules> {
     let top = repo.workdir().map(Path::to_path_buf);
-    let policy = match (policy_file, &top) {
-        (Some(p), _) => policy_from_file(p)?,
-        (None, Some(top)) if top.join(POLICY_FILE).exists() => {
-            policy_from_file(&top.join(POLICY_FILE))?
-        }
-        _ => Policy::builtin()?,
-    };
+    let policy = worktree_policy(repo, policy_file)?;
     let exemptions = match &top {
         Some(top) if top.join(EXEMPTIONS_FILE).exists() => {
             exemptions_from_file(&top.join(EXEMPTIONS_FILE), &policy)?
@@ -87,6 +81,17 @@ pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rul
         exemptions,
         trailers: repo.trailer_config(),
     })
+}
+
+/// The policy alone, for a checkout: `--policy FILE`, `.aigate.toml`, or the built-in default.
+pub fn worktree_policy(repo: &Repo, policy_file: Option<&Path>) -> Result<Policy> {
+    match (policy_file, repo.workdir()) {
+        (Some(p), _) => policy_from_file(p),
+        (None, Some(top)) if top.join(POLICY_FILE).exists() => {
+            policy_from_file(&top.join(POLICY_FILE))
+        }
+        _ => Ok(Policy::builtin()?),
+    }
 }
 
 /// Rules from accepted state: git config `aigate.policy` / `aigate.exemptions` (paths on
@@ -122,7 +127,12 @@ pub fn rules_at(repo: &Repo, at: Option<Oid>) -> Result<Rules> {
                     "{EXEMPTIONS_FILE} at {}",
                     short(&at.map(|a| a.to_string()).unwrap_or_default())
                 );
-                Exemptions::from_str(&read_text(bytes, &origin)?, &origin, &policy.catalog, None)?
+                Exemptions::from_str(
+                    &read_text(bytes, &origin)?,
+                    &origin,
+                    &policy.catalog,
+                    policy.exemption_max_days,
+                )?
             }
             None => Exemptions::default(),
         },

@@ -62,6 +62,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         author: identity_from_env("AUTHOR", &repo),
         committer: identity_from_env("COMMITTER", &repo),
         parent_count: 1,
+        time: now(),
         changed_paths: None,
     };
     // Trailers come from the raw text (the parser handles comments and scissors itself).

@@ -3,9 +3,11 @@
 //!
 //! The functional core (`trailers`, `catalog`, `policy`, `verdict`) is pure; the shell
 //! (`repo`, `hooks`, `report`, `install`, `cli`) adapts git, files and the terminal to it.
+pub mod audit;
 pub mod audit_log;
 pub mod catalog;
 pub mod engine;
+pub mod exemption_file;
 pub mod exemptions;
 pub mod hooks;
 pub mod identity;

@@ -1,8 +1,10 @@
 //! The command line: parses arguments (clap) and runs one command. Exit codes: 0 pass,
 //! 1 policy violation, 2 usage or internal error.
 
+use aigate::audit::Sink;
 use aigate::catalog::Catalog;
 use aigate::engine::{self, now, short};
+use aigate::exemptions::{day_start, rfc3339, Record, Revocation};
 use aigate::hooks;
 use aigate::install;
 use aigate::policy::{Mode, Policy, STARTER_POLICY};
@@ -31,7 +33,11 @@ struct Cli {
 enum Format {
     Human,
     Text,
+    Table,
     Json,
+    Csv,
+    Markdown,
+    Sarif,
 }
 
 #[derive(Subcommand)]
@@ -106,6 +112,90 @@ enum Cmd {
     },
     /// Print the hook script for HOOK (for GitLab custom_hooks/pre-receive.d/ and the like)
     HookScript { hook: String },
+    /// Compliance exemptions: grant, list, show, revoke
+    Exemption {
+        #[command(subcommand)]
+        cmd: ExemptionCmd,
+        /// The exemptions file (default: git config aigate.exemptions, else .aigate/exemptions.toml)
+        #[arg(long, global = true)]
+        file: Option<PathBuf>,
+    },
+    /// Audit report: one row per AI-assisted commit of a history, and a summary
+    Audit {
+        /// A range (A..B) or a revision whose history to audit (default: --branch, else HEAD)
+        range: Option<String>,
+        /// The branch to audit and judge against (default: the current branch)
+        #[arg(long)]
+        branch: Option<String>,
+        /// Only commits committed on or after this date (YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<String>,
+        /// Only commits committed before the end of this date (YYYY-MM-DD)
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Window for "exemptions expiring soon" (e.g. 14d)
+        #[arg(long, default_value = "14d")]
+        expiring_within: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExemptionCmd {
+    /// Grant an exemption: appends a record with a fresh id
+    Request {
+        /// Tool id(s) it lets through (repeat for several)
+        #[arg(long = "tool", required = true)]
+        tools: Vec<String>,
+        /// Branch glob(s) it applies to
+        #[arg(long = "branch", required = true)]
+        branches: Vec<String>,
+        /// Path glob(s) every changed file must lie within (default: everything)
+        #[arg(long = "path")]
+        paths: Vec<String>,
+        /// Author email glob(s) allowed to use it (default: anyone)
+        #[arg(long = "author")]
+        authors: Vec<String>,
+        /// Last valid day, YYYY-MM-DD, or a duration like 30d
+        #[arg(long)]
+        expires: String,
+        /// First valid day (default: today)
+        #[arg(long)]
+        not_before: Option<String>,
+        #[arg(long)]
+        ticket: String,
+        #[arg(long)]
+        reason: String,
+        /// Who approves it (default: git config user.name <user.email>)
+        #[arg(long)]
+        approved_by: Option<String>,
+    },
+    /// List exemptions
+    List {
+        #[arg(long, conflicts_with_all = ["expired", "expiring_within"])]
+        active: bool,
+        #[arg(long, conflicts_with = "expiring_within")]
+        expired: bool,
+        /// Active ones expiring within this many days (e.g. 14d)
+        #[arg(long)]
+        expiring_within: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Show one exemption
+    Show { id: String },
+    /// Revoke an exemption (the record is kept, marked revoked)
+    Revoke {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Who revokes it (default: git config user.name <user.email>)
+        #[arg(long)]
+        by: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,7 +229,12 @@ fn main() {
     let code = match run(cli) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("aigate: error: {e:#}");
+            let msg = format!("{e:#}");
+            // Diagnostics from the policy and exemption parsers already say `error:`.
+            match msg.find("error: ") {
+                Some(i) => eprintln!("aigate: {}{}", &msg[..i], &msg[i..]),
+                None => eprintln!("aigate: error: {msg}"),
+            }
             2
         }
     };
@@ -257,6 +352,24 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Cmd::Exemption { cmd, file } => exemption_cmd(cmd, file.as_deref()),
+        Cmd::Audit {
+            range,
+            branch,
+            since,
+            until,
+            format,
+            policy,
+            expiring_within,
+        } => audit_cmd(
+            range,
+            branch,
+            since,
+            until,
+            format,
+            policy.as_deref(),
+            &expiring_within,
+        ),
         Cmd::HookScript { hook } => {
             if !["commit-msg", "pre-push", "pre-receive", "update"].contains(&hook.as_str()) {
                 bail!("unknown hook `{hook}`: use commit-msg, pre-push, pre-receive or update");
@@ -317,6 +430,22 @@ fn check(
     let reports = [rep];
     match format {
         Format::Json => println!("{}", report::json(&reports, enforced)),
+        Format::Sarif => {
+            let mut sink =
+                aigate::audit::Sarif::new(std::io::stdout().lock(), engine::POLICY_FILE)?;
+            let mut summary = aigate::audit::Summary::default();
+            for c in &reports[0].commits {
+                summary.add_commit();
+                if c.ai_assisted || !c.passed() {
+                    let facts = repo.facts(git2::Oid::from_str(&c.commit)?, true)?;
+                    let row = aigate::audit::Row::new(&facts, c);
+                    summary.add(&row);
+                    sink.row(&row)?;
+                }
+            }
+            summary.finish(&rules.exemptions, now(), 14);
+            sink.end(&summary)?;
+        }
         _ => {
             print!(
                 "{}",
@@ -549,5 +678,348 @@ fn install_cmd(dir: Option<&Path>, server: bool, per_ref: bool) -> Result<i32> {
             rules.policy.protected.join(", ")
         );
     }
+    Ok(0)
+}
+
+/// `14d` or `14` → 14.
+fn parse_days(s: &str) -> Result<i64> {
+    s.trim()
+        .trim_end_matches('d')
+        .parse::<i64>()
+        .with_context(|| format!("`{s}` is not a number of days like 14d"))
+}
+
+fn today() -> String {
+    rfc3339(now())[..10].to_string()
+}
+
+/// `YYYY-MM-DD`, or `30d` meaning that many days from today.
+fn date_arg(s: &str) -> Result<String> {
+    if day_start(s).is_some() {
+        return Ok(s.to_string());
+    }
+    let days = parse_days(s)
+        .with_context(|| format!("`{s}` is neither a date (YYYY-MM-DD) nor a duration (30d)"))?;
+    Ok(rfc3339(now() + days * 86_400)[..10].to_string())
+}
+
+fn git_user(repo: Option<&Repo>) -> String {
+    let sig = repo.and_then(|r| r.git.signature().ok());
+    match sig {
+        Some(s) => format!("{} <{}>", s.name().unwrap_or("?"), s.email().unwrap_or("?")),
+        None => std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+    }
+}
+
+fn exemptions_path(repo: Option<&Repo>, file: Option<&Path>) -> Result<PathBuf> {
+    if let Some(f) = file {
+        return Ok(f.to_path_buf());
+    }
+    if let Some(p) = repo.and_then(|r| r.config_string("aigate.exemptions")) {
+        return Ok(PathBuf::from(p));
+    }
+    match repo.and_then(|r| r.workdir()) {
+        Some(top) => Ok(top.join(engine::EXEMPTIONS_FILE)),
+        None => bail!("no exemptions file: pass --file, or set git config aigate.exemptions"),
+    }
+}
+
+fn load_exemptions(
+    repo: Option<&Repo>,
+    path: &Path,
+) -> Result<(aigate::exemptions::Exemptions, Policy)> {
+    let policy = match repo {
+        Some(r) => engine::worktree_policy(r, None)?,
+        None => Policy::builtin()?,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let ex = aigate::exemptions::Exemptions::from_str(
+        &text,
+        &path.display().to_string(),
+        &policy.catalog,
+        policy.exemption_max_days,
+    )?;
+    Ok((ex, policy))
+}
+
+fn status(e: &aigate::exemptions::Exemption, now: i64) -> &'static str {
+    if e.record.revoked.is_some() {
+        "revoked"
+    } else if now < e.valid_from {
+        "not yet valid"
+    } else if now >= e.valid_until {
+        "expired"
+    } else {
+        "active"
+    }
+}
+
+fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i32> {
+    let repo = open_repo(None).ok();
+    let path = exemptions_path(repo.as_ref(), file)?;
+    let now = now();
+    match cmd {
+        ExemptionCmd::Request {
+            tools,
+            branches,
+            paths,
+            authors,
+            expires,
+            not_before,
+            ticket,
+            reason,
+            approved_by,
+        } => {
+            let (_, policy) = load_exemptions(repo.as_ref(), &path)?;
+            let mut ids = Vec::new();
+            for t in &tools {
+                match policy.catalog.resolve(t) {
+                    Some(id) => ids.push(id.to_string()),
+                    None => bail!("unknown tool `{t}`; `aigate catalog` lists the ids (add in-house tools under [[catalog.tool]])"),
+                }
+            }
+            let not_before = date_arg(&not_before.unwrap_or_else(today))?;
+            let expires = date_arg(&expires)?;
+            if day_start(&expires) < day_start(&not_before) {
+                bail!("--expires {expires} is before --not-before {not_before}");
+            }
+            if day_start(&expires).unwrap_or(0) + 86_400 <= now {
+                bail!("--expires {expires} is in the past");
+            }
+            let record = Record {
+                id: String::new(),
+                tools: ids,
+                branches,
+                paths: if paths.is_empty() {
+                    vec!["**".into()]
+                } else {
+                    paths
+                },
+                authors,
+                approved_by: approved_by.unwrap_or_else(|| git_user(repo.as_ref())),
+                ticket,
+                reason,
+                not_before: Some(not_before),
+                expires,
+                revoked: None,
+            };
+            let before = std::fs::read(&path).ok();
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let id = aigate::exemption_file::append(&path, record, nanos)?;
+            // Never leave an invalid file behind (duplicate id, over the policy's max_days...).
+            if let Err(e) = load_exemptions(repo.as_ref(), &path) {
+                match before {
+                    Some(b) => std::fs::write(&path, b)?,
+                    None => std::fs::remove_file(&path)?,
+                }
+                return Err(e);
+            }
+            let shown = path
+                .strip_prefix(
+                    repo.as_ref()
+                        .and_then(|r| r.workdir())
+                        .unwrap_or(Path::new("")),
+                )
+                .unwrap_or(&path);
+            println!("aigate: granted {id} in {}", shown.display());
+            println!("next: commit it and have it reviewed and merged like any change; it takes effect once it is on the protected branch:");
+            println!(
+                "  git add {} && git commit -m \"Exemption {id}\"",
+                shown.display()
+            );
+            println!("commits then cite it: git commit --trailer \"AI-Exemption: {id}\"   (or: git push -o aigate.exemption={id})");
+            Ok(0)
+        }
+        ExemptionCmd::List {
+            active,
+            expired,
+            expiring_within,
+            format,
+        } => {
+            let (ex, _) = load_exemptions(repo.as_ref(), &path)?;
+            let within = expiring_within.as_deref().map(parse_days).transpose()?;
+            let chosen: Vec<_> = ex
+                .list
+                .iter()
+                .filter(|e| {
+                    let st = status(e, now);
+                    (!active || st == "active")
+                        && (!expired || st == "expired")
+                        && within
+                            .is_none_or(|d| st == "active" && e.valid_until <= now + d * 86_400)
+                })
+                .collect();
+            if format == Format::Json {
+                let docs: Vec<_> = chosen
+                    .iter()
+                    .map(|e| serde_json::json!({"status": status(e, now), "record": e.record}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&docs)?);
+            } else {
+                if chosen.is_empty() {
+                    println!("no exemptions match ({})", path.display());
+                }
+                for e in chosen {
+                    let r = &e.record;
+                    println!(
+                        "{:<20} {:<13} {:<14} expires {}  branches {}  paths {}  [{}]",
+                        r.id,
+                        status(e, now),
+                        r.tools.join(","),
+                        r.expires,
+                        r.branches.join(","),
+                        r.paths.join(","),
+                        r.ticket
+                    );
+                }
+            }
+            Ok(0)
+        }
+        ExemptionCmd::Show { id } => {
+            let (ex, _) = load_exemptions(repo.as_ref(), &path)?;
+            let Some(e) = ex.get(&id) else {
+                bail!("no exemption `{id}` in {}", path.display())
+            };
+            let r = &e.record;
+            println!("{}  ({})", r.id, status(e, now));
+            println!("tools:       {}", r.tools.join(", "));
+            println!("branches:    {}", r.branches.join(", "));
+            println!("paths:       {}", r.paths.join(", "));
+            if !r.authors.is_empty() {
+                println!("authors:     {}", r.authors.join(", "));
+            }
+            println!("approved by: {}", r.approved_by);
+            println!("ticket:      {}", r.ticket);
+            println!("reason:      {}", r.reason);
+            println!(
+                "valid:       {} to {} (end of day, UTC)",
+                r.not_before.as_deref().unwrap_or("(always)"),
+                r.expires
+            );
+            if let Some(rv) = &r.revoked {
+                println!(
+                    "revoked:     by {} at {}{}",
+                    rv.by,
+                    rv.at,
+                    rv.reason
+                        .as_deref()
+                        .map(|x| format!(": {x}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(0)
+        }
+        ExemptionCmd::Revoke { id, reason, by } => {
+            let rv = Revocation {
+                by: by.unwrap_or_else(|| git_user(repo.as_ref())),
+                at: rfc3339(now),
+                reason,
+            };
+            aigate::exemption_file::revoke(&path, &id, &rv)?;
+            println!("aigate: revoked {id} (kept in {} for the audit trail); commit the change so it takes effect", path.display());
+            Ok(0)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn audit_cmd(
+    range: Option<String>,
+    branch: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    format: Format,
+    policy: Option<&Path>,
+    expiring: &str,
+) -> Result<i32> {
+    use std::io::IsTerminal;
+    let repo = open_repo(None)?;
+    let rules = engine::rules_for_worktree(&repo, policy)?;
+    let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
+    let spec = range.unwrap_or_else(|| {
+        branch
+            .as_deref()
+            .map(full_ref)
+            .unwrap_or_else(|| "HEAD".into())
+    });
+    let since = since
+        .as_deref()
+        .map(|d| day_start(d).with_context(|| format!("--since `{d}` is not a date (YYYY-MM-DD)")))
+        .transpose()?;
+    let until = until
+        .as_deref()
+        .map(|d| {
+            day_start(d)
+                .map(|t| t + 86_400)
+                .with_context(|| format!("--until `{d}` is not a date (YYYY-MM-DD)"))
+        })
+        .transpose()?;
+    let days = parse_days(expiring)?;
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut sink: Box<dyn Sink> = match format {
+        Format::Json => Box::new(aigate::audit::Json(out, 0)),
+        Format::Csv => Box::new(aigate::audit::Csv::new(out)),
+        Format::Markdown => Box::new(aigate::audit::Markdown(out, false)),
+        Format::Sarif => Box::new(aigate::audit::Sarif::new(out, engine::POLICY_FILE)?),
+        _ => Box::new(aigate::audit::Table(out, false)),
+    };
+    let paths =
+        rules.policy.needs_paths() || !rules.exemptions.list.is_empty() || format == Format::Sarif;
+    let progress = if std::io::stderr().is_terminal() {
+        let p = indicatif::ProgressBar::new_spinner();
+        p.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} audited {pos} commits ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        Some(p)
+    } else {
+        None
+    };
+    let mut summary = aigate::audit::Summary::default();
+    let mut n = 0u64;
+    for id in repo.walk(&spec)? {
+        let id = id.context("history walk failed")?;
+        n += 1;
+        if let Some(p) = &progress {
+            if n.is_multiple_of(512) {
+                p.set_position(n);
+            }
+        }
+        // Cheap pre-filter on time before reading the whole commit.
+        let facts = repo.facts(id, false)?;
+        if since.is_some_and(|s| facts.time < s) || until.is_some_and(|u| facts.time >= u) {
+            continue;
+        }
+        summary.add_commit();
+        // The decision time of an audit is the commit's own time.
+        let target = Target {
+            refname: &refname,
+            push_exemptions: &[],
+            now: facts.time,
+        };
+        let mut v = rules.judge(&facts, &target);
+        if !v.ai_assisted {
+            continue;
+        }
+        let facts = if paths { repo.facts(id, true)? } else { facts };
+        if paths {
+            v = rules.judge(&facts, &target);
+        }
+        let row = aigate::audit::Row::new(&facts, &v);
+        summary.add(&row);
+        sink.row(&row)?;
+    }
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    summary.finish(&rules.exemptions, now(), days);
+    sink.end(&summary)?;
     Ok(0)
 }

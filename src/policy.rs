@@ -59,6 +59,15 @@ pub struct PolicyFile {
     pub review: ReviewSection,
     #[serde(default)]
     pub catalog: CatalogSection,
+    #[serde(default)]
+    pub exemptions: ExemptionsSection,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExemptionsSection {
+    /// The longest an exemption may last, from not_before (or its grant) to expires.
+    pub max_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -221,6 +230,7 @@ pub struct Policy {
     reviewer_set: Option<GlobSet>,
     pub path_rules: Vec<PathRule>,
     pub catalog: Catalog,
+    pub exemption_max_days: Option<u32>,
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -501,6 +511,7 @@ impl Policy {
             reviewer_set,
             path_rules,
             catalog,
+            exemption_max_days: file.exemptions.max_days,
         })
     }
 

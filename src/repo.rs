@@ -246,6 +246,20 @@ impl Repo {
         walk.map(|r| r.context("history walk failed")).collect()
     }
 
+    /// A lazy walk over a range (`A..B`) or a revision's whole history, newest first by
+    /// commit time: nothing is collected, so memory stays flat for long histories.
+    pub fn walk(&self, spec: &str) -> Result<git2::Revwalk<'_>> {
+        let mut walk = self.git.revwalk()?;
+        walk.set_sorting(git2::Sort::TIME)?;
+        if spec.contains("..") {
+            walk.push_range(spec)
+                .with_context(|| format!("bad revision range `{spec}`"))?;
+        } else {
+            walk.push(self.commit_id(spec)?)?;
+        }
+        Ok(walk)
+    }
+
     /// Whether `ancestor` is reachable from `descendant`.
     pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> Result<bool> {
         Ok(ancestor == descendant || self.git.graph_descendant_of(descendant, ancestor)?)
@@ -268,12 +282,14 @@ impl Repo {
         } else {
             None
         };
+        let time = c.committer().when().seconds();
         Ok(CommitFacts {
             id: id.to_string(),
             message,
             author: sig(c.author()),
             committer: sig(c.committer()),
             parent_count: c.parent_count(),
+            time,
             changed_paths,
         })
     }

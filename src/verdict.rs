@@ -18,6 +18,8 @@ pub struct CommitFacts {
     pub author: Identity,
     pub committer: Identity,
     pub parent_count: usize,
+    /// Committer time, seconds since the epoch.
+    pub time: i64,
     /// Paths changed against the first parent, when the policy needs them.
     pub changed_paths: Option<Vec<String>>,
 }
@@ -416,6 +418,7 @@ mod tests {
             author: Identity::new("Ann Author", "ann@example.com"),
             committer: Identity::new("Ann Author", "ann@example.com"),
             parent_count: 1,
+            time: 0,
             changed_paths: Some(vec!["infra/main.tf".into()]),
         };
         let t = parse_str(msg, &TrailerConfig::default());

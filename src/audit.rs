@@ -1,0 +1,473 @@
+//! Audit reports: one row per AI-assisted commit of a history, streamed (memory does not grow
+//! with history length), and a summary (commits by tool by month, share of AI-assisted commits,
+//! findings by rule, exemptions used and expiring). Writers: table, CSV, JSON, Markdown, SARIF.
+
+use crate::exemptions::{rfc3339, Exemptions};
+use crate::rules::Rule;
+use crate::verdict::{CommitFacts, CommitVerdict};
+use serde::Serialize;
+use serde_sarif::sarif;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// One AI-assisted commit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub commit: String,
+    pub date: String,
+    pub author: String,
+    pub summary: String,
+    pub tools: Vec<String>,
+    pub attestation: Vec<String>,
+    pub reviewers: Vec<String>,
+    pub exemptions: Vec<String>,
+    pub findings: Vec<String>,
+    pub verdict: &'static str,
+    #[serde(skip)]
+    pub detail: Vec<(Rule, String, String)>,
+    #[serde(skip)]
+    pub paths: Vec<String>,
+}
+
+impl Row {
+    pub fn new(facts: &CommitFacts, v: &CommitVerdict) -> Row {
+        Row {
+            commit: v.commit.clone(),
+            date: rfc3339(facts.time).get(..10).unwrap_or("").to_string(),
+            author: v.author.to_string(),
+            summary: v.summary.clone(),
+            tools: v.tools(),
+            attestation: v
+                .attested
+                .iter()
+                .map(|a| match &a.model {
+                    Some(m) => format!("{}:{m}", a.tool),
+                    None => a.tool.clone(),
+                })
+                .collect(),
+            reviewers: v
+                .reviews
+                .iter()
+                .filter(|r| r.counts)
+                .filter_map(|r| r.reviewer.as_ref().map(|i| i.to_string()))
+                .collect(),
+            exemptions: v.exemptions.iter().map(|e| e.id.clone()).collect(),
+            findings: v.findings.iter().map(|f| f.rule.id().to_string()).collect(),
+            verdict: if !v.passed() {
+                "refused"
+            } else if !v.exemptions.is_empty() {
+                "exempted"
+            } else {
+                "pass"
+            },
+            detail: v
+                .findings
+                .iter()
+                .map(|f| (f.rule, f.message.clone(), f.fix.clone()))
+                .collect(),
+            paths: facts.changed_paths.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Totals over the audited history.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub commits: u64,
+    pub ai_assisted: u64,
+    pub ai_share_percent: f64,
+    pub refused: u64,
+    pub exempted: u64,
+    /// month (YYYY-MM) → tool → commits
+    pub by_month_and_tool: BTreeMap<String, BTreeMap<String, u64>>,
+    pub findings_by_rule: BTreeMap<String, u64>,
+    pub exemptions_used: BTreeMap<String, u64>,
+    /// Active exemptions whose expiry is within the window asked for.
+    pub exemptions_expiring: Vec<Expiring>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Expiring {
+    pub id: String,
+    pub tools: Vec<String>,
+    pub expires: String,
+    pub ticket: String,
+}
+
+impl Summary {
+    /// Counts one commit (AI-assisted or not).
+    pub fn add_commit(&mut self) {
+        self.commits += 1;
+    }
+
+    /// Counts one AI-assisted commit's row.
+    pub fn add(&mut self, row: &Row) {
+        self.ai_assisted += 1;
+        match row.verdict {
+            "refused" => self.refused += 1,
+            "exempted" => self.exempted += 1,
+            _ => {}
+        }
+        let month = row.date.get(..7).unwrap_or("unknown").to_string();
+        let m = self.by_month_and_tool.entry(month).or_default();
+        for t in &row.tools {
+            *m.entry(t.clone()).or_default() += 1;
+        }
+        for f in &row.findings {
+            *self.findings_by_rule.entry(f.clone()).or_default() += 1;
+        }
+        for e in &row.exemptions {
+            *self.exemptions_used.entry(e.clone()).or_default() += 1;
+        }
+    }
+
+    /// Finishes the totals: the AI share and the exemptions expiring within `days` of `now`.
+    pub fn finish(&mut self, ex: &Exemptions, now: i64, days: i64) {
+        self.ai_share_percent = if self.commits == 0 {
+            0.0
+        } else {
+            (self.ai_assisted as f64 * 1000.0 / self.commits as f64).round() / 10.0
+        };
+        self.exemptions_expiring = ex
+            .list
+            .iter()
+            .filter(|e| e.is_active(now) && e.valid_until <= now + days * 86_400)
+            .map(|e| Expiring {
+                id: e.record.id.clone(),
+                tools: e.record.tools.clone(),
+                expires: e.record.expires.clone(),
+                ticket: e.record.ticket.clone(),
+            })
+            .collect();
+    }
+}
+
+/// An output format that streams rows and ends with the summary.
+pub trait Sink {
+    fn row(&mut self, row: &Row) -> io::Result<()>;
+    fn end(&mut self, summary: &Summary) -> io::Result<()>;
+}
+
+fn join(v: &[String]) -> String {
+    v.join(", ")
+}
+
+fn summary_lines(s: &Summary) -> Vec<String> {
+    let mut out = vec![format!(
+        "commits: {}, AI-assisted: {} ({}%), refused: {}, exempted: {}",
+        s.commits, s.ai_assisted, s.ai_share_percent, s.refused, s.exempted
+    )];
+    for (month, tools) in &s.by_month_and_tool {
+        let t: Vec<String> = tools.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        out.push(format!("{month}: {}", t.join(", ")));
+    }
+    if !s.findings_by_rule.is_empty() {
+        let f: Vec<String> = s
+            .findings_by_rule
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out.push(format!("findings: {}", f.join(", ")));
+    }
+    if !s.exemptions_used.is_empty() {
+        let e: Vec<String> = s
+            .exemptions_used
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out.push(format!("exemptions used: {}", e.join(", ")));
+    }
+    for e in &s.exemptions_expiring {
+        out.push(format!(
+            "expiring soon: {} ({}) on {} [{}]",
+            e.id,
+            join(&e.tools),
+            e.expires,
+            e.ticket
+        ));
+    }
+    out
+}
+
+pub struct Table<W: Write>(pub W, pub bool);
+
+impl<W: Write> Sink for Table<W> {
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        if !self.1 {
+            writeln!(
+                self.0,
+                "{:<10} {:<10} {:<9} {:<22} {:<22} {:<26} findings/exemptions",
+                "commit", "date", "verdict", "tools", "attestation", "reviewers"
+            )?;
+            self.1 = true;
+        }
+        let extra = [join(&r.findings), join(&r.exemptions)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        writeln!(
+            self.0,
+            "{:<10} {:<10} {:<9} {:<22} {:<22} {:<26} {}",
+            &r.commit[..r.commit.len().min(10)],
+            r.date,
+            r.verdict,
+            join(&r.tools),
+            join(&r.attestation),
+            join(&r.reviewers),
+            extra
+        )
+    }
+
+    fn end(&mut self, s: &Summary) -> io::Result<()> {
+        if !self.1 {
+            writeln!(self.0, "no AI-assisted commits")?;
+        }
+        writeln!(self.0)?;
+        for l in summary_lines(s) {
+            writeln!(self.0, "{l}")?;
+        }
+        Ok(())
+    }
+}
+
+pub struct Markdown<W: Write>(pub W, pub bool);
+
+impl<W: Write> Sink for Markdown<W> {
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        if !self.1 {
+            writeln!(self.0, "| commit | date | verdict | tools | attestation | reviewers | findings | exemptions | summary |")?;
+            writeln!(self.0, "|---|---|---|---|---|---|---|---|---|")?;
+            self.1 = true;
+        }
+        let esc = |s: &str| s.replace('|', "\\|");
+        writeln!(
+            self.0,
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
+            &r.commit[..r.commit.len().min(10)],
+            r.date,
+            r.verdict,
+            join(&r.tools),
+            join(&r.attestation),
+            esc(&join(&r.reviewers)),
+            join(&r.findings),
+            join(&r.exemptions),
+            esc(&r.summary)
+        )
+    }
+
+    fn end(&mut self, s: &Summary) -> io::Result<()> {
+        if !self.1 {
+            writeln!(self.0, "No AI-assisted commits.")?;
+        }
+        writeln!(self.0, "\n## Summary\n")?;
+        for l in summary_lines(s) {
+            writeln!(self.0, "- {l}")?;
+        }
+        Ok(())
+    }
+}
+
+pub struct Csv<W: Write>(pub csv::Writer<W>, pub bool);
+
+impl<W: Write> Csv<W> {
+    pub fn new(w: W) -> Self {
+        Csv(csv::Writer::from_writer(w), false)
+    }
+}
+
+fn csv_err(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+impl<W: Write> Sink for Csv<W> {
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        if !self.1 {
+            self.0
+                .write_record([
+                    "commit",
+                    "date",
+                    "author",
+                    "verdict",
+                    "tools",
+                    "attestation",
+                    "reviewers",
+                    "findings",
+                    "exemptions",
+                    "summary",
+                ])
+                .map_err(csv_err)?;
+            self.1 = true;
+        }
+        self.0
+            .write_record([
+                &r.commit,
+                &r.date,
+                &r.author,
+                r.verdict,
+                &r.tools.join(";"),
+                &r.attestation.join(";"),
+                &r.reviewers.join(";"),
+                &r.findings.join(";"),
+                &r.exemptions.join(";"),
+                &r.summary,
+            ])
+            .map_err(csv_err)
+    }
+
+    fn end(&mut self, s: &Summary) -> io::Result<()> {
+        // CSV holds the rows; the summary goes to stderr so the file stays one table.
+        if !self.1 {
+            self.0
+                .write_record([
+                    "commit",
+                    "date",
+                    "author",
+                    "verdict",
+                    "tools",
+                    "attestation",
+                    "reviewers",
+                    "findings",
+                    "exemptions",
+                    "summary",
+                ])
+                .map_err(csv_err)?;
+        }
+        self.0.flush()?;
+        for l in summary_lines(s) {
+            eprintln!("{l}");
+        }
+        Ok(())
+    }
+}
+
+/// `{"rows": [...], "summary": {...}}`, written as the rows come.
+pub struct Json<W: Write>(pub W, pub usize);
+
+impl<W: Write> Sink for Json<W> {
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        self.0.write_all(if self.1 == 0 {
+            b"{\"rows\": [\n  "
+        } else {
+            b",\n  "
+        })?;
+        serde_json::to_writer(&mut self.0, r)?;
+        self.1 += 1;
+        Ok(())
+    }
+
+    fn end(&mut self, s: &Summary) -> io::Result<()> {
+        self.0
+            .write_all(if self.1 == 0 { b"{\"rows\": [" } else { b"\n" })?;
+        self.0.write_all(b"],\n\"summary\": ")?;
+        serde_json::to_writer_pretty(&mut self.0, s)?;
+        self.0.write_all(b"}\n")
+    }
+}
+
+/// SARIF 2.1.0: one result per finding, streamed inside a single run.
+pub struct Sarif<W: Write> {
+    pub out: W,
+    pub results: usize,
+    pub policy_uri: String,
+}
+
+impl<W: Write> Sarif<W> {
+    pub fn new(out: W, policy_uri: &str) -> io::Result<Self> {
+        let rules: Vec<sarif::ReportingDescriptor> = crate::rules::ALL
+            .iter()
+            .map(|r| {
+                sarif::ReportingDescriptor::builder()
+                    .id(r.id())
+                    .name(r.name())
+                    .short_description(
+                        sarif::MultiformatMessageString::builder()
+                            .text(r.summary())
+                            .build(),
+                    )
+                    .full_description(
+                        sarif::MultiformatMessageString::builder()
+                            .text(r.long())
+                            .build(),
+                    )
+                    .help(
+                        sarif::MultiformatMessageString::builder()
+                            .text(r.long())
+                            .build(),
+                    )
+                    .build()
+            })
+            .collect();
+        let driver = sarif::ToolComponent::builder()
+            .name("aigate")
+            .version(env!("CARGO_PKG_VERSION"))
+            .semantic_version(env!("CARGO_PKG_VERSION"))
+            .rules(rules)
+            .build();
+        let tool = sarif::Tool::builder().driver(driver).build();
+        let mut out = out;
+        out.write_all(b"{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\", \"runs\": [{\"tool\": ")?;
+        serde_json::to_writer(&mut out, &tool)?;
+        out.write_all(b", \"results\": [")?;
+        Ok(Sarif {
+            out,
+            results: 0,
+            policy_uri: policy_uri.to_string(),
+        })
+    }
+}
+
+impl<W: Write> Sink for Sarif<W> {
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        for (rule, message, fix) in &r.detail {
+            // Code scanning wants a file: the first file the commit changed, else the policy.
+            let uri = r
+                .paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| self.policy_uri.clone());
+            let location = sarif::Location::builder()
+                .physical_location(
+                    sarif::PhysicalLocation::builder()
+                        .artifact_location(sarif::ArtifactLocation::builder().uri(uri).build())
+                        .region(sarif::Region::builder().start_line(1).build())
+                        .build(),
+                )
+                .build();
+            let short = &r.commit[..r.commit.len().min(10)];
+            let text = format!("commit {short} ({}): {message}. Fix: {fix}", r.summary);
+            let mut fp = BTreeMap::new();
+            fp.insert(
+                "aigateCommitRule/v1".to_string(),
+                format!("{}:{}", r.commit, rule.id()),
+            );
+            let result = sarif::Result::builder()
+                .rule_id(rule.id())
+                .rule_index(
+                    crate::rules::ALL
+                        .iter()
+                        .position(|x| x == rule)
+                        .unwrap_or(0) as i64,
+                )
+                .level(sarif::ResultLevel::Error)
+                .message(sarif::Message::builder().text(text).build())
+                .locations(vec![location])
+                .partial_fingerprints(fp)
+                .build();
+            if self.results > 0 {
+                self.out.write_all(b",")?;
+            }
+            self.out.write_all(b"\n    ")?;
+            serde_json::to_writer(&mut self.out, &result)?;
+            self.results += 1;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, s: &Summary) -> io::Result<()> {
+        self.out
+            .write_all(b"\n  ], \"properties\": {\"aigateSummary\": ")?;
+        serde_json::to_writer(&mut self.out, s)?;
+        self.out.write_all(b"}}]}\n")
+    }
+}
