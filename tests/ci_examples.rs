@@ -1,0 +1,103 @@
+//! The CI examples in docs/ci/ run as written (their scripts, with the forge's variables set)
+//! on a real repository: they fail on a refused commit and leave valid-looking SARIF behind.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn path_with_aigate() -> String {
+    let dir = Path::new(AIGATE).parent().unwrap();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A clone whose `topic` branch brings one refused AI commit on top of origin/main.
+fn repo() -> (Scratch, std::path::PathBuf, String, String) {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    let base = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
+    let head = s.commit(&work, "src/a.rs", &format!("feat: a\n\n{CLAUDE}"));
+    (s, work, base, head)
+}
+
+fn sarif_results(path: &Path) -> usize {
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("SARIF written"))
+            .expect("SARIF is JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    doc["runs"][0]["results"].as_array().unwrap().len()
+}
+
+#[test]
+fn the_github_actions_step_fails_the_check_and_writes_sarif() {
+    let (s, work, base, head) = repo();
+    let yml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/ci/github-actions.yml"
+    ))
+    .unwrap();
+    let start = yml.find("- name: Check commits").expect("step");
+    let block = &yml[start..];
+    let run = &block[block.find("run: |").unwrap() + 6..];
+    let script: String = run
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("          ") || l.trim().is_empty())
+        .map(|l| format!("{}\n", l.trim_start()))
+        .collect();
+    let script = script
+        .replace("${{ github.event_name }}", "pull_request")
+        .replace("${{ github.event.pull_request.base.sha }}", &base)
+        .replace("${{ github.event.pull_request.head.sha }}", &head)
+        .replace("${{ github.base_ref }}", "main")
+        // The push branch of the script (not taken for a pull request).
+        .replace("${{ github.event.before }}", &base)
+        .replace("${{ github.sha }}", &head)
+        .replace("${{ github.ref_name }}", "main");
+    assert!(
+        !script.contains("${{"),
+        "unsubstituted expression in:\n{script}"
+    );
+    let o = s
+        .cmd("bash", &work)
+        .env("PATH", path_with_aigate())
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", all(&o));
+    assert!(all(&o).contains("AIG001"));
+    assert_eq!(sarif_results(&work.join("aigate.sarif")), 2);
+}
+
+#[test]
+fn the_gitlab_job_fails_the_pipeline_and_writes_sarif() {
+    let (s, work, _base, head) = repo();
+    let yml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/ci/gitlab-ci.yml"
+    ))
+    .unwrap();
+    let script: String = yml[yml.find("  script:").unwrap()..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("    - "))
+        .map(|l| l.trim_start().trim_start_matches("- "))
+        .filter(|l| !l.starts_with("cargo install")) // aigate is already on PATH here
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let o = s
+        .cmd("bash", &work)
+        .env("PATH", path_with_aigate())
+        .env("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main")
+        .env("CI_COMMIT_SHA", &head)
+        .args(["-ec", &script])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", all(&o));
+    assert!(all(&o).contains("AIG001"), "{}", all(&o));
+    assert_eq!(sarif_results(&work.join("gl-aigate.sarif")), 2);
+}
