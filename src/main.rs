@@ -940,6 +940,8 @@ fn audit_cmd(
     expiring: &str,
 ) -> Result<i32> {
     use std::io::IsTerminal;
+    // Each commit is read once: libgit2's object cache would only make memory grow with history.
+    git2::opts::enable_caching(false);
     let repo = open_repo(None)?;
     let rules = engine::rules_for_worktree(&repo, policy)?;
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);

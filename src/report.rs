@@ -74,7 +74,16 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
         if older {
             line("  (`--amend` changes the last commit; for an older one: git rebase -i COMMIT^, mark it edit, amend, git rebase --continue)");
         }
-        line("  details: aigate explain COMMIT   rules: aigate explain AIG004");
+        let rule = reports
+            .iter()
+            .flat_map(|r| &r.commits)
+            .flat_map(|c| &c.findings)
+            .map(|f| f.rule.id())
+            .next()
+            .unwrap_or("AIG001");
+        line(&format!(
+            "  details: aigate explain COMMIT   rule: aigate explain {rule}"
+        ));
     }
     out
 }
