@@ -244,8 +244,9 @@ impl Catalog {
     /// All AI evidence in one commit, one entry per (tool, text).
     pub fn evidence(&self, c: &CommitView<'_>) -> Vec<Evidence> {
         let mut out: Vec<Evidence> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut push = |e: Evidence| {
-            if !out.contains(&e) {
+            if seen.insert((e.tool.clone(), e.text.clone())) {
                 out.push(e);
             }
         };

@@ -229,7 +229,8 @@ impl Exemptions {
             })
             .collect();
         ids.extend(push.iter().cloned());
-        ids.dedup();
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(id.to_ascii_lowercase()));
         ids
     }
 

@@ -367,7 +367,16 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         }
         origin = rules.policy.origin.clone();
         t_policy += t0.elapsed().as_micros();
-        let protected = rules.policy.is_protected(&u.refname) && rules.policy.mode != Mode::Off;
+        // A push to a symbolic ref (refs/heads/trunk -> main) moves its target: both count.
+        let target_name = repo.resolve_symref(&u.refname);
+        let protected = (rules.policy.is_protected(&u.refname)
+            || rules.policy.is_protected(&target_name))
+            && rules.policy.mode != Mode::Off;
+        let judged_ref = if rules.policy.is_protected(&u.refname) {
+            u.refname.clone()
+        } else {
+            target_name.clone()
+        };
         enforced_any |= protected && rules.policy.mode == Mode::Enforce;
         let mut rep = RefReport {
             refname: u.refname.clone(),
@@ -410,7 +419,7 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         t_find += t1.elapsed().as_micros();
         let t2 = std::time::Instant::now();
         let target = Target {
-            refname: &u.refname,
+            refname: &judged_ref,
             push_exemptions: &opts,
             now: time,
         };

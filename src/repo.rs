@@ -344,6 +344,22 @@ impl Repo {
         Ok(Some(blob.content().to_vec()))
     }
 
+    /// The ref a name finally points to when it is a symbolic ref (`refs/heads/trunk` →
+    /// `refs/heads/main`); the name itself otherwise.
+    pub fn resolve_symref(&self, name: &str) -> String {
+        let mut current = name.to_string();
+        for _ in 0..10 {
+            let Ok(r) = self.git.find_reference(&current) else {
+                break;
+            };
+            match r.symbolic_target().ok().flatten() {
+                Some(t) => current = t.to_string(),
+                None => break,
+            }
+        }
+        current
+    }
+
     /// The branch HEAD points to (`refs/heads/main`), if any.
     pub fn head_ref(&self) -> Option<String> {
         let head = self.git.find_reference("HEAD").ok()?;

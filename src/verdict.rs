@@ -9,6 +9,11 @@ use crate::rules::Rule;
 use crate::trailers::Trailer;
 use serde::Serialize;
 
+/// The most distinct tools one commit is judged for (more is refused, not ignored).
+pub const MAX_TOOLS: usize = 64;
+/// The most exemptions one commit may cite.
+pub const MAX_EXEMPTIONS: usize = 16;
+
 /// What aigate knows of one commit, read from git by the shell.
 #[derive(Debug, Clone, Default)]
 pub struct CommitFacts {
@@ -114,8 +119,9 @@ impl CommitVerdict {
 pub fn attested_tools(trailers: &[Trailer], policy: &Policy) -> Vec<Attested> {
     let cat = &policy.catalog;
     let mut out: Vec<Attested> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut add = |a: Attested| {
-        if !out.iter().any(|o| o.tool == a.tool) {
+        if seen.insert(a.tool.clone()) {
             out.push(a);
         }
     };
@@ -187,6 +193,8 @@ pub fn judge(
         committer: &facts.committer,
     });
     let attested = attested_tools(trailers, policy);
+    let attested_ids: std::collections::HashSet<&str> =
+        attested.iter().map(|a| a.tool.as_str()).collect();
     let ai = !evidence.is_empty() || !attested.is_empty();
     let mut findings = Vec::new();
     let mut finding = |rule: Rule, message: String, fix: String| {
@@ -221,9 +229,7 @@ pub fn judge(
         } else {
             let mut reported: Vec<&str> = Vec::new();
             for e in &evidence {
-                if !attested.iter().any(|a| a.tool == e.tool)
-                    && !reported.contains(&e.tool.as_str())
-                {
+                if !attested_ids.contains(e.tool.as_str()) && !reported.contains(&e.tool.as_str()) {
                     reported.push(&e.tool);
                     finding(
                         Rule::UndeclaredTool,
@@ -246,11 +252,38 @@ pub fn judge(
             .iter()
             .map(|a| (a.tool.clone(), a.version.clone()))
             .collect();
+        let mut in_tools = attested_ids.clone();
         for e in &evidence {
-            if !tools.iter().any(|(t, _)| *t == e.tool) {
+            if in_tools.insert(e.tool.as_str()) {
                 tools.push((e.tool.clone(), None));
             }
         }
+        // Hostile messages could name thousands of tools or exemptions: judge a sane number
+        // and refuse the rest rather than spend the server's time budget on them.
+        if tools.len() > MAX_TOOLS {
+            finding(
+                Rule::UnapprovedTool,
+                format!(
+                    "the commit names {} tools; aigate judges at most {MAX_TOOLS}",
+                    tools.len()
+                ),
+                "declare only the AI tools that worked on the commit".into(),
+            );
+            tools.truncate(MAX_TOOLS);
+        }
+        let cited = if cited.len() > MAX_EXEMPTIONS {
+            finding(
+                Rule::ExemptionInvalid,
+                format!(
+                    "the commit cites {} exemptions; at most {MAX_EXEMPTIONS} are considered",
+                    cited.len()
+                ),
+                "cite only the exemption that covers this commit".into(),
+            );
+            cited[..MAX_EXEMPTIONS].to_vec()
+        } else {
+            cited
+        };
         for (tool, version) in &tools {
             let v = version.as_deref().and_then(parse_version);
             if policy.approves(tool, v.as_deref()) {
@@ -295,7 +328,7 @@ pub fn judge(
     let mut reviews = Vec::new();
     let (required, strict_path) = policy.required_reviews(facts.changed_paths.as_deref());
     let needs_review = ai || policy.require_for == RequireFor::All;
-    let mut counted: Vec<String> = Vec::new();
+    let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
     for t in trailers.iter().filter(|t| policy.is_review_key(&t.key)) {
         let reviewer = Identity::parse(&t.value);
         let mut counts = false;
@@ -346,11 +379,7 @@ pub fn judge(
                 "have an allowed reviewer review the commit".into(),
             ),
             Some(r) => {
-                let c = r.canonical_email();
-                if !counted.contains(&c) {
-                    counted.push(c);
-                    counts = true;
-                }
+                counts = counted.insert(r.canonical_email());
             }
         }
         reviews.push(Review {
@@ -515,6 +544,21 @@ mod tests {
             "feat: x\n\nAssisted-by: hal9000\nReviewed-by: Rob <rob@example.com>\n",
         );
         assert_eq!(rules(&v), ["AIG002"]);
+    }
+
+    #[test]
+    fn thousands_of_attested_tools_are_refused_not_ignored() {
+        let mut msg = String::from("feat: x\n\n");
+        for i in 0..5000 {
+            msg.push_str(&format!("Assisted-by: tool{i}\n"));
+        }
+        msg.push_str("Reviewed-by: Rob <rob@example.com>\n");
+        let v = verdict("", &msg);
+        assert!(v
+            .findings
+            .iter()
+            .any(|f| f.message.contains("names 5000 tools")));
+        assert!(!v.passed());
     }
 
     #[test]
