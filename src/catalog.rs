@@ -135,6 +135,8 @@ pub enum EvidenceSource {
     Marker,
     Author,
     Committer,
+    /// The agent itself, seen running `git commit` (environment or process ancestry).
+    Agent,
 }
 
 /// One piece of AI evidence: the tool and the text that showed it.

@@ -27,6 +27,36 @@ impl Rules {
         judge(facts, &t, &self.policy, &self.exemptions, target)
     }
 
+    /// Reads and judges one commit. Human commits are judged from the commit alone; what costs
+    /// a diff (changed paths, blast radius) is read only for commits that need it.
+    /// `want_paths`: the caller wants changed paths in the facts anyway (SARIF locations).
+    pub fn judge_commit(
+        &self,
+        repo: &Repo,
+        id: Oid,
+        target: &Target<'_>,
+        want_paths: bool,
+    ) -> Result<(CommitFacts, CommitVerdict)> {
+        let mut facts = repo.facts(id, want_paths)?;
+        let v = self.judge(&facts, target);
+        let reviewed = v.ai_assisted || self.policy.require_for == crate::policy::RequireFor::All;
+        let paths = reviewed
+            && facts.changed_paths.is_none()
+            && (self.policy.needs_paths() || !self.exemptions.list.is_empty());
+        let blast = v.ai_assisted && self.policy.needs_blast();
+        if !paths && !blast {
+            return Ok((facts, v));
+        }
+        if paths {
+            facts = repo.facts(id, true)?;
+        }
+        if blast {
+            facts.blast = Some(repo.blast_of_commit(id, &self.policy)?);
+        }
+        let v = self.judge(&facts, target);
+        Ok((facts, v))
+    }
+
     /// Reads and judges commits, newest first.
     pub fn judge_ids(
         &self,
@@ -34,9 +64,8 @@ impl Rules {
         ids: &[Oid],
         target: &Target<'_>,
     ) -> Result<Vec<CommitVerdict>> {
-        let paths = self.policy.needs_paths() || !self.exemptions.list.is_empty();
         ids.iter()
-            .map(|id| Ok(self.judge(&repo.facts(*id, paths)?, target)))
+            .map(|id| Ok(self.judge_commit(repo, *id, target, false)?.1))
             .collect()
     }
 }

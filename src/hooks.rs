@@ -56,6 +56,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         .with_context(|| format!("cannot read the commit message {}", file.display()))?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let refname = repo.head_ref().unwrap_or_else(|| "HEAD".into());
+    let agent = crate::agent::current();
     let facts = CommitFacts {
         id: "(this commit)".into(),
         message: strip_comments(&text, &rules.trailers.comment),
@@ -64,6 +65,15 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         parent_count: 1,
         time: now(),
         changed_paths: None,
+        extra_evidence: agent
+            .iter()
+            .map(|d| crate::catalog::Evidence {
+                tool: d.tool.clone(),
+                source: crate::catalog::EvidenceSource::Agent,
+                text: d.evidence.clone(),
+            })
+            .collect(),
+        blast: None,
     };
     // Trailers come from the raw text (the parser handles comments and scissors itself).
     let trailers = crate::trailers::parse(&raw, &rules.trailers);
@@ -114,10 +124,12 @@ fn strip_comments(text: &str, comment: &str) -> String {
     out
 }
 
-struct PushLine {
-    local_sha: String,
-    remote_ref: String,
-    remote_sha: String,
+/// One line of pre-push input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushLine {
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
 }
 
 fn parse_push_lines(input: &str, repo: &Repo) -> Result<Vec<PushLine>> {
@@ -132,6 +144,11 @@ fn parse_push_lines(input: &str, repo: &Repo) -> Result<Vec<PushLine>> {
             remote_sha: env("PRE_COMMIT_FROM_REF").unwrap_or_default(),
         }]);
     }
+    parse_pre_push_input(input)
+}
+
+/// Parses git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` lines.
+pub fn parse_pre_push_input(input: &str) -> Result<Vec<PushLine>> {
     let mut out = Vec::new();
     for (n, l) in input
         .lines()
@@ -492,4 +509,154 @@ pub fn summarize(reports: &[RefReport]) -> String {
         .count();
     let bad: usize = reports.iter().map(|r| r.failing()).sum();
     format!("aigate: {n} commit(s) checked, {ai} AI-assisted, {bad} with findings")
+}
+
+/// `prepare-commit-msg FILE [SOURCE [SHA]]`: when an AI agent is running `git commit`, add
+/// `Assisted-by: TOOL` (policy agents.attestation = "add"), never twice, never on merges or when
+/// the message already has an attestation; with "require", refuse instead.
+pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> Result<i32> {
+    let Some(agent) = crate::agent::current() else {
+        return Ok(PASS);
+    };
+    if matches!(source, Some("merge") | Some("squash")) {
+        return Ok(PASS);
+    }
+    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let policy = engine::worktree_policy(&repo, None)?;
+    if policy.mode == Mode::Off {
+        return Ok(PASS);
+    }
+    let raw = std::fs::read(file)
+        .with_context(|| format!("cannot read the commit message {}", file.display()))?;
+    let cfg = repo.trailer_config();
+    let trailers = crate::trailers::parse(&raw, &cfg);
+    if trailers.iter().any(|t| policy.is_attestation_key(&t.key)) {
+        return Ok(PASS);
+    }
+    let key = &policy.attestation_trailers[0];
+    match policy.agents.attestation {
+        crate::policy::AttestationMode::Off => Ok(PASS),
+        crate::policy::AttestationMode::Require => {
+            eprintln!(
+                "aigate: {} is committing ({}), and the policy requires an attestation.",
+                agent.tool, agent.evidence
+            );
+            eprintln!("  fix: git commit --trailer \"{key}: {}\"", agent.tool);
+            Ok(REFUSE)
+        }
+        crate::policy::AttestationMode::Add => {
+            // git places the trailer itself, by its own rules (comments, scissors, blank lines).
+            let status = std::process::Command::new("git")
+                .args([
+                    "interpret-trailers",
+                    "--in-place",
+                    "--no-divider",
+                    "--trailer",
+                ])
+                .arg(format!("{key}: {}", agent.tool))
+                .arg(file)
+                .status()
+                .context("cannot run git interpret-trailers")?;
+            if !status.success() {
+                bail!(
+                    "git interpret-trailers could not add the attestation to {}",
+                    file.display()
+                );
+            }
+            eprintln!(
+                "aigate: {} is committing ({}): added `{key}: {}`",
+                agent.tool, agent.evidence, agent.tool
+            );
+            Ok(PASS)
+        }
+    }
+}
+
+fn confirm_file(repo: &Repo) -> std::path::PathBuf {
+    repo.git.path().join("aigate-confirmed")
+}
+
+/// The id of the tree the index would commit.
+fn staged_tree(repo: &Repo) -> Result<String> {
+    let mut index = repo.git.index().context("cannot read the index")?;
+    Ok(index
+        .write_tree()
+        .context("cannot compute the staged tree")?
+        .to_string())
+}
+
+/// `pre-commit`: an AI agent may not commit directly on a protected branch (unless the policy
+/// allows it), and a change over the blast-radius limits waits for a human's `aigate confirm`.
+pub fn pre_commit() -> Result<i32> {
+    let Some(agent) = crate::agent::current() else {
+        return Ok(PASS);
+    };
+    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let policy = engine::worktree_policy(&repo, None)?;
+    if policy.mode == Mode::Off {
+        return Ok(PASS);
+    }
+    let enforce = policy.mode == Mode::Enforce;
+    let branch = repo.head_ref().unwrap_or_else(|| "HEAD".into());
+    let short = branch.trim_start_matches("refs/heads/");
+    if policy.is_protected(&branch) && !policy.agents.allow_on_protected {
+        eprintln!(
+            "aigate: {} is committing directly on protected branch {short} ({}).",
+            agent.tool, agent.evidence
+        );
+        eprintln!(
+            "  fix: git switch -c {}/change   (commit on a branch; {short} takes reviewed changes)",
+            agent.tool
+        );
+        if enforce {
+            return Ok(REFUSE);
+        }
+    }
+    let blast = repo.blast_of_index(&policy)?;
+    if let Some(why) = policy.blast_exceeded(&blast) {
+        let tree = staged_tree(&repo)?;
+        let confirmed =
+            std::fs::read_to_string(confirm_file(&repo)).is_ok_and(|t| t.trim() == tree);
+        if confirmed {
+            let _ = std::fs::remove_file(confirm_file(&repo));
+            eprintln!(
+                "aigate: large change by {} confirmed by a human: {why}",
+                agent.tool
+            );
+            return Ok(PASS);
+        }
+        eprintln!(
+            "aigate: {} is committing a large change: {why} (agents.blast_radius).",
+            agent.tool
+        );
+        eprintln!("  a human must look at it first: run `aigate confirm` in your own terminal, then commit again");
+        if enforce {
+            return Ok(REFUSE);
+        }
+    }
+    Ok(PASS)
+}
+
+/// `aigate confirm`: a human vouches for the staged change an agent wants to commit.
+pub fn confirm() -> Result<i32> {
+    if let Some(agent) = crate::agent::current() {
+        eprintln!(
+            "aigate: `aigate confirm` must be run by a human, not by {} ({}).",
+            agent.tool, agent.evidence
+        );
+        return Ok(REFUSE);
+    }
+    let repo = Repo::discover(Path::new("."))?;
+    let policy = engine::worktree_policy(&repo, None)?;
+    let blast = repo.blast_of_index(&policy)?;
+    let tree = staged_tree(&repo)?;
+    std::fs::write(confirm_file(&repo), &tree).context("cannot record the confirmation")?;
+    println!(
+        "aigate: confirmed the staged change ({} files changed, {} deleted, {} lines deleted{}); the next commit of exactly this change may go ahead",
+        blast.changed_files,
+        blast.deleted_files,
+        blast.deleted_lines,
+        blast.guarded.map(|g| format!(", touches {g}")).unwrap_or_default()
+    );
+    Ok(PASS)
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 pub const TEMPLATE: &str = include_str!("../hooks/aigate-hook.sh");
 const MARK: &str = "aigate-managed hook";
-pub const CLIENT_HOOKS: [&str; 2] = ["commit-msg", "pre-push"];
+pub const CLIENT_HOOKS: [&str; 4] = ["pre-commit", "prepare-commit-msg", "commit-msg", "pre-push"];
 
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))

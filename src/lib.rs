@@ -3,6 +3,7 @@
 //!
 //! The functional core (`trailers`, `catalog`, `policy`, `verdict`) is pure; the shell
 //! (`repo`, `hooks`, `report`, `install`, `cli`) adapts git, files and the terminal to it.
+pub mod agent;
 pub mod audit;
 pub mod audit_log;
 pub mod catalog;

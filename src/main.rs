@@ -112,6 +112,10 @@ enum Cmd {
     },
     /// Print the hook script for HOOK (for GitLab custom_hooks/pre-receive.d/ and the like)
     HookScript { hook: String },
+    /// Vouch, as a human, for the staged change an AI agent wants to commit
+    Confirm,
+    /// Show which AI agent, if any, aigate sees running this command
+    Agent,
     /// Compliance exemptions: grant, list, show, revoke
     Exemption {
         #[command(subcommand)]
@@ -222,6 +226,14 @@ enum HookCmd {
         old: String,
         new: String,
     },
+    /// prepare-commit-msg FILE [SOURCE [SHA]]: adds Assisted-by when an AI agent commits
+    PrepareCommitMsg {
+        file: PathBuf,
+        source: Option<String>,
+        sha: Option<String>,
+    },
+    /// pre-commit: agents on protected branches, and changes over the blast-radius limits
+    PreCommit,
 }
 
 fn main() {
@@ -302,6 +314,12 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Catalog => catalog(),
         Cmd::Hook { hook } => match hook {
             HookCmd::CommitMsg { file } => hooks::commit_msg(&file),
+            HookCmd::PrepareCommitMsg {
+                file,
+                source,
+                sha: _,
+            } => hooks::prepare_commit_msg(&file, source.as_deref()),
+            HookCmd::PreCommit => hooks::pre_commit(),
             HookCmd::PrePush { remote, url } => {
                 let remote = remote
                     .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
@@ -353,6 +371,14 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Cmd::Exemption { cmd, file } => exemption_cmd(cmd, file.as_deref()),
+        Cmd::Confirm => hooks::confirm(),
+        Cmd::Agent => {
+            match aigate::agent::current() {
+                Some(d) => println!("{} ({})", d.tool, d.evidence),
+                None => println!("no AI agent detected"),
+            }
+            Ok(0)
+        }
         Cmd::Audit {
             range,
             branch,
@@ -371,8 +397,17 @@ fn run(cli: Cli) -> Result<i32> {
             &expiring_within,
         ),
         Cmd::HookScript { hook } => {
-            if !["commit-msg", "pre-push", "pre-receive", "update"].contains(&hook.as_str()) {
-                bail!("unknown hook `{hook}`: use commit-msg, pre-push, pre-receive or update");
+            if ![
+                "commit-msg",
+                "pre-push",
+                "pre-receive",
+                "update",
+                "pre-commit",
+                "prepare-commit-msg",
+            ]
+            .contains(&hook.as_str())
+            {
+                bail!("unknown hook `{hook}`: use commit-msg, prepare-commit-msg, pre-commit, pre-push, pre-receive or update");
             }
             print!("{}", install::script(&hook, &std::env::current_exe()?));
             Ok(0)
@@ -994,7 +1029,7 @@ fn audit_cmd(
                 p.set_position(n);
             }
         }
-        // Cheap pre-filter on time before reading the whole commit.
+        // The time filter needs only the commit itself.
         let facts = repo.facts(id, false)?;
         if since.is_some_and(|s| facts.time < s) || until.is_some_and(|u| facts.time >= u) {
             continue;
@@ -1006,14 +1041,10 @@ fn audit_cmd(
             push_exemptions: &[],
             now: facts.time,
         };
-        let mut v = rules.judge(&facts, &target);
-        if !v.ai_assisted {
+        if !rules.judge(&facts, &target).ai_assisted {
             continue;
         }
-        let facts = if paths { repo.facts(id, true)? } else { facts };
-        if paths {
-            v = rules.judge(&facts, &target);
-        }
+        let (facts, v) = rules.judge_commit(&repo, id, &target, paths)?;
         let row = aigate::audit::Row::new(&facts, &v);
         summary.add(&row);
         sink.row(&row)?;

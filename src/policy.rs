@@ -61,6 +61,93 @@ pub struct PolicyFile {
     pub catalog: CatalogSection,
     #[serde(default)]
     pub exemptions: ExemptionsSection,
+    #[serde(default)]
+    pub agents: AgentsSection,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttestationMode {
+    /// prepare-commit-msg adds `Assisted-by: TOOL` when an agent commits.
+    #[default]
+    Add,
+    /// An agent's commit without an attestation is refused.
+    Require,
+    /// Nothing is added or required at commit time.
+    Off,
+}
+
+/// What an AI agent may do at `git commit` time, and how large an AI-assisted change may be
+/// before it needs more reviews.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentsSection {
+    #[serde(default)]
+    pub attestation: AttestationMode,
+    /// May an agent commit directly on a protected branch?
+    #[serde(default)]
+    pub allow_on_protected: bool,
+    #[serde(default)]
+    pub blast_radius: BlastRadius,
+}
+
+impl Default for AgentsSection {
+    fn default() -> Self {
+        AgentsSection {
+            attestation: AttestationMode::Add,
+            allow_on_protected: false,
+            blast_radius: BlastRadius::default(),
+        }
+    }
+}
+
+/// Limits on one AI-assisted commit: over them, pre-commit wants a human's confirmation and
+/// protected branches want `min_reviews` reviews.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlastRadius {
+    #[serde(default = "default_max_deleted_files")]
+    pub max_deleted_files: u32,
+    #[serde(default = "default_max_deleted_percent")]
+    pub max_deleted_percent: u32,
+    #[serde(default = "default_guarded_paths")]
+    pub guarded_paths: Vec<String>,
+    #[serde(default = "default_blast_reviews")]
+    pub min_reviews: u32,
+}
+
+impl Default for BlastRadius {
+    fn default() -> Self {
+        BlastRadius {
+            max_deleted_files: default_max_deleted_files(),
+            max_deleted_percent: default_max_deleted_percent(),
+            guarded_paths: default_guarded_paths(),
+            min_reviews: default_blast_reviews(),
+        }
+    }
+}
+
+fn default_max_deleted_files() -> u32 {
+    50
+}
+fn default_max_deleted_percent() -> u32 {
+    20
+}
+fn default_guarded_paths() -> Vec<String> {
+    [
+        "infra/**",
+        "**/*.tf",
+        "deploy/**",
+        "**/k8s/**",
+        ".github/workflows/**",
+        "**/Dockerfile",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+fn default_blast_reviews() -> u32 {
+    2
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -231,6 +318,8 @@ pub struct Policy {
     pub path_rules: Vec<PathRule>,
     pub catalog: Catalog,
     pub exemption_max_days: Option<u32>,
+    pub agents: AgentsSection,
+    pub guarded: GlobSet,
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -479,6 +568,22 @@ impl Policy {
             });
         }
 
+        let mut guarded = GlobSetBuilder::new();
+        for p in &file.agents.blast_radius.guarded_paths {
+            let g = glob(p, true, false).map_err(|e| {
+                PolicyError(format!("error: invalid glob `{p}` in agents.blast_radius.guarded_paths: {}\n  --> {origin}", e.kind()))
+            })?;
+            guarded.add(g);
+        }
+        let guarded = guarded
+            .build()
+            .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?;
+        if file.agents.blast_radius.max_deleted_percent > 100 {
+            return Err(PolicyError(format!(
+                "error: agents.blast_radius.max_deleted_percent must be 0..=100\n  --> {origin}"
+            )));
+        }
+
         if file.attestation.trailers.is_empty() || file.review.trailers.is_empty() {
             return Err(PolicyError(format!(
                 "error: attestation.trailers and review.trailers must each name at least one trailer key\n  --> {origin}"
@@ -512,6 +617,8 @@ impl Policy {
             path_rules,
             catalog,
             exemption_max_days: file.exemptions.max_days,
+            guarded,
+            agents: file.agents,
         })
     }
 
@@ -568,6 +675,35 @@ impl Policy {
 
     pub fn needs_paths(&self) -> bool {
         self.path_rules.iter().any(|r| r.min > self.review_min)
+    }
+
+    /// Whether AI-assisted commits need their blast radius measured.
+    pub fn needs_blast(&self) -> bool {
+        self.agents.blast_radius.min_reviews > self.review_min
+    }
+
+    /// Why a change is over the blast-radius limits (None when it is within them).
+    pub fn blast_exceeded(&self, b: &crate::verdict::Blast) -> Option<String> {
+        let l = &self.agents.blast_radius;
+        let mut why = Vec::new();
+        if b.deleted_files > l.max_deleted_files {
+            why.push(format!(
+                "deletes {} files (limit {})",
+                b.deleted_files, l.max_deleted_files
+            ));
+        }
+        if let Some(total) = b.total_lines {
+            if total > 0 && b.deleted_lines * 100 > u64::from(l.max_deleted_percent) * total {
+                why.push(format!(
+                    "deletes {} of {} tracked lines, over {}%",
+                    b.deleted_lines, total, l.max_deleted_percent
+                ));
+            }
+        }
+        if let Some(p) = &b.guarded {
+            why.push(format!("touches guarded path {p}"));
+        }
+        (!why.is_empty()).then(|| why.join(", "))
     }
 
     /// Whether `key` is an attestation trailer key.

@@ -291,36 +291,120 @@ impl Repo {
             parent_count: c.parent_count(),
             time,
             changed_paths,
+            extra_evidence: Vec::new(),
+            blast: None,
         })
     }
 
-    fn changed_paths(&self, c: &git2::Commit<'_>) -> Result<Vec<String>> {
-        let tree = c.tree()?;
-        // The first parent as the object records it (a graft must not change the diff).
+    /// The first parent's tree as the object records it (a graft must not change a diff).
+    fn first_parent_tree(&self, c: &git2::Commit<'_>) -> Result<Option<git2::Tree<'_>>> {
         let first = if self.has_grafts() {
             self.raw_parents(&self.git.odb()?, c.id())?.first().copied()
         } else {
             c.parent_id(0).ok()
         };
-        let parent_tree = match first {
-            None => None,
-            Some(p) => Some(
+        match first {
+            None => Ok(None),
+            Some(p) => Ok(Some(
                 self.git
                     .find_commit(p)
                     .context("first parent is missing")?
                     .tree()?,
-            ),
+            )),
+        }
+    }
+
+    /// How large a commit's change is against its first parent.
+    pub fn blast_of_commit(
+        &self,
+        id: Oid,
+        policy: &crate::policy::Policy,
+    ) -> Result<crate::verdict::Blast> {
+        let c = self.git.find_commit(id)?;
+        let old = self.first_parent_tree(&c)?;
+        let diff = self
+            .git
+            .diff_tree_to_tree(old.as_ref(), Some(&c.tree()?), None)
+            .context("cannot diff the commit")?;
+        self.blast(old.as_ref(), &diff, policy)
+    }
+
+    /// How large the staged change is (pre-commit).
+    pub fn blast_of_index(&self, policy: &crate::policy::Policy) -> Result<crate::verdict::Blast> {
+        let head = self.git.head().ok().and_then(|h| h.peel_to_tree().ok());
+        let diff = self
+            .git
+            .diff_tree_to_index(head.as_ref(), None, None)
+            .context("cannot diff the index")?;
+        self.blast(head.as_ref(), &diff, policy)
+    }
+
+    fn blast(
+        &self,
+        old: Option<&git2::Tree<'_>>,
+        diff: &git2::Diff<'_>,
+        policy: &crate::policy::Policy,
+    ) -> Result<crate::verdict::Blast> {
+        let stats = diff.stats().context("cannot measure the change")?;
+        let mut b = crate::verdict::Blast {
+            changed_files: stats.files_changed() as u32,
+            deleted_lines: stats.deletions() as u64,
+            ..Default::default()
         };
+        for d in diff.deltas() {
+            if d.status() == git2::Delta::Deleted {
+                b.deleted_files += 1;
+            }
+            if b.guarded.is_none() {
+                for f in [d.old_file(), d.new_file()] {
+                    if let Some(p) = f
+                        .path_bytes()
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                    {
+                        if policy.guarded.is_match(&p) {
+                            b.guarded = Some(p);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
+        if let (Some(old), true) = (old, b.deleted_lines > 0 && pct > 0) {
+            // Count tracked lines only until the deletion is known to be under the limit.
+            let cap = b.deleted_lines * 100 / pct + 1;
+            let mut total = 0u64;
+            let _ = old.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+                if e.kind() == Some(git2::ObjectType::Blob) {
+                    if let Ok(blob) = self.git.find_blob(e.id()) {
+                        total += blob.content().iter().filter(|&&c| c == b'\n').count() as u64;
+                    }
+                }
+                if total > cap {
+                    git2::TreeWalkResult::Abort
+                } else {
+                    git2::TreeWalkResult::Ok
+                }
+            });
+            b.total_lines = Some(total);
+        }
+        Ok(b)
+    }
+
+    fn changed_paths(&self, c: &git2::Commit<'_>) -> Result<Vec<String>> {
+        let tree = c.tree()?;
+        let parent_tree = self.first_parent_tree(c)?;
         let diff = self
             .git
             .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
             .context("cannot diff the commit against its first parent")?;
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for d in diff.deltas() {
             for f in [d.old_file(), d.new_file()] {
                 if let Some(p) = f.path_bytes() {
                     let p = String::from_utf8_lossy(p).into_owned();
-                    if !out.contains(&p) {
+                    if seen.insert(p.clone()) {
                         out.push(p);
                     }
                 }

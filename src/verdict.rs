@@ -25,6 +25,10 @@ pub struct CommitFacts {
     pub parent_count: usize,
     /// Committer time, seconds since the epoch.
     pub time: i64,
+    /// Evidence found outside the commit object (an agent seen running `git commit`).
+    pub extra_evidence: Vec<Evidence>,
+    /// How large the change is, when the policy needs it.
+    pub blast: Option<Blast>,
     /// Paths changed against the first parent, when the policy needs them.
     pub changed_paths: Option<Vec<String>>,
 }
@@ -37,6 +41,18 @@ impl CommitFacts {
             .unwrap_or("")
             .trim()
     }
+}
+
+/// The size of a change: what it deletes and whether it touches guarded paths.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Blast {
+    pub changed_files: u32,
+    pub deleted_files: u32,
+    pub deleted_lines: u64,
+    /// Lines tracked before the change (counted only as far as the percentage needs).
+    pub total_lines: Option<u64>,
+    /// The first guarded path the change touches.
+    pub guarded: Option<String>,
 }
 
 /// Where the commit is going and what came with it.
@@ -186,12 +202,13 @@ pub fn judge(
     exemptions: &Exemptions,
     target: &Target<'_>,
 ) -> CommitVerdict {
-    let evidence = policy.catalog.evidence(&CommitView {
+    let mut evidence = policy.catalog.evidence(&CommitView {
         message: &facts.message,
         trailers,
         author: &facts.author,
         committer: &facts.committer,
     });
+    evidence.extend(facts.extra_evidence.iter().cloned());
     let attested = attested_tools(trailers, policy);
     let attested_ids: std::collections::HashSet<&str> =
         attested.iter().map(|a| a.tool.as_str()).collect();
@@ -326,7 +343,17 @@ pub fn judge(
     }
 
     let mut reviews = Vec::new();
-    let (required, strict_path) = policy.required_reviews(facts.changed_paths.as_deref());
+    let (mut required, mut strict_path) = policy.required_reviews(facts.changed_paths.as_deref());
+    // A large AI-assisted change needs more reviews (agents.blast_radius).
+    if ai {
+        if let Some(why) = facts.blast.as_ref().and_then(|b| policy.blast_exceeded(b)) {
+            let min = policy.agents.blast_radius.min_reviews;
+            if min > required {
+                required = min;
+                strict_path = Some(format!("blast radius: {why}"));
+            }
+        }
+    }
     let needs_review = ai || policy.require_for == RequireFor::All;
     let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
     for t in trailers.iter().filter(|t| policy.is_review_key(&t.key)) {
@@ -390,6 +417,7 @@ pub fn judge(
     }
     if needs_review && (counted.len() as u32) < required {
         let why = match &strict_path {
+            Some(p) if p.starts_with("blast radius") => format!(" ({p})"),
             Some(p) => format!(" (it touches {p})"),
             None => String::new(),
         };
@@ -449,6 +477,7 @@ mod tests {
             parent_count: 1,
             time: 0,
             changed_paths: Some(vec!["infra/main.tf".into()]),
+            ..Default::default()
         };
         let t = parse_str(msg, &TrailerConfig::default());
         judge(

@@ -68,6 +68,7 @@ fn every_ai_fixture_is_classified_with_its_tool_and_the_human_is_not() {
             parent_count: 1,
             time: 0,
             changed_paths: None,
+            ..Default::default()
         };
         let trailers = parse_str(message, &TrailerConfig::default());
         let v = judge(

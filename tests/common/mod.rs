@@ -10,6 +10,18 @@ pub const AIGATE: &str = env!("CARGO_BIN_EXE_aigate");
 pub const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 pub const REVIEW: &str = "Reviewed-by: Rob Reviewer <rob@example.com>";
 
+/// Environment variables AI agents set (rules/agents.toml), cleared for every test command.
+pub const AGENT_VARS: [&str; 8] = [
+    "CLAUDECODE",
+    "CLAUDE_CODE_ENTRYPOINT",
+    "CODEX_SANDBOX_NETWORK_DISABLED",
+    "CODEX_SANDBOX",
+    "CODEX_THREAD_ID",
+    "GEMINI_CLI",
+    "OPENCODE",
+    "CURSOR_AGENT",
+];
+
 /// A scratch area with its own HOME, so no user or system git config leaks in.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
@@ -43,7 +55,12 @@ impl Scratch {
             .env_remove("GL_USERNAME")
             .env_remove("GL_ID")
             .env_remove("GITHUB_BASE_REF")
-            .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+            .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+            // Tests may run inside an AI agent's session: detection is opted into per test.
+            .env("AIGATE_AGENT", "none");
+        for var in AGENT_VARS {
+            c.env_remove(var);
+        }
         c
     }
 
