@@ -147,6 +147,22 @@ fn parse_push_lines(input: &str, repo: &Repo) -> Result<Vec<PushLine>> {
     parse_pre_push_input(input)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receive_lines_need_full_object_ids() {
+        let z = "0".repeat(40);
+        let one = "1".repeat(40);
+        assert!(parse_receive_lines(&format!("{z} {one} refs/heads/main\n")).is_ok());
+        // Found by the hook_input fuzz target: a prefix used to parse, and "0" reads as a deletion.
+        assert!(parse_receive_lines(&format!("{z} 0 refs/heads/main\n")).is_err());
+        assert!(parse_receive_lines(&format!("{} {one} refs/heads/main\n", &z[..39])).is_err());
+        assert!(parse_receive_lines(&format!("{z} {} refs/heads/main\n", "g".repeat(40))).is_err());
+    }
+}
+
 /// Parses git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` lines.
 pub fn parse_pre_push_input(input: &str) -> Result<Vec<PushLine>> {
     let mut out = Vec::new();
@@ -159,6 +175,8 @@ pub fn parse_pre_push_input(input: &str) -> Result<Vec<PushLine>> {
         if f.len() != 4 {
             bail!("pre-push input line {}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got `{l}`", n + 1);
         }
+        full_oid(f[1])?;
+        full_oid(f[3])?;
         out.push(PushLine {
             local_sha: f[1].into(),
             remote_ref: f[2].into(),
@@ -166,6 +184,15 @@ pub fn parse_pre_push_input(input: &str) -> Result<Vec<PushLine>> {
         });
     }
     Ok(out)
+}
+
+/// A full object id as git writes it to hooks: 40 (SHA-1) or 64 (SHA-256) hex digits.
+/// (`Oid::from_str` alone would take a prefix, and a short run of zeros would read as a deletion.)
+fn full_oid(s: &str) -> Result<Oid> {
+    if !matches!(s.len(), 40 | 64) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("`{s}` is not a full object id");
+    }
+    oid(s)
 }
 
 fn oid(s: &str) -> Result<Oid> {
@@ -261,8 +288,8 @@ pub fn parse_receive_lines(input: &str) -> Result<Vec<Update>> {
                 n + 1
             );
         }
-        oid(f[0])?;
-        oid(f[1])?;
+        full_oid(f[0])?;
+        full_oid(f[1])?;
         out.push(Update {
             old: f[0].into(),
             new: f[1].into(),
