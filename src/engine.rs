@@ -37,18 +37,31 @@ impl Rules {
         target: &Target<'_>,
         want_paths: bool,
     ) -> Result<(CommitFacts, CommitVerdict)> {
-        let mut facts = repo.facts(id, want_paths)?;
+        let facts = repo.facts(id, false)?;
         let v = self.judge(&facts, target);
+        self.finish(repo, id, facts, v, target, want_paths)
+    }
+
+    /// Completes a first verdict made from the commit alone, reading the diff only if needed.
+    pub fn finish(
+        &self,
+        repo: &Repo,
+        id: Oid,
+        mut facts: CommitFacts,
+        v: CommitVerdict,
+        target: &Target<'_>,
+        want_paths: bool,
+    ) -> Result<(CommitFacts, CommitVerdict)> {
         let reviewed = v.ai_assisted || self.policy.require_for == crate::policy::RequireFor::All;
-        let paths = reviewed
-            && facts.changed_paths.is_none()
-            && (self.policy.needs_paths() || !self.exemptions.list.is_empty());
+        let paths = facts.changed_paths.is_none()
+            && ((want_paths && v.ai_assisted)
+                || (reviewed && (self.policy.needs_paths() || !self.exemptions.list.is_empty())));
         let blast = v.ai_assisted && self.policy.needs_blast();
         if !paths && !blast {
             return Ok((facts, v));
         }
         if paths {
-            facts = repo.facts(id, true)?;
+            facts.changed_paths = Some(repo.changed_paths_of(id)?);
         }
         if blast {
             facts.blast = Some(repo.blast_of_commit(id, &self.policy)?);

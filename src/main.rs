@@ -975,8 +975,12 @@ fn audit_cmd(
     expiring: &str,
 ) -> Result<i32> {
     use std::io::IsTerminal;
-    // Each commit is read once: libgit2's object cache would only make memory grow with history.
-    git2::opts::enable_caching(false);
+    // libgit2's object cache is capped so memory stays flat however long the history (by
+    // default it may grow to 256 MiB); trees and delta bases still hit it for diffs.
+    // SAFETY: set before any repository is opened, from this one thread.
+    unsafe {
+        let _ = git2::opts::set_cache_max_size(32 * 1024 * 1024);
+    }
     let repo = open_repo(None)?;
     let rules = engine::rules_for_worktree(&repo, policy)?;
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
@@ -1020,34 +1024,144 @@ fn audit_cmd(
         None
     };
     let mut summary = aigate::audit::Summary::default();
-    let mut n = 0u64;
-    for id in repo.walk(&spec)? {
-        let id = id.context("history walk failed")?;
-        n += 1;
-        if let Some(p) = &progress {
-            if n.is_multiple_of(512) {
-                p.set_position(n);
+    // The walk stays on this thread; reading and judging commits is spread over worker threads,
+    // each with its own repository handle; rows are written in walk order. Bounded channels
+    // keep memory flat however long the history.
+    enum Out {
+        Outside,
+        Human,
+        Ai(Box<aigate::audit::Row>),
+    }
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let git_dir = repo.git.path().to_path_buf();
+    let git_dir = &git_dir;
+    let walk_error: std::sync::Mutex<Option<anyhow::Error>> = std::sync::Mutex::new(None);
+    let walk_error_ref = &walk_error;
+    let spec = &spec;
+    const CHUNK: usize = 256;
+    let result: Result<()> = std::thread::scope(|scope| {
+        let (res_tx, res_rx) =
+            std::sync::mpsc::sync_channel::<Result<(u64, Vec<Out>)>>(workers * 2);
+        let mut job_txs = Vec::new();
+        for _ in 0..workers {
+            let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<git2::Oid>)>(2);
+            job_txs.push(job_tx);
+            let res_tx = res_tx.clone();
+            let (rules, refname) = (&rules, &refname);
+            scope.spawn(move || {
+                let repo = match Repo::open(git_dir) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = res_tx.send(Err(e));
+                        return;
+                    }
+                };
+                for (seq, ids) in job_rx {
+                    let outs: Result<Vec<Out>> = ids
+                        .into_iter()
+                        .map(|id| {
+                            let facts = repo.facts(id, false)?;
+                            if since.is_some_and(|s| facts.time < s)
+                                || until.is_some_and(|u| facts.time >= u)
+                            {
+                                return Ok(Out::Outside);
+                            }
+                            // The decision time of an audit is the commit's own time.
+                            let target = Target {
+                                refname,
+                                push_exemptions: &[],
+                                now: facts.time,
+                            };
+                            let v = rules.judge(&facts, &target);
+                            if !v.ai_assisted {
+                                return Ok(Out::Human);
+                            }
+                            let (facts, v) = rules.finish(&repo, id, facts, v, &target, paths)?;
+                            Ok(Out::Ai(Box::new(aigate::audit::Row::new(&facts, &v))))
+                        })
+                        .collect();
+                    if res_tx.send(outs.map(|o| (seq, o))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(res_tx);
+        // Feed chunks round-robin from a producer thread, so this thread can write rows.
+        let producer = scope.spawn(move || {
+            let walk_repo = match Repo::open(git_dir) {
+                Ok(r) => r,
+                Err(e) => {
+                    *walk_error_ref.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    return;
+                }
+            };
+            let walk = match walk_repo.walk(spec) {
+                Ok(w) => w,
+                Err(e) => {
+                    *walk_error_ref.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    return;
+                }
+            };
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut seq = 0u64;
+            for id in walk {
+                match id {
+                    Ok(id) => chunk.push(id),
+                    Err(e) => {
+                        *walk_error_ref.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(anyhow::Error::from(e).context("history walk failed"));
+                        break;
+                    }
+                }
+                if chunk.len() == CHUNK {
+                    let w = (seq as usize) % job_txs.len();
+                    if job_txs[w].send((seq, std::mem::take(&mut chunk))).is_err() {
+                        return;
+                    }
+                    seq += 1;
+                }
+            }
+            if !chunk.is_empty() {
+                let w = (seq as usize) % job_txs.len();
+                let _ = job_txs[w].send((seq, chunk));
+            }
+        });
+        let mut next = 0u64;
+        let mut pending: std::collections::BTreeMap<u64, Vec<Out>> =
+            std::collections::BTreeMap::new();
+        let mut n = 0u64;
+        for msg in res_rx {
+            let (seq, outs) = msg?;
+            pending.insert(seq, outs);
+            while let Some(outs) = pending.remove(&next) {
+                next += 1;
+                for o in outs {
+                    n += 1;
+                    match o {
+                        Out::Outside => {}
+                        Out::Human => summary.add_commit(),
+                        Out::Ai(row) => {
+                            summary.add_commit();
+                            summary.add(&row);
+                            sink.row(&row)?;
+                        }
+                    }
+                }
+                if let Some(p) = &progress {
+                    p.set_position(n);
+                }
             }
         }
-        // The time filter needs only the commit itself.
-        let facts = repo.facts(id, false)?;
-        if since.is_some_and(|s| facts.time < s) || until.is_some_and(|u| facts.time >= u) {
-            continue;
-        }
-        summary.add_commit();
-        // The decision time of an audit is the commit's own time.
-        let target = Target {
-            refname: &refname,
-            push_exemptions: &[],
-            now: facts.time,
-        };
-        if !rules.judge(&facts, &target).ai_assisted {
-            continue;
-        }
-        let (facts, v) = rules.judge_commit(&repo, id, &target, paths)?;
-        let row = aigate::audit::Row::new(&facts, &v);
-        summary.add(&row);
-        sink.row(&row)?;
+        let _ = producer.join();
+        Ok(())
+    });
+    result?;
+    if let Some(e) = walk_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
     }
     if let Some(p) = progress {
         p.finish_and_clear();

@@ -36,6 +36,13 @@ impl Repo {
         Ok(Repo { git })
     }
 
+    /// Opens the repository at exactly this git directory (another handle on the same one).
+    pub fn open(git_dir: &Path) -> Result<Repo> {
+        let git = Repository::open(git_dir)
+            .with_context(|| format!("cannot open {}", git_dir.display()))?;
+        Ok(Repo { git })
+    }
+
     /// Opens the repository git is running a hook in, honouring GIT_DIR, GIT_OBJECT_DIRECTORY
     /// and GIT_ALTERNATE_OBJECT_DIRECTORIES (a server's quarantine).
     pub fn from_env() -> Result<Repo> {
@@ -322,62 +329,59 @@ impl Repo {
     ) -> Result<crate::verdict::Blast> {
         let c = self.git.find_commit(id)?;
         let old = self.first_parent_tree(&c)?;
-        let diff = self
-            .git
-            .diff_tree_to_tree(old.as_ref(), Some(&c.tree()?), None)
-            .context("cannot diff the commit")?;
-        self.blast(old.as_ref(), &diff, policy)
+        let new = c.tree()?;
+        self.blast(old.as_ref(), &new, policy)
     }
 
     /// How large the staged change is (pre-commit).
     pub fn blast_of_index(&self, policy: &crate::policy::Policy) -> Result<crate::verdict::Blast> {
         let head = self.git.head().ok().and_then(|h| h.peel_to_tree().ok());
-        let diff = self
-            .git
-            .diff_tree_to_index(head.as_ref(), None, None)
-            .context("cannot diff the index")?;
-        self.blast(head.as_ref(), &diff, policy)
+        let mut index = self.git.index().context("cannot read the index")?;
+        let staged = index
+            .write_tree()
+            .context("cannot compute the staged tree")?;
+        let new = self.git.find_tree(staged)?;
+        self.blast(head.as_ref(), &new, policy)
     }
 
+    /// Measures a change cheaply: file counts and guarded paths come from a tree comparison;
+    /// the exact count of deleted lines (which needs a patch) is computed only when the change
+    /// could be over the percentage limit, bounded by the old versions of the changed files.
     fn blast(
         &self,
         old: Option<&git2::Tree<'_>>,
-        diff: &git2::Diff<'_>,
+        new: &git2::Tree<'_>,
         policy: &crate::policy::Policy,
     ) -> Result<crate::verdict::Blast> {
-        let stats = diff.stats().context("cannot measure the change")?;
-        let mut b = crate::verdict::Blast {
-            changed_files: stats.files_changed() as u32,
-            deleted_lines: stats.deletions() as u64,
-            ..Default::default()
-        };
-        for d in diff.deltas() {
-            if d.status() == git2::Delta::Deleted {
+        let mut changes = Vec::new();
+        tree_changes(&self.git, old, Some(new), "", &mut changes)
+            .context("cannot compare trees")?;
+        let mut b = crate::verdict::Blast::default();
+        let mut bound = 0u64; // deleted lines cannot exceed the lines of the old changed files
+        for ch in &changes {
+            b.changed_files += 1;
+            if ch.new.is_zero() {
                 b.deleted_files += 1;
             }
-            if b.guarded.is_none() {
-                for f in [d.old_file(), d.new_file()] {
-                    if let Some(p) = f
-                        .path_bytes()
-                        .map(|p| String::from_utf8_lossy(p).into_owned())
-                    {
-                        if policy.guarded.is_match(&p) {
-                            b.guarded = Some(p);
-                            break;
-                        }
-                    }
+            if b.guarded.is_none() && policy.guarded.is_match(&ch.path) {
+                b.guarded = Some(ch.path.clone());
+            }
+            if !ch.old.is_zero() {
+                if let Ok(blob) = self.git.find_blob(ch.old) {
+                    bound += count_lines(blob.content());
                 }
             }
         }
         let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
-        if let (Some(old), true) = (old, b.deleted_lines > 0 && pct > 0) {
-            // Count tracked lines only until the deletion is known to be under the limit.
-            let cap = b.deleted_lines * 100 / pct + 1;
+        if let (Some(old), true) = (old, bound > 0 && pct > 0) {
+            // Over the limit needs deleted*100 > pct*total, so total < bound*100/pct: count the
+            // tracked lines only that far.
+            let cap = bound * 100 / pct + 1;
             let mut total = 0u64;
             let _ = old.walk(git2::TreeWalkMode::PreOrder, |_, e| {
                 if e.kind() == Some(git2::ObjectType::Blob) {
                     if let Ok(blob) = self.git.find_blob(e.id()) {
-                        total += blob.content().iter().filter(|&&c| c == b'\n').count() as u64;
+                        total += count_lines(blob.content());
                     }
                 }
                 if total > cap {
@@ -386,9 +390,24 @@ impl Repo {
                     git2::TreeWalkResult::Ok
                 }
             });
-            b.total_lines = Some(total);
+            if total <= cap {
+                let diff = self
+                    .git
+                    .diff_tree_to_tree(Some(old), Some(new), None)
+                    .context("cannot diff the change")?;
+                b.deleted_lines = diff
+                    .stats()
+                    .context("cannot measure the change")?
+                    .deletions() as u64;
+                b.total_lines = Some(total);
+            }
         }
         Ok(b)
+    }
+
+    /// The paths a commit changes against its first parent.
+    pub fn changed_paths_of(&self, id: Oid) -> Result<Vec<String>> {
+        self.changed_paths(&self.git.find_commit(id)?)
     }
 
     fn changed_paths(&self, c: &git2::Commit<'_>) -> Result<Vec<String>> {
@@ -449,6 +468,78 @@ impl Repo {
         let head = self.git.find_reference("HEAD").ok()?;
         head.symbolic_target().ok().flatten().map(str::to_string)
     }
+}
+
+/// One entry that differs between two trees: its path and the blob ids before and after
+/// (zero when absent). Subtrees with the same id are skipped, as git does.
+pub struct Change {
+    pub path: String,
+    pub old: Oid,
+    pub new: Oid,
+}
+
+fn tree_changes(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &str,
+    out: &mut Vec<Change>,
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    let entries =
+        |t: Option<&git2::Tree<'_>>| -> BTreeMap<Vec<u8>, (Oid, Option<git2::ObjectType>)> {
+            t.map(|t| {
+                t.iter()
+                    .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind())))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+    let (a, b) = (entries(old), entries(new));
+    let names: std::collections::BTreeSet<&Vec<u8>> = a.keys().chain(b.keys()).collect();
+    for name in names {
+        let (ea, eb) = (a.get(name), b.get(name));
+        if ea.map(|e| e.0) == eb.map(|e| e.0) {
+            continue;
+        }
+        let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+        let is_tree = |e: Option<&(Oid, Option<git2::ObjectType>)>| {
+            e.is_some_and(|e| e.1 == Some(git2::ObjectType::Tree))
+        };
+        let sub = |e: Option<&(Oid, Option<git2::ObjectType>)>| -> Result<Option<git2::Tree<'_>>> {
+            match e {
+                Some((id, Some(git2::ObjectType::Tree))) => Ok(Some(repo.find_tree(*id)?)),
+                _ => Ok(None),
+            }
+        };
+        if is_tree(ea) || is_tree(eb) {
+            tree_changes(
+                repo,
+                sub(ea)?.as_ref(),
+                sub(eb)?.as_ref(),
+                &format!("{path}/"),
+                out,
+            )?;
+        }
+        let blob = |e: Option<&(Oid, Option<git2::ObjectType>)>| match e {
+            Some((id, k)) if *k != Some(git2::ObjectType::Tree) => *id,
+            _ => Oid::ZERO_SHA1,
+        };
+        let (o, n) = (blob(ea), blob(eb));
+        if o != n {
+            out.push(Change {
+                path,
+                old: o,
+                new: n,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn count_lines(content: &[u8]) -> u64 {
+    let n = content.iter().filter(|&&c| c == b'\n').count() as u64;
+    n + u64::from(content.last().is_some_and(|&c| c != b'\n'))
 }
 
 /// Turns message bytes into text: UTF-8 as is, Latin-1 family decoded, anything else lossy.
