@@ -276,6 +276,19 @@ impl<W: Write> Csv<W> {
     }
 }
 
+const CSV_HEADER: [&str; 10] = [
+    "commit",
+    "date",
+    "author",
+    "verdict",
+    "tools",
+    "attestation",
+    "reviewers",
+    "findings",
+    "exemptions",
+    "summary",
+];
+
 fn csv_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
@@ -283,20 +296,7 @@ fn csv_err(e: csv::Error) -> io::Error {
 impl<W: Write> Sink for Csv<W> {
     fn row(&mut self, r: &Row) -> io::Result<()> {
         if !self.1 {
-            self.0
-                .write_record([
-                    "commit",
-                    "date",
-                    "author",
-                    "verdict",
-                    "tools",
-                    "attestation",
-                    "reviewers",
-                    "findings",
-                    "exemptions",
-                    "summary",
-                ])
-                .map_err(csv_err)?;
+            self.0.write_record(CSV_HEADER).map_err(csv_err)?;
             self.1 = true;
         }
         self.0
@@ -318,20 +318,7 @@ impl<W: Write> Sink for Csv<W> {
     fn end(&mut self, s: &Summary) -> io::Result<()> {
         // CSV holds the rows; the summary goes to stderr so the file stays one table.
         if !self.1 {
-            self.0
-                .write_record([
-                    "commit",
-                    "date",
-                    "author",
-                    "verdict",
-                    "tools",
-                    "attestation",
-                    "reviewers",
-                    "findings",
-                    "exemptions",
-                    "summary",
-                ])
-                .map_err(csv_err)?;
+            self.0.write_record(CSV_HEADER).map_err(csv_err)?;
         }
         self.0.flush()?;
         for l in summary_lines(s) {

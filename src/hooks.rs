@@ -147,41 +147,40 @@ fn parse_push_lines(input: &str, repo: &Repo) -> Result<Vec<PushLine>> {
     parse_pre_push_input(input)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn receive_lines_need_full_object_ids() {
-        let z = "0".repeat(40);
-        let one = "1".repeat(40);
-        assert!(parse_receive_lines(&format!("{z} {one} refs/heads/main\n")).is_ok());
-        // Found by the hook_input fuzz target: a prefix used to parse, and "0" reads as a deletion.
-        assert!(parse_receive_lines(&format!("{z} 0 refs/heads/main\n")).is_err());
-        assert!(parse_receive_lines(&format!("{} {one} refs/heads/main\n", &z[..39])).is_err());
-        assert!(parse_receive_lines(&format!("{z} {} refs/heads/main\n", "g".repeat(40))).is_err());
-    }
-}
-
 /// Parses git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` lines.
 pub fn parse_pre_push_input(input: &str) -> Result<Vec<PushLine>> {
+    hook_lines(
+        input,
+        4,
+        "pre-push",
+        "<local ref> <local sha> <remote ref> <remote sha>",
+    )?
+    .into_iter()
+    .map(|f| {
+        full_oid(f[1])?;
+        full_oid(f[3])?;
+        Ok(PushLine {
+            local_sha: f[1].into(),
+            remote_ref: f[2].into(),
+            remote_sha: f[3].into(),
+        })
+    })
+    .collect()
+}
+
+/// The non-blank lines of a hook's input, each split into exactly `n` fields.
+fn hook_lines<'a>(input: &'a str, n: usize, hook: &str, form: &str) -> Result<Vec<Vec<&'a str>>> {
     let mut out = Vec::new();
-    for (n, l) in input
+    for (i, l) in input
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() != 4 {
-            bail!("pre-push input line {}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got `{l}`", n + 1);
+        if f.len() != n {
+            bail!("{hook} input line {}: expected `{form}`, got `{l}`", i + 1);
         }
-        full_oid(f[1])?;
-        full_oid(f[3])?;
-        out.push(PushLine {
-            local_sha: f[1].into(),
-            remote_ref: f[2].into(),
-            remote_sha: f[3].into(),
-        });
+        out.push(f);
     }
     Ok(out)
 }
@@ -275,28 +274,18 @@ pub struct Update {
 }
 
 pub fn parse_receive_lines(input: &str) -> Result<Vec<Update>> {
-    let mut out = Vec::new();
-    for (n, l) in input
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() != 3 {
-            bail!(
-                "pre-receive input line {}: expected `<old> <new> <ref>`, got `{l}`",
-                n + 1
-            );
-        }
-        full_oid(f[0])?;
-        full_oid(f[1])?;
-        out.push(Update {
-            old: f[0].into(),
-            new: f[1].into(),
-            refname: f[2].into(),
-        });
-    }
-    Ok(out)
+    hook_lines(input, 3, "pre-receive", "<old> <new> <ref>")?
+        .into_iter()
+        .map(|f| {
+            full_oid(f[0])?;
+            full_oid(f[1])?;
+            Ok(Update {
+                old: f[0].into(),
+                new: f[1].into(),
+                refname: f[2].into(),
+            })
+        })
+        .collect()
 }
 
 /// Who is pushing, from what the git server tells hooks.
@@ -686,4 +675,20 @@ pub fn confirm() -> Result<i32> {
         blast.guarded.map(|g| format!(", touches {g}")).unwrap_or_default()
     );
     Ok(PASS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receive_lines_need_full_object_ids() {
+        let z = "0".repeat(40);
+        let one = "1".repeat(40);
+        assert!(parse_receive_lines(&format!("{z} {one} refs/heads/main\n")).is_ok());
+        // Found by the hook_input fuzz target: a prefix used to parse, and "0" reads as a deletion.
+        assert!(parse_receive_lines(&format!("{z} 0 refs/heads/main\n")).is_err());
+        assert!(parse_receive_lines(&format!("{} {one} refs/heads/main\n", &z[..39])).is_err());
+        assert!(parse_receive_lines(&format!("{z} {} refs/heads/main\n", "g".repeat(40))).is_err());
+    }
 }

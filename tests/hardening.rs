@@ -274,20 +274,7 @@ fn the_first_push_to_an_empty_repository_is_judged() {
     s.commit(&work, "a.txt", &format!("feat: first\n\n{CLAUDE}"));
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(!ok && out.contains("AIG001"), "{out}");
-    s.git_ok(
-        &work,
-        &[
-            "commit",
-            "-q",
-            "--amend",
-            "--no-verify",
-            "--no-edit",
-            "--trailer",
-            "Assisted-by: claude-code",
-            "--trailer",
-            REVIEW,
-        ],
-    );
+    amend_attested_and_reviewed(&s, &work);
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(ok, "{out}");
 }

@@ -49,6 +49,17 @@ impl Server {
     }
 }
 
+/// An AI commit pushed to main is refused, and accepted once attested and reviewed.
+fn refused_then_accepted(sv: &Server, file: &str) {
+    sv.commit(file, &format!("feat: {file}\n\n{CLAUDE}"));
+    let o = sv.push(&["main"]);
+    assert!(!o.status.success());
+    assert!(all(&o).contains("AIG001"), "{}", all(&o));
+    amend_attested_and_reviewed(&sv.s, &sv.work);
+    let o = sv.push(&["main"]);
+    assert!(o.status.success(), "{}", all(&o));
+}
+
 const GOOD: &str = "Assisted-by: claude-code\nReviewed-by: Rob Reviewer <rob@example.com>";
 
 #[test]
@@ -63,20 +74,7 @@ fn server_refuses_an_ai_commit_pushed_with_no_verify_and_accepts_a_good_one() {
         "{out}"
     );
     assert_ne!(sv.tip("main").as_deref(), Some(bad.as_str()));
-    sv.s.git_ok(
-        &sv.work,
-        &[
-            "commit",
-            "-q",
-            "--amend",
-            "--no-verify",
-            "--no-edit",
-            "--trailer",
-            "Assisted-by: claude-code",
-            "--trailer",
-            REVIEW,
-        ],
-    );
+    amend_attested_and_reviewed(&sv.s, &sv.work);
     let o = sv.push(&["main"]);
     assert!(o.status.success(), "{}", all(&o));
     let log = sv.audit();
@@ -285,20 +283,7 @@ fn check_quarantine(unpack_limit: &str) {
         "the pushed commit was read from the quarantine: {}",
         all(&o)
     );
-    sv.s.git_ok(
-        &sv.work,
-        &[
-            "commit",
-            "-q",
-            "--amend",
-            "--no-verify",
-            "--no-edit",
-            "--trailer",
-            "Assisted-by: claude-code",
-            "--trailer",
-            REVIEW,
-        ],
-    );
+    amend_attested_and_reviewed(&sv.s, &sv.work);
     assert!(sv.push(&["main"]).status.success());
     // Nothing was left in a quarantine directory.
     let leftovers: Vec<_> = std::fs::read_dir(sv.remote.join("objects"))
@@ -549,26 +534,7 @@ fn the_gate_holds_over_git_daemon_on_loopback() {
     let result = std::panic::catch_unwind(|| {
         assert!(ready, "git daemon did not start");
         sv.s.git_ok(&sv.work, &["remote", "set-url", "origin", &url]);
-        sv.commit("d.txt", &format!("feat: d\n\n{CLAUDE}"));
-        let o = sv.push(&["main"]);
-        assert!(!o.status.success());
-        assert!(all(&o).contains("AIG001"), "{}", all(&o));
-        sv.s.git_ok(
-            &sv.work,
-            &[
-                "commit",
-                "-q",
-                "--amend",
-                "--no-verify",
-                "--no-edit",
-                "--trailer",
-                "Assisted-by: claude-code",
-                "--trailer",
-                REVIEW,
-            ],
-        );
-        let o = sv.push(&["main"]);
-        assert!(o.status.success(), "{}", all(&o));
+        refused_then_accepted(&sv, "d.txt");
     });
     // `git daemon` runs git-daemon as a child: stop that one by its pid file, then the wrapper.
     if let Ok(pid) = std::fs::read_to_string(&pid_file) {
@@ -639,26 +605,7 @@ fn the_gate_holds_over_smart_http_and_records_remote_user() {
                 "Authorization: Basic Y2Fyb2w6c2VjcmV0",
             ],
         );
-        sv.commit("w.txt", &format!("feat: w\n\n{CLAUDE}"));
-        let o = sv.push(&["main"]);
-        assert!(!o.status.success());
-        assert!(all(&o).contains("AIG001"), "{}", all(&o));
-        sv.s.git_ok(
-            &sv.work,
-            &[
-                "commit",
-                "-q",
-                "--amend",
-                "--no-verify",
-                "--no-edit",
-                "--trailer",
-                "Assisted-by: claude-code",
-                "--trailer",
-                REVIEW,
-            ],
-        );
-        let o = sv.push(&["main"]);
-        assert!(o.status.success(), "{}", all(&o));
+        refused_then_accepted(&sv, "w.txt");
         let log = sv.audit();
         assert_eq!(log.len(), 2);
         assert!(log.iter().all(|l| l["pusher"] == "http:carol"), "{log:?}");

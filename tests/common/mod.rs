@@ -154,6 +154,24 @@ impl Scratch {
     }
 }
 
+/// Amends HEAD with the attestation and a review by someone else (hooks skipped).
+pub fn amend_attested_and_reviewed(s: &Scratch, work: &Path) {
+    s.git_ok(
+        work,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--no-verify",
+            "--no-edit",
+            "--trailer",
+            "Assisted-by: claude-code",
+            "--trailer",
+            REVIEW,
+        ],
+    );
+}
+
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
