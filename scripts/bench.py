@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Server-side speed of aigate against git itself, on the same repository, in the same run.
+"""aigate against git itself, on the same repository, in the same run.
 
-    scripts/bench-server.py [--commits 100000] [--refs 1000] [--runs 5] [--aigate PATH]
+    scripts/bench.py [--commits 100000] [--refs 1000] [--runs 5] [--aigate PATH] [--only hook,server,audit]
 
-Builds (once, cached under target/bench/) a bare repository with scripts/gen-repo.py, then
+hook:   `aigate hook commit-msg FILE` (whole process, agent detection on) against
+        `git interpret-trailers --parse FILE` on the same message.
+audit:  `aigate audit` of the whole history against `git log --format=%B`, with peak memory
+        (max RSS, from /usr/bin/time when present).
+server:
+Builds (once, cached under target/bench/) a bare repository with scripts/gen-repo.py, then,
 for 1, 100 and 10,000 new commits, with and without a commit-graph, simulates a push to main
 (`aigate hook pre-receive` fed `<old> <new> refs/heads/main`) and prints, as medians:
   find:  aigate's walk for the commits to judge  vs  git rev-list --count NEW --not <protected tips>
@@ -43,7 +48,9 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--new", default="1,100,10000")
     ap.add_argument("--aigate", default=os.path.join(ROOT, "target", "release", "aigate"))
+    ap.add_argument("--only", default="hook,server,audit")
     a = ap.parse_args()
+    only = set(a.only.split(","))
     if not os.access(a.aigate, os.X_OK):
         sys.exit(f"no aigate binary at {a.aigate}: run `cargo build --release --locked` first")
 
@@ -60,6 +67,12 @@ def main():
     nrefs = len(git(repo, "for-each-ref").splitlines())
     count = git(repo, "rev-list", "--count", tip)
     print(f"repository: {count} commits, {nrefs} refs; median of {a.runs} runs; machine: {os.cpu_count()} cpus")
+    if "hook" in only:
+        bench_hook(a)
+    if "audit" in only:
+        bench_audit(a, repo, tip)
+    if "server" not in only:
+        return
     env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
     env.pop("GIT_OBJECT_DIRECTORY", None)
     print(f"{'new':>6} {'graph':>5} | {'rev-list':>9} {'aigate find':>11} {'ratio':>6} | "
@@ -106,6 +119,38 @@ def main():
             print(f"{n:>6} {'yes' if graph else 'no':>5} | {g1*1000:>7.1f}ms {f*1000:>9.1f}ms {f/g1:>5.2f}x | "
                   f"{g2*1000:>10.1f}ms {h*1000:>9.1f}ms {h/g2:>5.2f}x", flush=True)
     git(repo, "update-ref", "refs/heads/main", tip)
+
+
+def bench_hook(a):
+    msg = os.path.join(ROOT, "target", "bench", "commit-msg.txt")
+    with open(msg, "w") as f:
+        f.write("feat: add the parser\n\nA body paragraph that explains the change.\n\n"
+                "Co-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code\n"
+                "Reviewed-by: Rob Reviewer <rob@example.com>\n# Please enter the commit message.\n")
+    env = {k: v for k, v in os.environ.items() if k != "AIGATE_AGENT"}
+    runs = max(a.runs, 20)
+    g = median_time(runs, lambda: run(["git", "interpret-trailers", "--parse", msg], cwd=ROOT, env=env)[0])
+    h = median_time(runs, lambda: run([a.aigate, "hook", "commit-msg", msg], cwd=ROOT, env=env)[0])
+    print(f"commit-msg hook: git interpret-trailers {g*1000:.2f}ms, aigate {h*1000:.2f}ms, ratio {h/g:.2f}x (median of {runs})")
+
+
+def peak(cmd, cwd):
+    """Wall time and max RSS (MB) of one run, via /usr/bin/time when present."""
+    if os.path.exists("/usr/bin/time"):
+        t, p = run(["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd)
+        try:
+            return t, int(p.stderr.strip().splitlines()[-1]) / 1024
+        except (ValueError, IndexError):
+            return t, float("nan")
+    return run(cmd, cwd=cwd)[0], float("nan")
+
+
+def bench_audit(a, repo, tip):
+    g = [peak(["git", "log", "--format=%B", tip], repo) for _ in range(max(1, a.runs // 2))]
+    h = [peak([a.aigate, "audit", tip, "--branch", "main", "--format", "json"], repo) for _ in range(max(1, a.runs // 2))]
+    gt, gm = statistics.median(x[0] for x in g), max(x[1] for x in g)
+    ht, hm = statistics.median(x[0] for x in h), max(x[1] for x in h)
+    print(f"audit of the whole history: git log {gt:.2f}s {gm:.0f}MB, aigate audit {ht:.2f}s {hm:.0f}MB, ratio {ht/gt:.2f}x")
 
 
 if __name__ == "__main__":
