@@ -215,7 +215,7 @@ impl Repo {
             return self.new_commits_raw(tips, hide);
         }
         let mut walk = self.git.revwalk().context("cannot walk history")?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
+        walk.set_sorting(git2::Sort::TIME)?;
         for t in tips {
             walk.push(*t)
                 .with_context(|| format!("cannot walk from {t}"))?;
@@ -373,7 +373,7 @@ impl Repo {
             }
         }
         let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
-        if let (Some(old), true) = (old, bound > 0 && pct > 0) {
+        if let (Some(old), true) = (old, bound >= MIN_COUNTED_DELETIONS && pct > 0) {
             // Over the limit needs deleted*100 > pct*total, so total < bound*100/pct: count the
             // tracked lines only that far.
             let cap = bound * 100 / pct + 1;
@@ -536,6 +536,10 @@ fn tree_changes(
     }
     Ok(())
 }
+
+/// A change that can delete fewer lines than this is never over the percentage limit (it would
+/// take a repository under 100 lines at 20%); it spares small commits the count of tracked lines.
+pub const MIN_COUNTED_DELETIONS: u64 = 20;
 
 fn count_lines(content: &[u8]) -> u64 {
     let n = content.iter().filter(|&&c| c == b'\n').count() as u64;
