@@ -47,7 +47,7 @@ fn identity_from_env(kind: &str, repo: &Repo) -> Identity {
 /// `commit-msg FILE`: judge the message about to be committed. Enforced when committing on
 /// a protected branch, advice elsewhere.
 pub fn commit_msg(file: &Path) -> Result<i32> {
-    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let repo = Repo::for_hook()?;
     let rules = engine::rules_for_worktree(&repo, None)?;
     if rules.policy.mode == Mode::Off {
         return Ok(PASS);
@@ -201,7 +201,7 @@ fn oid(s: &str) -> Result<Oid> {
 /// `pre-push REMOTE URL`: judge every commit that would become reachable from a protected
 /// branch of that remote for the first time.
 pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
-    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let repo = Repo::for_hook()?;
     let rules = engine::rules_for_worktree(&repo, None)?;
     if rules.policy.mode == Mode::Off {
         return Ok(PASS);
@@ -515,18 +515,6 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     Ok(if refused { REFUSE } else { PASS })
 }
 
-/// Short form of the reports for a commit-level summary (used by `check`).
-pub fn summarize(reports: &[RefReport]) -> String {
-    let n: usize = reports.iter().map(|r| r.commits.len()).sum();
-    let ai: usize = reports
-        .iter()
-        .flat_map(|r| &r.commits)
-        .filter(|c| c.ai_assisted)
-        .count();
-    let bad: usize = reports.iter().map(|r| r.failing()).sum();
-    format!("aigate: {n} commit(s) checked, {ai} AI-assisted, {bad} with findings")
-}
-
 /// `prepare-commit-msg FILE [SOURCE [SHA]]`: when an AI agent is running `git commit`, add
 /// `Assisted-by: TOOL` (policy agents.attestation = "add"), never twice, never on merges or when
 /// the message already has an attestation; with "require", refuse instead.
@@ -537,7 +525,7 @@ pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> Result<i32> {
     if matches!(source, Some("merge") | Some("squash")) {
         return Ok(PASS);
     }
-    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let repo = Repo::for_hook()?;
     let policy = engine::worktree_policy(&repo, None)?;
     if policy.mode == Mode::Off {
         return Ok(PASS);
@@ -607,7 +595,7 @@ pub fn pre_commit() -> Result<i32> {
     let Some(agent) = crate::agent::current() else {
         return Ok(PASS);
     };
-    let repo = Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))?;
+    let repo = Repo::for_hook()?;
     let policy = engine::worktree_policy(&repo, None)?;
     if policy.mode == Mode::Off {
         return Ok(PASS);

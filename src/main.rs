@@ -451,7 +451,13 @@ fn check(
         push_exemptions: &[],
         now: now(),
     };
-    let commits = rules.judge_ids(&repo, &ids, &target)?;
+    // SARIF locates findings at a changed file: read paths while judging, not afterwards.
+    let sarif = format == Format::Sarif;
+    let judged: Vec<_> = ids
+        .iter()
+        .map(|id| rules.judge_commit(&repo, *id, &target, sarif))
+        .collect::<Result<_>>()?;
+    let commits = judged.iter().map(|(_, v)| v.clone()).collect();
     let protected = rules.policy.is_protected(&refname) && rules.policy.mode != Mode::Off;
     let rep = RefReport {
         refname: refname.clone(),
@@ -469,11 +475,10 @@ fn check(
             let mut sink =
                 aigate::audit::Sarif::new(std::io::stdout().lock(), engine::POLICY_FILE)?;
             let mut summary = aigate::audit::Summary::default();
-            for c in &reports[0].commits {
+            for (facts, c) in &judged {
                 summary.add_commit();
                 if c.ai_assisted || !c.passed() {
-                    let facts = repo.facts(git2::Oid::from_str(&c.commit)?, true)?;
-                    let row = aigate::audit::Row::new(&facts, c);
+                    let row = aigate::audit::Row::new(facts, c);
                     summary.add(&row);
                     sink.row(&row)?;
                 }
@@ -486,7 +491,7 @@ fn check(
                 "{}",
                 report::human(&reports, enforced, "", &rules.policy.origin)
             );
-            println!("{}", hooks::summarize(&reports));
+            println!("{}", report::summarize(&reports));
         }
     }
     Ok(

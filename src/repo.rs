@@ -43,6 +43,12 @@ impl Repo {
         Ok(Repo { git })
     }
 
+    /// The repository a client hook runs in: git's environment when it set one, else the
+    /// repository around the working directory (a hook run by hand).
+    pub fn for_hook() -> Result<Repo> {
+        Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))
+    }
+
     /// Opens the repository git is running a hook in, honouring GIT_DIR, GIT_OBJECT_DIRECTORY
     /// and GIT_ALTERNATE_OBJECT_DIRECTORIES (a server's quarantine).
     pub fn from_env() -> Result<Repo> {
@@ -131,13 +137,7 @@ impl Repo {
             .git
             .find_object(id, None)
             .with_context(|| format!("object {id} is missing"))?;
-        match obj.peel(git2::ObjectType::Any) {
-            _ if obj.kind() == Some(git2::ObjectType::Commit) => Ok(Some(id)),
-            _ => match obj.peel_to_commit() {
-                Ok(c) => Ok(Some(c.id())),
-                Err(_) => Ok(None),
-            },
-        }
+        Ok(obj.peel_to_commit().ok().map(|c| c.id()))
     }
 
     /// The refs whose names pass `keep`, with their targets peeled to commits (refs/replace/
@@ -232,8 +232,16 @@ impl Repo {
 
     /// Commits of a range: `A..B`, `A...B`, or a single revision (all its history).
     pub fn range(&self, spec: &str) -> Result<Vec<Oid>> {
+        self.walk(spec)?
+            .map(|r| r.context("history walk failed"))
+            .collect()
+    }
+
+    /// A lazy walk over a range (`A..B`) or a revision's whole history, newest first by
+    /// commit time: nothing is collected, so memory stays flat for long histories.
+    pub fn walk(&self, spec: &str) -> Result<git2::Revwalk<'_>> {
         let mut walk = self.git.revwalk()?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
+        walk.set_sorting(git2::Sort::TIME)?;
         if spec.contains("..") {
             walk.push_range(spec)
                 .or_else(|_| -> Result<(), git2::Error> {
@@ -246,20 +254,6 @@ impl Repo {
                     }
                     Ok(())
                 })
-                .with_context(|| format!("bad revision range `{spec}`"))?;
-        } else {
-            walk.push(self.commit_id(spec)?)?;
-        }
-        walk.map(|r| r.context("history walk failed")).collect()
-    }
-
-    /// A lazy walk over a range (`A..B`) or a revision's whole history, newest first by
-    /// commit time: nothing is collected, so memory stays flat for long histories.
-    pub fn walk(&self, spec: &str) -> Result<git2::Revwalk<'_>> {
-        let mut walk = self.git.revwalk()?;
-        walk.set_sorting(git2::Sort::TIME)?;
-        if spec.contains("..") {
-            walk.push_range(spec)
                 .with_context(|| format!("bad revision range `{spec}`"))?;
         } else {
             walk.push(self.commit_id(spec)?)?;

@@ -106,3 +106,15 @@ pub fn json(reports: &[RefReport], enforced: bool) -> String {
     })
     .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
+
+/// Short form of the reports for a commit-level summary .
+pub fn summarize(reports: &[RefReport]) -> String {
+    let n: usize = reports.iter().map(|r| r.commits.len()).sum();
+    let ai: usize = reports
+        .iter()
+        .flat_map(|r| &r.commits)
+        .filter(|c| c.ai_assisted)
+        .count();
+    let bad: usize = reports.iter().map(|r| r.failing()).sum();
+    format!("aigate: {n} commit(s) checked, {ai} AI-assisted, {bad} with findings")
+}
