@@ -79,7 +79,9 @@ def main():
           f"{'rev-list+log':>12} {'aigate hook':>11} {'ratio':>6}")
     for graph in (False, True):
         if graph:
-            git(repo, "commit-graph", "write", "--reachable")
+            # Version 1 (no generation data): the graph libgit2 reads, and the one
+            # `aigate install --server` configures. git reads it too.
+            git(repo, "-c", "commitGraph.generationVersion=1", "commit-graph", "write", "--reachable")
         else:
             for f in ("commit-graph",):
                 path = os.path.join(repo, "objects", "info", f)

@@ -64,24 +64,54 @@ impl Rules {
             facts.changed_paths = Some(repo.changed_paths_of(id)?);
         }
         if blast {
-            facts.blast = Some(repo.blast_of_commit(id, &self.policy)?);
+            facts.blast = repo.blast_of_commit(id, &self.policy)?;
         }
         let v = self.judge(&facts, target);
         Ok((facts, v))
     }
 
-    /// Reads and judges commits, newest first.
+    /// Reads and judges commits, newest first. Long lists are split over the machine's cores,
+    /// each part on its own repository handle; verdicts come back in the order of `ids`.
     pub fn judge_ids(
         &self,
         repo: &Repo,
         ids: &[Oid],
         target: &Target<'_>,
     ) -> Result<Vec<CommitVerdict>> {
-        ids.iter()
-            .map(|id| Ok(self.judge_commit(repo, *id, target, false)?.1))
-            .collect()
+        let judge_all = |repo: &Repo, ids: &[Oid]| -> Result<Vec<CommitVerdict>> {
+            ids.iter()
+                .map(|id| Ok(self.judge_commit(repo, *id, target, false)?.1))
+                .collect()
+        };
+        let jobs = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if jobs < 2 || ids.len() < PARALLEL_FROM {
+            return judge_all(repo, ids);
+        }
+        let part = ids.len().div_ceil(jobs);
+        let mut parts = ids.chunks(part);
+        let first = parts.next().unwrap_or_default();
+        let handles = parts
+            .map(|ids| Ok((repo.reopen()?, ids)))
+            .collect::<Result<Vec<_>>>()?;
+        std::thread::scope(|s| {
+            let others: Vec<_> = handles
+                .into_iter()
+                .map(|(r, ids)| s.spawn(move || judge_all(&r, ids)))
+                .collect();
+            let mut out = judge_all(repo, first)?;
+            for h in others {
+                match h.join() {
+                    Ok(v) => out.extend(v?),
+                    Err(_) => anyhow::bail!("a judging thread failed"),
+                }
+            }
+            Ok(out)
+        })
     }
 }
+
+/// Pushes of fewer commits are judged on one thread (a second repository handle costs more).
+const PARALLEL_FROM: usize = 512;
 
 fn read_text(bytes: Vec<u8>, origin: &str) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{origin} is not valid UTF-8"))

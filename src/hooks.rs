@@ -434,13 +434,6 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
             reports.push(rep); // a tag of a tree or blob brings no commits
             continue;
         };
-        if protected && !is_zero(&u.old) && !rules.policy.allow_force_push {
-            if let Some(old_c) = repo.peel_to_commit(old)? {
-                if u.refname.starts_with("refs/heads/") && !repo.is_ancestor(old_c, tip)? {
-                    rep.refusal = Some("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
-                }
-            }
-        }
         // New to the protected set: not reachable from any protected ref's current tip.
         let hide: Vec<Oid> = repo
             .refs_where(|n| rules.policy.is_protected(n))?
@@ -450,6 +443,15 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         let t1 = std::time::Instant::now();
         let ids = repo.new_commits(&[tip], &hide)?;
         t_find += t1.elapsed().as_micros();
+        if protected && !is_zero(&u.old) && !rules.policy.allow_force_push {
+            if let Some(old_c) = repo.peel_to_commit(old)? {
+                if u.refname.starts_with("refs/heads/")
+                    && !repo.is_ancestor_among(old_c, tip, &ids)?
+                {
+                    rep.refusal = Some("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
+                }
+            }
+        }
         let t2 = std::time::Instant::now();
         let target = Target {
             refname: &judged_ref,
@@ -460,14 +462,15 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         t_judge += t2.elapsed().as_micros();
         reports.push(rep);
     }
-    if timings {
-        let n: usize = reports.iter().map(|r| r.commits.len()).sum();
-        eprintln!("aigate: timings: policy {t_policy}us, find {t_find}us ({n} commits), judge {t_judge}us");
-    }
-
     let refused = reports.iter().any(|r| r.protected && r.blocked());
     // Advice for unprotected refs is printed but never refuses.
+    let t3 = std::time::Instant::now();
     eprint!("{}", report::human(&reports, enforced_any, prefix, &origin));
+    let t_report = t3.elapsed().as_micros();
+    if timings {
+        let n: usize = reports.iter().map(|r| r.commits.len()).sum();
+        eprintln!("aigate: timings: policy {t_policy}us, find {t_find}us ({n} commits), judge {t_judge}us, report {t_report}us");
+    }
     if refused {
         eprintln!("{prefix}aigate: push refused (pusher: {pusher}).");
     }

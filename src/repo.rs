@@ -11,7 +11,6 @@
 //! ~0.2 s of walking, well inside a 5 s pre-receive budget. libgit2 also ignores refs/replace,
 //! so a pushed replace ref cannot change what is judged.
 
-use crate::identity::Identity;
 use crate::trailers::TrailerConfig;
 use crate::verdict::CommitFacts;
 use anyhow::{anyhow, bail, Context, Result};
@@ -26,6 +25,8 @@ pub fn is_zero(sha: &str) -> bool {
 
 pub struct Repo {
     pub git: Repository,
+    /// Opened from git's environment (a hook, perhaps in a quarantine), not from a path.
+    from_env: bool,
 }
 
 impl Repo {
@@ -33,14 +34,20 @@ impl Repo {
     pub fn discover(dir: &Path) -> Result<Repo> {
         let git = Repository::discover(dir)
             .with_context(|| format!("{} is not inside a git repository", dir.display()))?;
-        Ok(Repo { git })
+        Ok(Repo {
+            git,
+            from_env: false,
+        })
     }
 
     /// Opens the repository at exactly this git directory (another handle on the same one).
     pub fn open(git_dir: &Path) -> Result<Repo> {
         let git = Repository::open(git_dir)
             .with_context(|| format!("cannot open {}", git_dir.display()))?;
-        Ok(Repo { git })
+        Ok(Repo {
+            git,
+            from_env: false,
+        })
     }
 
     /// The repository a client hook runs in: git's environment when it set one, else the
@@ -54,7 +61,20 @@ impl Repo {
     pub fn from_env() -> Result<Repo> {
         let git =
             Repository::open_from_env().context("cannot open the repository this hook runs in")?;
-        Ok(Repo { git })
+        Ok(Repo {
+            git,
+            from_env: true,
+        })
+    }
+
+    /// Another handle on the same repository, opened the same way (for another thread: a
+    /// libgit2 repository is not shared between threads).
+    pub fn reopen(&self) -> Result<Repo> {
+        if self.from_env {
+            Repo::from_env()
+        } else {
+            Repo::open(self.git.path())
+        }
     }
 
     /// The top of the work tree (None for a bare repository).
@@ -167,20 +187,7 @@ impl Repo {
         let obj = odb
             .read(id)
             .with_context(|| format!("commit {id} is missing"))?;
-        let mut out = Vec::new();
-        for line in obj.data().split(|&b| b == b'\n') {
-            if line.is_empty() {
-                break; // end of the header
-            }
-            if let Some(hex) = line.strip_prefix(b"parent ") {
-                let hex = std::str::from_utf8(hex).unwrap_or("");
-                out.push(
-                    Oid::from_str(hex)
-                        .with_context(|| format!("commit {id} has a bad parent line"))?,
-                );
-            }
-        }
-        Ok(out)
+        parse_parents(id, obj.data())
     }
 
     /// `new_commits` without libgit2's revwalk: every ancestor of `hide` is marked first, from
@@ -266,35 +273,45 @@ impl Repo {
         Ok(ancestor == descendant || self.git.graph_descendant_of(descendant, ancestor)?)
     }
 
-    /// Reads what aigate needs of a commit. `paths`: also compute the files it changed
+    /// `is_ancestor`, given `between`: the commits reachable from `descendant` but not from
+    /// `ancestor` (oldest last). In a fast-forward `ancestor` is the parent of one of them,
+    /// usually the oldest, so the answer comes from a few parent lines instead of a walk of
+    /// the whole range (libgit2's reachability test parses every commit of it: ~20% of a
+    /// 10,000-commit push). Anything else falls back to the full test.
+    pub fn is_ancestor_among(
+        &self,
+        ancestor: Oid,
+        descendant: Oid,
+        between: &[Oid],
+    ) -> Result<bool> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        let odb = self.git.odb()?;
+        for &c in between.iter().rev() {
+            if self.raw_parents(&odb, c)?.contains(&ancestor) {
+                return Ok(true);
+            }
+        }
+        self.is_ancestor(ancestor, descendant)
+    }
+
+    /// Reads what aigate needs of a commit from its raw object (libgit2 does not parse it, so
+    /// grafts and replace refs play no part). `paths`: also compute the files it changed
     /// against its first parent.
     pub fn facts(&self, id: Oid, paths: bool) -> Result<CommitFacts> {
-        let c = self
-            .git
-            .find_commit(id)
+        let odb = self.git.odb()?;
+        let obj = odb
+            .read(id)
             .map_err(|e| anyhow!("commit {id} cannot be read: {}", e.message()))?;
-        let sig = |s: git2::Signature<'_>| Identity {
-            name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
-            email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
-        };
-        let message = decode_message(c.message_raw_bytes(), c.message_encoding().ok().flatten());
-        let changed_paths = if paths {
-            Some(self.changed_paths(&c)?)
-        } else {
-            None
-        };
-        let time = c.committer().when().seconds();
-        Ok(CommitFacts {
-            id: id.to_string(),
-            message,
-            author: sig(c.author()),
-            committer: sig(c.committer()),
-            parent_count: c.parent_count(),
-            time,
-            changed_paths,
-            extra_evidence: Vec::new(),
-            blast: None,
-        })
+        if obj.kind() != git2::ObjectType::Commit {
+            bail!("{id} is a {}, not a commit", obj.kind().str());
+        }
+        let mut facts = facts_of(id, obj.data())?;
+        if paths {
+            facts.changed_paths = Some(self.changed_paths_of(id)?);
+        }
+        Ok(facts)
     }
 
     /// The first parent's tree as the object records it (a graft must not change a diff).
@@ -315,59 +332,100 @@ impl Repo {
         }
     }
 
-    /// How large a commit's change is against its first parent.
+    /// How large a commit's change is against its first parent (as the object records it);
+    /// `None` when a shallow clone lacks the parent.
     pub fn blast_of_commit(
         &self,
         id: Oid,
         policy: &crate::policy::Policy,
-    ) -> Result<crate::verdict::Blast> {
-        let c = self.git.find_commit(id)?;
-        let old = self.first_parent_tree(&c)?;
-        let new = c.tree()?;
-        self.blast(old.as_ref(), &new, policy)
+    ) -> Result<Option<crate::verdict::Blast>> {
+        let odb = self.git.odb()?;
+        let tree_of = |id: Oid, data: &[u8]| -> Result<Oid> {
+            let hex = data
+                .strip_prefix(b"tree ")
+                .and_then(|r| r.split(|&b| b == b'\n').next())
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .with_context(|| format!("commit {id} has no tree"))?;
+            Oid::from_str(hex).with_context(|| format!("commit {id} has a bad tree line"))
+        };
+        let read = |id: Oid| {
+            odb.read(id)
+                .with_context(|| format!("commit {id} is missing"))
+        };
+        let obj = read(id)?;
+        let new = tree_of(id, obj.data())?;
+        let old = match parse_parents(id, obj.data())?.first() {
+            // A shallow clone's oldest commits have no parent here: their change is unknown.
+            Some(&p) if self.git.is_shallow() && !odb.exists(p) => return Ok(None),
+            Some(&p) => Some(tree_of(p, read(p)?.data())?),
+            None => None,
+        };
+        self.blast(old, new, policy).map(Some)
     }
 
     /// How large the staged change is (pre-commit).
     pub fn blast_of_index(&self, policy: &crate::policy::Policy) -> Result<crate::verdict::Blast> {
-        let head = self.git.head().ok().and_then(|h| h.peel_to_tree().ok());
+        let head = self
+            .git
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_tree().ok())
+            .map(|t| t.id());
         let mut index = self.git.index().context("cannot read the index")?;
         let staged = index
             .write_tree()
             .context("cannot compute the staged tree")?;
-        let new = self.git.find_tree(staged)?;
-        self.blast(head.as_ref(), &new, policy)
+        self.blast(head, staged, policy)
     }
 
-    /// Measures a change cheaply: file counts and guarded paths come from a tree comparison;
-    /// the exact count of deleted lines (which needs a patch) is computed only when the change
-    /// could be over the percentage limit, bounded by the old versions of the changed files.
+    /// Measures a change cheaply: file counts and guarded paths come from a comparison of the
+    /// raw trees (`tree::changes`); the exact count of deleted lines (which needs a patch) is
+    /// computed only when the change could be over the percentage limit, bounded by the old
+    /// versions of the changed files.
     fn blast(
         &self,
-        old: Option<&git2::Tree<'_>>,
-        new: &git2::Tree<'_>,
+        old: Option<Oid>,
+        new: Oid,
         policy: &crate::policy::Policy,
     ) -> Result<crate::verdict::Blast> {
-        let mut changes = Vec::new();
-        tree_changes(&self.git, old, Some(new), "", &mut changes)
-            .context("cannot compare trees")?;
+        let odb = self.git.odb()?;
+        let mut read = |id: &[u8]| -> Result<Vec<u8>> {
+            let id = Oid::from_bytes(id)?;
+            let obj = odb
+                .read(id)
+                .with_context(|| format!("tree {id} is missing"))?;
+            if obj.kind() != git2::ObjectType::Tree {
+                bail!("{id} is not a tree");
+            }
+            Ok(obj.data().to_vec())
+        };
+        let hash_len = new.as_bytes().len();
+        let changes = crate::tree::changes(
+            old.as_ref().map(Oid::as_bytes),
+            Some(new.as_bytes()),
+            hash_len,
+            &mut read,
+        )
+        .context("cannot compare trees")?;
         let mut b = crate::verdict::Blast::default();
         let mut bound = 0u64; // deleted lines cannot exceed the lines of the old changed files
+        let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
         for ch in &changes {
             b.changed_files += 1;
-            if ch.new.is_zero() {
+            if ch.new.is_none() {
                 b.deleted_files += 1;
             }
             if b.guarded.is_none() && policy.guarded.is_match(&ch.path) {
                 b.guarded = Some(ch.path.clone());
             }
-            if !ch.old.is_zero() {
-                if let Ok(blob) = self.git.find_blob(ch.old) {
-                    bound += count_lines(blob.content());
+            if let (Some(id), false, true) = (&ch.old, ch.old_gitlink, pct > 0) {
+                if let Ok(blob) = odb.read(Oid::from_bytes(id)?) {
+                    bound += count_lines(blob.data());
                 }
             }
         }
-        let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
         if let (Some(old), true) = (old, bound >= MIN_COUNTED_DELETIONS && pct > 0) {
+            let (old, new) = (self.git.find_tree(old)?, self.git.find_tree(new)?);
             // Over the limit needs deleted*100 > pct*total, so total < bound*100/pct: count the
             // tracked lines only that far.
             let cap = bound * 100 / pct + 1;
@@ -387,7 +445,7 @@ impl Repo {
             if total <= cap {
                 let diff = self
                     .git
-                    .diff_tree_to_tree(Some(old), Some(new), None)
+                    .diff_tree_to_tree(Some(&old), Some(&new), None)
                     .context("cannot diff the change")?;
                 b.deleted_lines = diff
                     .stats()
@@ -464,73 +522,6 @@ impl Repo {
     }
 }
 
-/// One entry that differs between two trees: its path and the blob ids before and after
-/// (zero when absent). Subtrees with the same id are skipped, as git does.
-pub struct Change {
-    pub path: String,
-    pub old: Oid,
-    pub new: Oid,
-}
-
-fn tree_changes(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
-    prefix: &str,
-    out: &mut Vec<Change>,
-) -> Result<()> {
-    use std::collections::BTreeMap;
-    let entries =
-        |t: Option<&git2::Tree<'_>>| -> BTreeMap<Vec<u8>, (Oid, Option<git2::ObjectType>)> {
-            t.map(|t| {
-                t.iter()
-                    .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind())))
-                    .collect()
-            })
-            .unwrap_or_default()
-        };
-    let (a, b) = (entries(old), entries(new));
-    let names: std::collections::BTreeSet<&Vec<u8>> = a.keys().chain(b.keys()).collect();
-    for name in names {
-        let (ea, eb) = (a.get(name), b.get(name));
-        if ea.map(|e| e.0) == eb.map(|e| e.0) {
-            continue;
-        }
-        let path = format!("{prefix}{}", String::from_utf8_lossy(name));
-        let is_tree = |e: Option<&(Oid, Option<git2::ObjectType>)>| {
-            e.is_some_and(|e| e.1 == Some(git2::ObjectType::Tree))
-        };
-        let sub = |e: Option<&(Oid, Option<git2::ObjectType>)>| -> Result<Option<git2::Tree<'_>>> {
-            match e {
-                Some((id, Some(git2::ObjectType::Tree))) => Ok(Some(repo.find_tree(*id)?)),
-                _ => Ok(None),
-            }
-        };
-        if is_tree(ea) || is_tree(eb) {
-            tree_changes(
-                repo,
-                sub(ea)?.as_ref(),
-                sub(eb)?.as_ref(),
-                &format!("{path}/"),
-                out,
-            )?;
-        }
-        let blob = |e: Option<&(Oid, Option<git2::ObjectType>)>| match e {
-            Some((id, k)) if *k != Some(git2::ObjectType::Tree) => *id,
-            _ => Oid::ZERO_SHA1,
-        };
-        let (o, n) = (blob(ea), blob(eb));
-        if o != n {
-            out.push(Change {
-                path,
-                old: o,
-                new: n,
-            });
-        }
-    }
-    Ok(())
-}
-
 /// A change that can delete fewer lines than this is never over the percentage limit (it would
 /// take a repository under 100 lines at 20%); it spares small commits the count of tracked lines.
 pub const MIN_COUNTED_DELETIONS: u64 = 20;
@@ -540,20 +531,32 @@ fn count_lines(content: &[u8]) -> u64 {
     n + u64::from(content.last().is_some_and(|&c| c != b'\n'))
 }
 
-/// Turns message bytes into text: UTF-8 as is, Latin-1 family decoded, anything else lossy.
-pub fn decode_message(bytes: &[u8], encoding: Option<&str>) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => match encoding.map(|e| e.to_ascii_lowercase()) {
-            Some(e)
-                if matches!(
-                    e.as_str(),
-                    "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1"
-                ) =>
-            {
-                bytes.iter().map(|&b| b as char).collect()
-            }
-            _ => String::from_utf8_lossy(bytes).into_owned(),
-        },
-    }
+/// A commit's facts from its raw object bytes (see `commit::parse`).
+pub fn facts_of(id: Oid, data: &[u8]) -> Result<CommitFacts> {
+    let c = crate::commit::parse(data).map_err(|e| anyhow!("commit {id} cannot be read: {e}"))?;
+    Ok(CommitFacts {
+        id: id.to_string(),
+        message: crate::commit::decode_message(c.message, c.encoding),
+        author: c.author,
+        committer: c.committer,
+        parent_count: c.parents.len(),
+        time: c.time,
+        changed_paths: None,
+        extra_evidence: Vec::new(),
+        blast: None,
+    })
+}
+
+/// A commit's parent ids from its raw object bytes.
+pub fn parse_parents(id: Oid, data: &[u8]) -> Result<Vec<Oid>> {
+    crate::commit::parents_and_time(data)
+        .0
+        .into_iter()
+        .map(|hex| {
+            Oid::from_str(hex)
+                .ok()
+                .filter(|_| hex.len() == 40 || hex.len() == 64)
+                .with_context(|| format!("commit {id} has a bad parent line"))
+        })
+        .collect()
 }

@@ -1,0 +1,229 @@
+//! A raw commit object's bytes → what aigate reads of it: parents, author, committer, committer
+//! time, encoding and message. Pure (no git library), so the server hook, the audit and the
+//! history walk read a commit once and interpret it the same way.
+//!
+//! Where git and libgit2 differ, the choices are: parents are the `parent` lines directly after
+//! `tree` (as git reads them; a graft or replace ref plays no part), author and committer are the
+//! first header lines of that name, an identity's email is between its last `<` and last `>`
+//! (libgit2), and the message ends at the first NUL byte (both git and libgit2 read it as a C
+//! string, so text after a NUL is invisible to them and must be to aigate).
+
+use crate::identity::Identity;
+
+/// A parsed commit header and message, borrowing from the object's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawCommit<'a> {
+    /// Parent ids as hex text, in order.
+    pub parents: Vec<&'a str>,
+    pub author: Identity,
+    pub committer: Identity,
+    /// Committer time in seconds since the epoch (0 when absent or unreadable).
+    pub time: i64,
+    /// The `encoding` header, if any.
+    pub encoding: Option<&'a str>,
+    /// The message: everything after the blank line that ends the header, up to a NUL.
+    pub message: &'a [u8],
+}
+
+/// Why a commit object cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommitError {
+    #[error("it has no {0} header")]
+    Missing(&'static str),
+    #[error("its {0} header has no `Name <email>`")]
+    Malformed(&'static str),
+}
+
+/// Parses a commit object's content (the bytes after git's `commit <size>\0` header).
+pub fn parse(data: &[u8]) -> Result<RawCommit<'_>, CommitError> {
+    let data = match data.iter().position(|&b| b == 0) {
+        Some(nul) => &data[..nul],
+        None => data,
+    };
+    let (header, message) = split_header(data);
+    let mut lines = header.split(|&b| b == b'\n').peekable();
+    let mut parents = Vec::new();
+    if lines.peek().is_some_and(|l| l.starts_with(b"tree ")) {
+        lines.next();
+        while let Some(hex) = lines.peek().and_then(|l| l.strip_prefix(b"parent ")) {
+            if let Ok(hex) = std::str::from_utf8(hex) {
+                parents.push(hex);
+            }
+            lines.next();
+        }
+    }
+    let (mut author, mut committer, mut encoding) = (None, None, None);
+    for line in lines {
+        if author.is_none() {
+            if let Some(v) = line.strip_prefix(b"author ") {
+                author = Some(v);
+                continue;
+            }
+        }
+        if committer.is_none() {
+            if let Some(v) = line.strip_prefix(b"committer ") {
+                committer = Some(v);
+                continue;
+            }
+        }
+        if encoding.is_none() {
+            if let Some(v) = line.strip_prefix(b"encoding ") {
+                encoding = std::str::from_utf8(v).ok();
+            }
+        }
+    }
+    let (author, _) = signature(author.ok_or(CommitError::Missing("author"))?)
+        .ok_or(CommitError::Malformed("author"))?;
+    let (committer, time) = signature(committer.ok_or(CommitError::Missing("committer"))?)
+        .ok_or(CommitError::Malformed("committer"))?;
+    Ok(RawCommit {
+        parents,
+        author,
+        committer,
+        time,
+        encoding,
+        message,
+    })
+}
+
+/// Only the parents and committer time: what a history walk needs to order commits.
+pub fn parents_and_time(data: &[u8]) -> (Vec<&str>, i64) {
+    match parse(data) {
+        Ok(c) => (c.parents, c.time),
+        // A commit without readable people still has parents; its time sorts it last.
+        Err(_) => {
+            let (header, _) = split_header(data);
+            let parents = header
+                .split(|&b| b == b'\n')
+                .skip(1)
+                .map_while(|l| l.strip_prefix(b"parent "))
+                .filter_map(|h| std::str::from_utf8(h).ok())
+                .collect();
+            (parents, 0)
+        }
+    }
+}
+
+/// Turns message bytes into text: UTF-8 as is, Latin-1 family decoded, anything else lossy.
+pub fn decode_message(bytes: &[u8], encoding: Option<&str>) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => match encoding.map(|e| e.to_ascii_lowercase()) {
+            Some(e)
+                if matches!(
+                    e.as_str(),
+                    "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1" | "l1"
+                ) =>
+            {
+                bytes.iter().map(|&b| b as char).collect()
+            }
+            _ => String::from_utf8_lossy(bytes).into_owned(),
+        },
+    }
+}
+
+/// Header lines and message: the header ends at the first empty line.
+fn split_header(data: &[u8]) -> (&[u8], &[u8]) {
+    if data.first() == Some(&b'\n') {
+        return (&[], &data[1..]);
+    }
+    match data.windows(2).position(|w| w == b"\n\n") {
+        Some(i) => (&data[..i], &data[i + 2..]),
+        None => (data.strip_suffix(b"\n").unwrap_or(data), &[]),
+    }
+}
+
+/// `Name <email> 1700000000 +0000` → identity and time. `None` without `<...>`.
+fn signature(line: &[u8]) -> Option<(Identity, i64)> {
+    let open = line.iter().rposition(|&b| b == b'<')?;
+    let close = line.iter().rposition(|&b| b == b'>')?;
+    if close <= open {
+        return None;
+    }
+    let text = |b: &[u8]| String::from_utf8_lossy(b.trim_ascii()).into_owned();
+    let time = std::str::from_utf8(&line[close + 1..])
+        .ok()
+        .and_then(|rest| rest.split_ascii_whitespace().next())
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or(0);
+    Some((
+        Identity {
+            name: text(&line[..open]),
+            email: text(&line[open + 1..close]),
+        },
+        time,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+        parent 1111111111111111111111111111111111111111\n\
+        parent 2222222222222222222222222222222222222222\n\
+        author Ann Author <ann@example.com> 1700000000 +0100\n\
+        committer  Cy Committer  < cy@example.com > 1700000500 -0700\n";
+
+    #[test]
+    fn reads_parents_people_time_and_message() {
+        let raw = format!("{HEAD}\nfeat: x\n\nbody\n");
+        let c = parse(raw.as_bytes()).unwrap();
+        assert_eq!(c.parents.len(), 2);
+        assert!(c.parents[1].starts_with("2222"));
+        assert_eq!(c.author, Identity::new("Ann Author", "ann@example.com"));
+        assert_eq!(c.committer, Identity::new("Cy Committer", "cy@example.com"));
+        assert_eq!(c.time, 1_700_000_500);
+        assert_eq!(c.message, b"feat: x\n\nbody\n");
+        assert_eq!(c.encoding, None);
+    }
+
+    #[test]
+    fn message_ends_at_a_nul_byte() {
+        let raw = format!("{HEAD}\nfeat: x\n\nA: b\n\0Reviewed-by: R <r@example.com>\n");
+        assert_eq!(parse(raw.as_bytes()).unwrap().message, b"feat: x\n\nA: b\n");
+    }
+
+    #[test]
+    fn continuation_lines_and_later_parent_lines_are_not_headers() {
+        let raw = format!(
+            "{HEAD}encoding ISO-8859-1\ngpgsig -----BEGIN-----\n author Evil <e@x.com> 1 +0000\n \
+             -----END-----\nparent 3333333333333333333333333333333333333333\n\nmsg\n"
+        );
+        let c = parse(raw.as_bytes()).unwrap();
+        assert_eq!(c.author.email, "ann@example.com");
+        assert_eq!(c.parents.len(), 2);
+        assert_eq!(c.encoding, Some("ISO-8859-1"));
+    }
+
+    #[test]
+    fn email_is_between_the_last_angle_brackets() {
+        let raw =
+            "tree t\nauthor A <a@x.com> <b@y.com> 5 +0000\ncommitter C <c@x.com> 6 +0000\n\nm";
+        let c = parse(raw.as_bytes()).unwrap();
+        assert_eq!(c.author.email, "b@y.com");
+        assert_eq!(c.author.name, "A <a@x.com>");
+    }
+
+    #[test]
+    fn missing_or_malformed_people_are_errors() {
+        let no_author = "tree t\ncommitter C <c@x.com> 6 +0000\n\nm";
+        assert_eq!(
+            parse(no_author.as_bytes()),
+            Err(CommitError::Missing("author"))
+        );
+        let bad = "tree t\nauthor nobody 5 +0000\ncommitter C <c@x.com> 6 +0000\n\nm";
+        assert_eq!(parse(bad.as_bytes()), Err(CommitError::Malformed("author")));
+        // Parents are still found for the walk, and the time is unknown.
+        let (p, t) = parents_and_time(b"tree t\nparent abc\nauthor x\n\nm");
+        assert_eq!((p, t), (vec!["abc"], 0));
+    }
+
+    #[test]
+    fn a_header_without_a_message_has_an_empty_message() {
+        let raw = "tree t\nauthor A <a@x.com> 5 +0000\ncommitter C <c@x.com> 6 +0000\n";
+        let c = parse(raw.as_bytes()).unwrap();
+        assert_eq!(c.message, b"");
+        assert_eq!(c.time, 6);
+    }
+}

@@ -1,0 +1,282 @@
+//! The fast read path on real repositories: the audit's own history walk (order, merges, clock
+//! skew, shallow clones, ranges), the tree comparison behind the blast radius, large pushes
+//! judged on several threads, and what `install --server` configures for it.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+/// Builds a history with git fast-import: merges, commits made in the same second, and a
+/// parent dated after its child (clock skew). Every commit is AI-assisted, so each is an
+/// audit row.
+fn tangled_history(s: &Scratch, dir: &Path) {
+    s.git_ok(
+        s.path("").as_path(),
+        &["init", "-q", "-b", "main", dir.to_str().unwrap()],
+    );
+    let mut script = String::new();
+    let mut ts = 1_700_000_000i64;
+    for i in 1..=60 {
+        // Same second every third commit; a jump back in time at 40 (skew).
+        if i % 3 != 0 {
+            ts += 7;
+        }
+        let when = if i == 40 { ts - 5_000 } else { ts };
+        let msg = format!("change {i}\n\n{CLAUDE}\n");
+        script.push_str(&format!(
+            "commit refs/heads/{branch}\nmark :{i}\nauthor A <a@example.com> {when} +0000\ncommitter A <a@example.com> {when} +0000\ndata {}\n{msg}\n",
+            msg.len(),
+            branch = if i % 10 == 5 { "side" } else { "main" },
+        ));
+        if i > 1 {
+            let from = if i % 10 == 5 {
+                i - 3
+            } else if i % 10 == 6 {
+                i - 2
+            } else {
+                i - 1
+            };
+            script.push_str(&format!("from :{from}\n"));
+            if i % 10 == 6 {
+                script.push_str(&format!("merge :{}\n", i - 1));
+            }
+        }
+        script.push_str(&format!(
+            "M 100644 inline f{}.txt\ndata 2\n{}\n\n",
+            i % 7,
+            i % 10
+        ));
+    }
+    fast_import(s, dir, &script);
+    s.git_ok(dir, &["checkout", "-q", "main"]);
+}
+
+fn fast_import(s: &Scratch, dir: &Path, script: &str) {
+    let mut child = s
+        .cmd("git", dir)
+        .args(["fast-import", "--quiet", "--force"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+fn audit_ids(s: &Scratch, dir: &Path, args: &[&str]) -> Vec<String> {
+    let mut a = vec!["audit", "--format", "json"];
+    a.extend_from_slice(args);
+    let o = s.aigate(dir, &a);
+    assert!(o.status.success(), "{}", all(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["commit"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn git_log_ids(s: &Scratch, dir: &Path, rev: &str) -> Vec<String> {
+    s.git_ok(dir, &["log", "--format=%H", rev])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn audit_lists_commits_in_git_logs_order_through_merges_ties_and_skew() {
+    let s = Scratch::new();
+    let dir = s.path("repo");
+    tangled_history(&s, &dir);
+    let expected = git_log_ids(&s, &dir, "HEAD");
+    assert_eq!(expected.len(), 60);
+    assert_eq!(audit_ids(&s, &dir, &[]), expected);
+    // The same from a packed repository (objects read from a pack, not loose).
+    s.git_ok(&dir, &["gc", "-q"]);
+    assert_eq!(audit_ids(&s, &dir, &[]), expected);
+}
+
+#[test]
+fn audit_of_a_range_lists_exactly_the_commits_git_log_lists() {
+    let s = Scratch::new();
+    let dir = s.path("repo");
+    tangled_history(&s, &dir);
+    let mut expected = git_log_ids(&s, &dir, "HEAD~20..HEAD");
+    let mut got = audit_ids(&s, &dir, &["HEAD~20..HEAD"]);
+    assert!(!expected.is_empty());
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn audit_of_a_shallow_clone_stops_where_the_history_does() {
+    let s = Scratch::new();
+    let dir = s.path("repo");
+    tangled_history(&s, &dir);
+    let shallow = s.path("shallow");
+    let url = format!("file://{}", dir.display());
+    s.git_ok(
+        s.path("").as_path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "5",
+            &url,
+            shallow.to_str().unwrap(),
+        ],
+    );
+    let expected = git_log_ids(&s, &shallow, "HEAD");
+    assert!(expected.len() < 60);
+    assert_eq!(audit_ids(&s, &shallow, &[]), expected);
+}
+
+#[test]
+fn audit_names_a_missing_parent_instead_of_reporting_a_short_history() {
+    let s = Scratch::new();
+    let dir = s.path("repo");
+    tangled_history(&s, &dir);
+    // Unpack the objects, then remove one commit in the middle of the history.
+    let packs = dir.join(".git/objects/pack");
+    let kept = s.path("packs");
+    std::fs::rename(&packs, &kept).unwrap();
+    std::fs::create_dir(&packs).unwrap();
+    for e in std::fs::read_dir(&kept).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "pack") {
+            let o = s
+                .cmd("git", &dir)
+                .arg("unpack-objects")
+                .arg("-q")
+                .stdin(std::fs::File::open(&p).unwrap())
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", all(&o));
+        }
+    }
+    let victim = s.git_ok(&dir, &["rev-parse", "HEAD~10"]);
+    let obj = dir
+        .join(".git/objects")
+        .join(&victim[..2])
+        .join(&victim[2..]);
+    std::fs::remove_file(&obj).unwrap();
+    let o = s.aigate(&dir, &["audit", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains(&victim), "{}", all(&o));
+}
+
+#[test]
+fn blast_radius_counts_deleted_files_in_nested_directories() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    for i in 0..6 {
+        s.commit(
+            &work,
+            &format!("src/deep/dir{i}/file{i}.rs"),
+            "human: add files",
+        );
+    }
+    s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "main"]);
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[agents.blast_radius]\nmax_deleted_files = 4\n",
+    )
+    .unwrap();
+    s.git_ok(&work, &["add", ".aigate.toml"]);
+    s.git_ok(&work, &["commit", "-q", "--no-verify", "-m", "policy"]);
+    s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "main"]);
+    s.git_ok(&work, &["rm", "-q", "-r", "src/deep"]);
+    s.git_ok(
+        &work,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            &format!("chore: prune\n\n{CLAUDE}"),
+        ],
+    );
+    amend_attested_and_reviewed(&s, &work);
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("deletes 6 files (limit 4)"), "{}", all(&o));
+}
+
+#[test]
+fn a_large_push_is_judged_in_full_and_in_order_on_several_threads() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    // 700 commits (over the parallel threshold); one unattested AI commit near the oldest end,
+    // where a second thread judges it.
+    let mut script = String::new();
+    let head = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    let bad_at = 650;
+    for i in 1..=700 {
+        let msg = if i == 701 - bad_at {
+            format!("feat: generated {i}\n\n{CLAUDE}\n")
+        } else {
+            format!("docs: note {i}\n")
+        };
+        script.push_str(&format!(
+            "commit refs/heads/main\nmark :{i}\ncommitter H <h@example.com> {} +0000\ndata {}\n{msg}\n",
+            1_700_000_000 + i,
+            msg.len()
+        ));
+        if i == 1 {
+            script.push_str(&format!("from {head}\n"));
+        } else {
+            script.push_str(&format!("from :{}\n", i - 1));
+        }
+        script.push_str(&format!("M 100644 inline notes.txt\ndata 4\n{i:>3}\n\n"));
+    }
+    fast_import(&s, &work, &script);
+    let bad = s.git_ok(&work, &["rev-parse", &format!("main~{}", bad_at - 1)]);
+    assert!(s
+        .git_ok(&work, &["log", "-1", "--format=%B", &bad])
+        .contains("Claude"));
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    let out = all(&o);
+    assert!(out.contains(&bad[..10]), "{out}");
+    let log = std::fs::read_to_string(remote.join("aigate-audit.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    let commits = line["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 700);
+    let ids: Vec<&str> = commits
+        .iter()
+        .map(|c| c["commit"].as_str().unwrap())
+        .collect();
+    let expected = s.git_ok(&work, &["rev-list", "main", "--not", &head]);
+    assert_eq!(ids, expected.lines().collect::<Vec<_>>());
+    assert_eq!(commits.iter().filter(|c| c["verdict"] == "fail").count(), 1);
+}
+
+#[test]
+fn server_install_asks_git_for_a_commit_graph_aigate_can_read() {
+    let s = Scratch::new();
+    let (remote, _work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    assert_eq!(
+        s.git_ok(&remote, &["config", "commitGraph.generationVersion"]),
+        "1"
+    );
+    // An administrator's own choice is kept.
+    let s = Scratch::new();
+    let (remote, _work) = s.remote_and_clone();
+    s.git_ok(&remote, &["config", "commitGraph.generationVersion", "2"]);
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    assert_eq!(
+        s.git_ok(&remote, &["config", "commitGraph.generationVersion"]),
+        "2"
+    );
+}
