@@ -6,6 +6,8 @@
 use serde::Deserialize;
 
 pub const BUILTIN: &str = include_str!("../rules/agents.toml");
+/// The same table as JSON, converted by build.rs (faster to read on every commit).
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/agents.json"));
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AgentsFile {
@@ -51,7 +53,7 @@ pub struct Detection {
 
 /// The built-in table.
 pub fn table() -> Vec<AgentSpec> {
-    toml::from_str::<AgentsFile>(BUILTIN)
+    serde_json::from_str::<AgentsFile>(BUILTIN_JSON)
         .map(|f| f.agent)
         .unwrap_or_default()
 }
@@ -63,6 +65,13 @@ fn stem(path: &str) -> &str {
         .or_else(|| base.strip_suffix(".py"))
         .or_else(|| base.strip_suffix(".exe"))
         .unwrap_or(base)
+}
+
+/// Whether a path runs from a package directory: `/PKG/` or `/PKG-` in it.
+fn in_package(arg: &str, pkg: &str) -> bool {
+    arg.match_indices(pkg).any(|(i, _)| {
+        arg[..i].ends_with('/') && matches!(arg.as_bytes().get(i + pkg.len()), Some(b'/' | b'-'))
+    })
 }
 
 /// Environment first (it names the agent directly), then the nearest matching ancestor.
@@ -90,11 +99,10 @@ pub fn detect(
             .collect();
         for a in table {
             let by_name = a.process.iter().any(|n| names.iter().any(|m| m == n));
-            let by_package = a.package.iter().any(|pkg| {
-                p.argv.iter().take(3).any(|arg| {
-                    arg.contains(&format!("/{pkg}/")) || arg.contains(&format!("/{pkg}-"))
-                })
-            });
+            let by_package = a
+                .package
+                .iter()
+                .any(|pkg| p.argv.iter().take(3).any(|arg| in_package(arg, pkg)));
             if by_name || by_package {
                 let cmd = p.argv.join(" ");
                 let cmd: String = cmd.chars().take(120).collect();

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 /// The catalog that ships in the binary.
 pub const BUILTIN: &str = include_str!("../rules/ai-tools.toml");
+/// The same catalog as JSON, converted by build.rs (faster to read on every commit).
+const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/ai-tools.json"));
 
 /// The catalog file as written.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -63,7 +65,7 @@ enum IdMatch {
     /// A GitHub app or machine account login: the name, or its noreply address.
     Bot(String),
     /// A regex on the display name.
-    Name(Regex),
+    Name(LazyRegex),
 }
 
 impl IdMatch {
@@ -101,9 +103,9 @@ enum Matcher {
     Trailer {
         key: String,
         id: Option<IdMatch>,
-        value: Option<Regex>,
+        value: Option<LazyRegex>,
     },
-    Marker(Regex),
+    Marker(LazyRegex),
     Identity(IdMatch),
 }
 
@@ -170,7 +172,8 @@ impl Catalog {
     /// The built-in catalog.
     pub fn builtin() -> Result<Catalog> {
         let mut c = Catalog::default();
-        c.extend_from_str(BUILTIN, "rules/ai-tools.toml (built in)")?;
+        let file: CatalogFile = serde_json::from_str(BUILTIN_JSON)?;
+        c.add(&file.tool, "rules/ai-tools.toml (built in)", false)?;
         Ok(c)
     }
 
@@ -183,12 +186,17 @@ impl Catalog {
     }
 
     /// Adds tools; a tool whose id already exists gains the new aliases and signatures.
+    /// Their regexes are compiled now, so an invalid one is an error here.
     pub fn extend(&mut self, specs: &[ToolSpec], origin: &str) -> Result<()> {
+        self.add(specs, origin, true)
+    }
+
+    fn add(&mut self, specs: &[ToolSpec], origin: &str, eager: bool) -> Result<()> {
         for spec in specs {
             let sigs = spec
                 .signature
                 .iter()
-                .map(|s| compile(s).with_context(|| format!("{origin}: tool `{}`", spec.id)))
+                .map(|s| compile(s, eager).with_context(|| format!("{origin}: tool `{}`", spec.id)))
                 .collect::<Result<Vec<_>>>()?;
             let id = normalize_name(&spec.id);
             if id.is_empty() {
@@ -303,21 +311,140 @@ impl Catalog {
     }
 }
 
-fn regex(p: &str) -> Result<Regex> {
-    Regex::new(p).with_context(|| format!("invalid regex `{p}`"))
+/// A catalog regex. The built-in catalog's are compiled on first use (the commit-msg hook
+/// rarely needs any: compiling all of them was a quarter of its instructions), after a literal
+/// pre-check: a pattern anchored at `^` or `$` by a plain literal cannot match text that does
+/// not start or end with it. Patterns from a policy are compiled at once, so a bad one is
+/// reported when the policy loads.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    prefix: Option<String>,
+    suffix: Option<String>,
+    re: std::sync::OnceLock<Regex>,
 }
 
-fn id_match(s: &SignatureSpec) -> Result<Option<IdMatch>> {
+impl LazyRegex {
+    fn new(pattern: &str, eager: bool) -> Result<LazyRegex> {
+        let re = std::sync::OnceLock::new();
+        if eager {
+            let compiled =
+                Regex::new(pattern).with_context(|| format!("invalid regex `{pattern}`"))?;
+            let _ = re.set(compiled);
+        }
+        let (prefix, suffix) = anchored_literals(pattern);
+        Ok(LazyRegex {
+            pattern: pattern.to_string(),
+            prefix,
+            suffix,
+            re,
+        })
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        if self.prefix.as_deref().is_some_and(|p| !text.starts_with(p))
+            || self.suffix.as_deref().is_some_and(|s| !text.ends_with(s))
+        {
+            return false;
+        }
+        self.re
+            .get_or_init(|| {
+                // Built-in patterns are compiled in tests; a failure here matches nothing.
+                Regex::new(&self.pattern)
+                    .unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("a constant pattern"))
+            })
+            .is_match(text)
+    }
+}
+
+/// The literal a pattern must start with (after `^`) and end with (before `$`), when that is
+/// plain: no flags, no alternation outside groups, no quantifier on the literal's edge.
+/// `None` whenever unsure, which only costs the pre-check.
+fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Tok {
+        Lit(char),
+        Quant,
+        Open,
+        Close,
+        Alt,
+        Class,
+        Other,
+    }
+    // Flags can change case or whitespace rules.
+    if p.contains("(?") {
+        return (None, None);
+    }
+    let mut toks = Vec::new();
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        toks.push(match c {
+            '\\' => match chars.next() {
+                Some(e) if e.is_ascii_punctuation() => Tok::Lit(e),
+                _ => Tok::Other,
+            },
+            '*' | '+' | '?' | '{' => Tok::Quant,
+            '(' => Tok::Open,
+            ')' => Tok::Close,
+            '|' => Tok::Alt,
+            '[' => Tok::Class,
+            '.' | ']' | '}' | '^' | '$' => Tok::Other,
+            c => Tok::Lit(c),
+        });
+    }
+    // Inside a class, `(` and `|` are literals: group depth cannot be trusted.
+    if toks.contains(&Tok::Class) && toks.contains(&Tok::Alt) {
+        return (None, None);
+    }
+    let mut depth = 0i32;
+    for t in &toks {
+        match t {
+            Tok::Open => depth += 1,
+            Tok::Close => depth -= 1,
+            Tok::Alt if depth <= 0 => return (None, None),
+            _ => {}
+        }
+    }
+    let lit = |t: &Tok| match t {
+        Tok::Lit(c) => Some(*c),
+        _ => None,
+    };
+    let prefix = p.starts_with('^').then(|| {
+        let mut run: Vec<char> = toks[1..].iter().map_while(lit).collect();
+        // A quantifier after the run may make its last character optional.
+        if toks.get(1 + run.len()) == Some(&Tok::Quant) {
+            run.pop();
+        }
+        run.into_iter().collect::<String>()
+    });
+    let suffix = (toks.last() == Some(&Tok::Other) && p.ends_with('$') && !p.ends_with("\\$"))
+        .then(|| {
+            let n = toks.len() - 1;
+            let mut run: Vec<char> = toks[..n].iter().rev().map_while(lit).collect();
+            run.reverse();
+            run.into_iter().collect::<String>()
+        });
+    (
+        prefix.filter(|s| !s.is_empty()),
+        suffix.filter(|s| !s.is_empty()),
+    )
+}
+
+fn regex(p: &str, eager: bool) -> Result<LazyRegex> {
+    LazyRegex::new(p, eager)
+}
+
+fn id_match(s: &SignatureSpec, eager: bool) -> Result<Option<IdMatch>> {
     Ok(match (&s.email, &s.bot, &s.name) {
         (Some(e), None, None) => Some(IdMatch::Email(e.clone())),
         (None, Some(b), None) => Some(IdMatch::Bot(b.clone())),
-        (None, None, Some(n)) => Some(IdMatch::Name(regex(n)?)),
+        (None, None, Some(n)) => Some(IdMatch::Name(regex(n, eager)?)),
         (None, None, None) => None,
         _ => bail!("a signature takes only one of `email`, `bot`, `name`"),
     })
 }
 
-fn compile(s: &SignatureSpec) -> Result<Signature> {
+fn compile(s: &SignatureSpec, eager: bool) -> Result<Signature> {
     let matcher = match s.kind {
         SignatureKind::Trailer => {
             let Some(key) = s.key.clone() else {
@@ -325,17 +452,17 @@ fn compile(s: &SignatureSpec) -> Result<Signature> {
             };
             Matcher::Trailer {
                 key,
-                id: id_match(s)?,
-                value: s.value.as_deref().map(regex).transpose()?,
+                id: id_match(s, eager)?,
+                value: s.value.as_deref().map(|v| regex(v, eager)).transpose()?,
             }
         }
         SignatureKind::Marker => {
             let Some(p) = &s.pattern else {
                 bail!("a marker signature needs `pattern`");
             };
-            Matcher::Marker(regex(p)?)
+            Matcher::Marker(regex(p, eager)?)
         }
-        SignatureKind::Identity => match id_match(s)? {
+        SignatureKind::Identity => match id_match(s, eager)? {
             Some(m) => Matcher::Identity(m),
             None => bail!("an identity signature needs `email`, `bot` or `name`"),
         },
@@ -347,6 +474,41 @@ fn compile(s: &SignatureSpec) -> Result<Signature> {
 mod tests {
     use super::*;
     use crate::trailers::{parse_str, TrailerConfig};
+
+    #[test]
+    fn every_built_in_pattern_compiles() {
+        let file: CatalogFile = toml::from_str(BUILTIN).unwrap();
+        let mut c = Catalog::default();
+        c.extend(&file.tool, "built in").unwrap();
+    }
+
+    #[test]
+    fn literal_pre_checks_are_taken_only_where_sound() {
+        let l = |p: &str| anchored_literals(p);
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            l(r"^🤖 Generated with \[X\]\(https://(a\.b|c)\)"),
+            (s("🤖 Generated with [X](https://"), None)
+        );
+        assert_eq!(l(r" \(aider\)$"), (None, s(" (aider)")));
+        assert_eq!(l(r"^abc*"), (s("ab"), None));
+        assert_eq!(l(r"^(?i)cursor\b"), (None, None));
+        assert_eq!(l(r"^abc|xyz"), (None, None));
+        assert_eq!(l(r"^ab[(]|x"), (None, None));
+        assert_eq!(l(r"ab?$"), (None, None));
+        assert_eq!(l(r"^\d+x$"), (None, s("x")));
+        assert_eq!(l(r"a\$"), (None, None));
+        // The pre-check never hides a match the regex makes.
+        for (p, text) in [
+            (r"^abc*", "ab"),
+            (r" \(aider\)$", "Paul (aider)"),
+            (r"^a(b|c)d", "acd"),
+        ] {
+            let lazy = LazyRegex::new(p, false).unwrap();
+            assert!(lazy.is_match(text), "{p} on {text}");
+            assert!(!lazy.is_match("zzz"));
+        }
+    }
 
     fn tools_in(msg: &str, author: &str, committer: &str) -> Vec<String> {
         let cat = Catalog::builtin().unwrap();

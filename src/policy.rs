@@ -319,7 +319,11 @@ pub struct Policy {
     pub catalog: Catalog,
     pub exemption_max_days: Option<u32>,
     pub agents: AgentsSection,
-    pub guarded: GlobSet,
+    /// Guarded paths (agents.blast_radius): the globs, checked at load; the set is built on
+    /// first use, since only the blast radius needs it (building it cost the commit-msg hook
+    /// ~10% of its instructions).
+    guarded_globs: Vec<Glob>,
+    guarded: std::sync::OnceLock<Option<GlobSet>>,
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -568,16 +572,13 @@ impl Policy {
             });
         }
 
-        let mut guarded = GlobSetBuilder::new();
+        let mut guarded_globs = Vec::new();
         for p in &file.agents.blast_radius.guarded_paths {
             let g = glob(p, true, false).map_err(|e| {
                 PolicyError(format!("error: invalid glob `{p}` in agents.blast_radius.guarded_paths: {}\n  --> {origin}", e.kind()))
             })?;
-            guarded.add(g);
+            guarded_globs.push(g);
         }
-        let guarded = guarded
-            .build()
-            .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?;
         if file.agents.blast_radius.max_deleted_percent > 100 {
             return Err(PolicyError(format!(
                 "error: agents.blast_radius.max_deleted_percent must be 0..=100\n  --> {origin}"
@@ -617,7 +618,8 @@ impl Policy {
             path_rules,
             catalog,
             exemption_max_days: file.exemptions.max_days,
-            guarded,
+            guarded_globs,
+            guarded: std::sync::OnceLock::new(),
             agents: file.agents,
         })
     }
@@ -680,6 +682,26 @@ impl Policy {
     /// Whether AI-assisted commits need their blast radius measured.
     pub fn needs_blast(&self) -> bool {
         self.agents.blast_radius.min_reviews > self.review_min
+    }
+
+    /// Whether a path is one of agents.blast_radius.guarded_paths.
+    pub fn is_guarded(&self, path: &str) -> bool {
+        let set = self.guarded.get_or_init(|| {
+            let mut b = GlobSetBuilder::new();
+            for g in &self.guarded_globs {
+                b.add(g.clone());
+            }
+            b.build().ok()
+        });
+        match set {
+            Some(set) => set.is_match(path),
+            // Each glob compiled on its own at load; only a set past regex size limits fails
+            // to build, and then each glob is tried in turn.
+            None => self
+                .guarded_globs
+                .iter()
+                .any(|g| g.compile_matcher().is_match(path)),
+        }
     }
 
     /// Why a change is over the blast-radius limits (None when it is within them).

@@ -415,7 +415,7 @@ impl Repo {
             if ch.new.is_none() {
                 b.deleted_files += 1;
             }
-            if b.guarded.is_none() && policy.guarded.is_match(&ch.path) {
+            if b.guarded.is_none() && policy.is_guarded(&ch.path) {
                 b.guarded = Some(ch.path.clone());
             }
             if let (Some(id), false, true) = (&ch.old, ch.old_gitlink, pct > 0) {
