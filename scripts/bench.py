@@ -6,7 +6,8 @@
 hook:   `aigate hook commit-msg FILE` (whole process, agent detection on) against
         `git interpret-trailers --parse FILE` on the same message.
 audit:  `aigate audit` of the whole history against `git log --format=%B`, with peak memory
-        (max RSS, from /usr/bin/time when present).
+        (max RSS, from /usr/bin/time when present); also with the blast radius off (the read
+        path alone), and against `git log --raw` (git doing tree comparisons too).
 server:
 Builds (once, cached under target/bench/) a bare repository with scripts/gen-repo.py, then,
 for 1, 100 and 10,000 new commits, with and without a commit-graph, simulates a push to main
@@ -152,11 +153,24 @@ def peak(cmd, cwd):
 
 
 def bench_audit(a, repo, tip):
-    g = [peak(["git", "log", "--format=%B", tip], repo) for _ in range(max(1, a.runs // 2))]
-    h = [peak([a.aigate, "audit", tip, "--branch", "main", "--format", "json"], repo) for _ in range(max(1, a.runs // 2))]
-    gt, gm = statistics.median(x[0] for x in g), max(x[1] for x in g)
-    ht, hm = statistics.median(x[0] for x in h), max(x[1] for x in h)
-    print(f"audit of the whole history: git log {gt:.2f}s {gm:.0f}MB, aigate audit {ht:.2f}s {hm:.0f}MB, ratio {ht/gt:.2f}x")
+    n = max(1, a.runs // 2)
+    noblast = os.path.join(ROOT, "target", "bench", "policy-no-blast-radius.toml")
+    with open(noblast, "w") as f:
+        f.write("[agents.blast_radius]\nmin_reviews = 1\n")
+
+    def row(label, git_cmd, aigate_args):
+        g = [peak(git_cmd, repo) for _ in range(n)]
+        h = [peak([a.aigate, "audit", tip, "--branch", "main", "--format", "json", *aigate_args], repo) for _ in range(n)]
+        gt, gm = statistics.median(x[0] for x in g), max(x[1] for x in g)
+        ht, hm = statistics.median(x[0] for x in h), max(x[1] for x in h)
+        print(f"{label}: git {gt:.2f}s {gm:.0f}MB, aigate audit {ht:.2f}s {hm:.0f}MB, ratio {ht/gt:.2f}x", flush=True)
+
+    # The row: the default policy (its blast radius reads trees for AI-assisted commits).
+    row("audit, default policy, vs git log --format=%B", ["git", "log", "--format=%B", tip], [])
+    # The read path alone: the same audit with the blast radius off, against the same git log.
+    row("audit, blast radius off, vs git log --format=%B", ["git", "log", "--format=%B", tip], ["--policy", noblast])
+    # Work of the same kind: git comparing every commit's tree with its parent's.
+    row("audit, default policy, vs git log --raw --format=%B", ["git", "log", "--raw", "--no-renames", "--format=%B", tip], [])
 
 
 if __name__ == "__main__":
