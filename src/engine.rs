@@ -56,7 +56,12 @@ impl Rules {
         let paths = facts.changed_paths.is_none()
             && ((want_paths && v.ai_assisted)
                 || (reviewed && (self.policy.needs_paths() || !self.exemptions.list.is_empty())));
-        let blast = v.ai_assisted && self.policy.needs_blast();
+        // The blast radius can only raise the reviews required to `min_reviews`: a commit that
+        // already has that many counted reviews is decided without reading its trees.
+        let counted = v.reviews.iter().filter(|r| r.counts).count();
+        let blast = v.ai_assisted
+            && self.policy.needs_blast()
+            && counted < self.policy.agents.blast_radius.min_reviews as usize;
         if !paths && !blast {
             return Ok((facts, v));
         }
