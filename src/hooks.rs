@@ -23,25 +23,15 @@ fn env(k: &str) -> Option<String> {
 }
 
 fn identity_from_env(kind: &str, repo: &Repo) -> Identity {
-    match (
-        env(&format!("GIT_{kind}_NAME")),
-        env(&format!("GIT_{kind}_EMAIL")),
-    ) {
-        (Some(n), Some(e)) => Identity::new(n, e),
-        (n, e) => {
-            let sig = repo.git.signature().ok();
-            let name = n
-                .or_else(|| sig.as_ref().and_then(|s| s.name().ok().map(str::to_string)))
-                .unwrap_or_default();
-            let email = e
-                .or_else(|| {
-                    sig.as_ref()
-                        .and_then(|s| s.email().ok().map(str::to_string))
-                })
-                .unwrap_or_default();
-            Identity::new(name, email)
-        }
-    }
+    // user.name / user.email from the repository's (cached) config, as libgit2's default
+    // signature reads them, without the config snapshot it takes on each call.
+    let name = env(&format!("GIT_{kind}_NAME"))
+        .or_else(|| repo.config_string("user.name"))
+        .unwrap_or_default();
+    let email = env(&format!("GIT_{kind}_EMAIL"))
+        .or_else(|| repo.config_string("user.email"))
+        .unwrap_or_default();
+    Identity::new(name, email)
 }
 
 /// `commit-msg FILE`: judge the message about to be committed. Enforced when committing on

@@ -305,7 +305,10 @@ pub struct Policy {
     pub origin: String,
     pub mode: Mode,
     pub protected: Vec<String>,
-    protected_set: GlobSet,
+    /// Branch globs, checked at load; the set is built only for a name the plain forms
+    /// (`main`, `release/**`) cannot decide (building it was ~7% of the commit-msg hook).
+    protected_globs: Vec<Glob>,
+    protected_set: std::sync::OnceLock<Option<GlobSet>>,
     pub allow_deletion: bool,
     pub allow_force_push: bool,
     pub approved: Vec<Approval>,
@@ -404,6 +407,18 @@ fn glob(
         .build()
 }
 
+/// How a glob of the two common forms matches, without compiling it: a plain name (`main`),
+/// or a plain directory and everything under it (`release/**`: `release/` and below, not
+/// `release` itself, as globset has it). `None` for any other glob.
+fn plain_glob_match(pattern: &str, name: &str) -> Option<bool> {
+    let plain = |s: &str| !s.is_empty() && !s.contains(['*', '?', '[', ']', '{', '}', '\\']);
+    if plain(pattern) {
+        return Some(pattern == name);
+    }
+    let dir = pattern.strip_suffix("/**").filter(|d| plain(d))?;
+    Some(name.len() > dir.len() && name.starts_with(dir) && name.as_bytes()[dir.len()] == b'/')
+}
+
 fn parse_approval(s: &str) -> Result<Approval, String> {
     let mut parts = s.split_whitespace();
     let tool = parts.next().ok_or("empty tool name")?;
@@ -486,7 +501,7 @@ impl Policy {
             .extend(&file.catalog.tool, origin)
             .map_err(|e| PolicyError(format!("error: {e:#}\n  --> {origin}: [[catalog.tool]]")))?;
 
-        let mut protected_set = GlobSetBuilder::new();
+        let mut protected_globs = Vec::new();
         for p in &file.branches.protected {
             let g = glob(p.get_ref(), true, false).map_err(|e| {
                 err(
@@ -495,11 +510,8 @@ impl Policy {
                     "globs look like `main` or `release/**`",
                 )
             })?;
-            protected_set.add(g);
+            protected_globs.push(g);
         }
-        let protected_set = protected_set
-            .build()
-            .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?;
 
         let mut approved = Vec::new();
         for a in &file.tools.approved {
@@ -600,7 +612,8 @@ impl Policy {
                 .iter()
                 .map(|p| p.get_ref().clone())
                 .collect(),
-            protected_set,
+            protected_globs,
+            protected_set: std::sync::OnceLock::new(),
             allow_deletion: file.branches.allow_deletion,
             allow_force_push: file.branches.allow_force_push,
             approved,
@@ -628,21 +641,40 @@ impl Policy {
     /// others match branch names (`refs/heads/` stripped).
     pub fn is_protected(&self, refname: &str) -> bool {
         let branch = refname.strip_prefix("refs/heads/");
-        let full_hits = self.protected_set.matches(refname);
-        if full_hits
+        // Each pattern applies to the full ref name (`refs/...` patterns) or the branch name.
+        let subject = |p: &str| {
+            if p.starts_with("refs/") {
+                Some(refname)
+            } else {
+                branch
+            }
+        };
+        let mut undecided = false;
+        for p in &self.protected {
+            match (subject(p), plain_glob_match(p, subject(p).unwrap_or(""))) {
+                (Some(_), Some(true)) => return true,
+                (Some(_), None) => undecided = true,
+                _ => {}
+            }
+        }
+        if !undecided {
+            return false;
+        }
+        let set = self.protected_set.get_or_init(|| {
+            let mut b = GlobSetBuilder::new();
+            for g in &self.protected_globs {
+                b.add(g.clone());
+            }
+            b.build().ok()
+        });
+        let hit = |i: usize, name: &str| match set {
+            Some(set) => set.matches(name).contains(&i),
+            None => self.protected_globs[i].compile_matcher().is_match(name),
+        };
+        self.protected
             .iter()
-            .any(|&i| self.protected[i].starts_with("refs/"))
-        {
-            return true;
-        }
-        match branch {
-            Some(b) => self
-                .protected_set
-                .matches(b)
-                .iter()
-                .any(|&i| !self.protected[i].starts_with("refs/")),
-            None => false,
-        }
+            .enumerate()
+            .any(|(i, p)| subject(p).is_some_and(|name| hit(i, name)))
     }
 
     /// Whether `tool` (a catalog id, or an unknown name) at `version` is approved.
@@ -827,6 +859,43 @@ pub fn unknown_tool_id(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plain_branch_globs_match_exactly_as_globset_does() {
+        let names = [
+            "main",
+            "mainline",
+            "master",
+            "release",
+            "release/",
+            "release/1.0",
+            "release/1/hotfix",
+            "releases/1",
+            "refs/heads/main",
+            "refs/tags/v1",
+            "feature/main",
+            "Main",
+        ];
+        for pattern in [
+            "main",
+            "release/**",
+            "refs/tags/v1",
+            "refs/heads/**",
+            "a.b",
+            "main/**",
+        ] {
+            let g = glob(pattern, true, false).unwrap().compile_matcher();
+            for name in names {
+                assert_eq!(
+                    plain_glob_match(pattern, name),
+                    Some(g.is_match(name)),
+                    "{pattern} on {name}"
+                );
+            }
+        }
+        assert_eq!(plain_glob_match("release/*", "release/1"), None);
+        assert_eq!(plain_glob_match("v[0-9]", "v1"), None);
+    }
     use super::*;
 
     #[test]
