@@ -369,6 +369,8 @@ fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
         Close,
         Alt,
         Class,
+        Start,
+        End,
         Other,
     }
     // Flags can change case or whitespace rules.
@@ -388,7 +390,9 @@ fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
             ')' => Tok::Close,
             '|' => Tok::Alt,
             '[' => Tok::Class,
-            '.' | ']' | '}' | '^' | '$' => Tok::Other,
+            '^' => Tok::Start,
+            '$' => Tok::End,
+            '.' | ']' | '}' => Tok::Other,
             c => Tok::Lit(c),
         });
     }
@@ -409,7 +413,7 @@ fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
         Tok::Lit(c) => Some(*c),
         _ => None,
     };
-    let prefix = p.starts_with('^').then(|| {
+    let prefix = (toks.first() == Some(&Tok::Start)).then(|| {
         let mut run: Vec<char> = toks[1..].iter().map_while(lit).collect();
         // A quantifier after the run may make its last character optional.
         if toks.get(1 + run.len()) == Some(&Tok::Quant) {
@@ -417,28 +421,23 @@ fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
         }
         run.into_iter().collect::<String>()
     });
-    let suffix = (toks.last() == Some(&Tok::Other) && p.ends_with('$') && !p.ends_with("\\$"))
-        .then(|| {
-            let n = toks.len() - 1;
-            let mut run: Vec<char> = toks[..n].iter().rev().map_while(lit).collect();
-            run.reverse();
-            run.into_iter().collect::<String>()
-        });
+    let suffix = (toks.last() == Some(&Tok::End)).then(|| {
+        let n = toks.len() - 1;
+        let mut run: Vec<char> = toks[..n].iter().rev().map_while(lit).collect();
+        run.reverse();
+        run.into_iter().collect::<String>()
+    });
     (
         prefix.filter(|s| !s.is_empty()),
         suffix.filter(|s| !s.is_empty()),
     )
 }
 
-fn regex(p: &str, eager: bool) -> Result<LazyRegex> {
-    LazyRegex::new(p, eager)
-}
-
 fn id_match(s: &SignatureSpec, eager: bool) -> Result<Option<IdMatch>> {
     Ok(match (&s.email, &s.bot, &s.name) {
         (Some(e), None, None) => Some(IdMatch::Email(e.clone())),
         (None, Some(b), None) => Some(IdMatch::Bot(b.clone())),
-        (None, None, Some(n)) => Some(IdMatch::Name(regex(n, eager)?)),
+        (None, None, Some(n)) => Some(IdMatch::Name(LazyRegex::new(n, eager)?)),
         (None, None, None) => None,
         _ => bail!("a signature takes only one of `email`, `bot`, `name`"),
     })
@@ -453,14 +452,18 @@ fn compile(s: &SignatureSpec, eager: bool) -> Result<Signature> {
             Matcher::Trailer {
                 key,
                 id: id_match(s, eager)?,
-                value: s.value.as_deref().map(|v| regex(v, eager)).transpose()?,
+                value: s
+                    .value
+                    .as_deref()
+                    .map(|v| LazyRegex::new(v, eager))
+                    .transpose()?,
             }
         }
         SignatureKind::Marker => {
             let Some(p) = &s.pattern else {
                 bail!("a marker signature needs `pattern`");
             };
-            Matcher::Marker(regex(p, eager)?)
+            Matcher::Marker(LazyRegex::new(p, eager)?)
         }
         SignatureKind::Identity => match id_match(s, eager)? {
             Some(m) => Matcher::Identity(m),

@@ -13,6 +13,8 @@ use crate::identity::Identity;
 /// A parsed commit header and message, borrowing from the object's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawCommit<'a> {
+    /// The tree id as hex text, when the object starts with a `tree` line.
+    pub tree: Option<&'a str>,
     /// Parent ids as hex text, in order.
     pub parents: Vec<&'a str>,
     pub author: Identity,
@@ -25,6 +27,25 @@ pub struct RawCommit<'a> {
     pub message: &'a [u8],
 }
 
+/// The header lines aigate reads, as slices of the object (no identity is decoded): what a
+/// history walk needs for every commit, cheaply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header<'a> {
+    pub tree: Option<&'a str>,
+    pub parents: Vec<&'a str>,
+    author: Option<&'a [u8]>,
+    committer: Option<&'a [u8]>,
+    encoding: Option<&'a str>,
+    message: &'a [u8],
+}
+
+impl Header<'_> {
+    /// Committer time in seconds since the epoch (0 when absent or unreadable).
+    pub fn time(&self) -> i64 {
+        self.committer.and_then(signature).map_or(0, |(_, t)| t)
+    }
+}
+
 /// Why a commit object cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommitError {
@@ -34,74 +55,63 @@ pub enum CommitError {
     Malformed(&'static str),
 }
 
-/// Parses a commit object's content (the bytes after git's `commit <size>\0` header).
-pub fn parse(data: &[u8]) -> Result<RawCommit<'_>, CommitError> {
+/// Reads a commit object's header lines and message (the bytes after git's
+/// `commit <size>\0` prefix).
+pub fn header(data: &[u8]) -> Header<'_> {
     let data = match data.iter().position(|&b| b == 0) {
         Some(nul) => &data[..nul],
         None => data,
     };
-    let (header, message) = split_header(data);
-    let mut lines = header.split(|&b| b == b'\n').peekable();
+    let (head, message) = split_header(data);
+    let mut lines = head.split(|&b| b == b'\n').peekable();
+    let tree = lines
+        .peek()
+        .and_then(|l| l.strip_prefix(b"tree "))
+        .and_then(text);
     let mut parents = Vec::new();
-    if lines.peek().is_some_and(|l| l.starts_with(b"tree ")) {
+    if tree.is_some() {
         lines.next();
         while let Some(hex) = lines.peek().and_then(|l| l.strip_prefix(b"parent ")) {
-            if let Ok(hex) = std::str::from_utf8(hex) {
-                parents.push(hex);
-            }
+            parents.extend(text(hex));
             lines.next();
         }
     }
-    let (mut author, mut committer, mut encoding) = (None, None, None);
+    let mut h = Header {
+        tree,
+        parents,
+        author: None,
+        committer: None,
+        encoding: None,
+        message,
+    };
     for line in lines {
-        if author.is_none() {
-            if let Some(v) = line.strip_prefix(b"author ") {
-                author = Some(v);
-                continue;
-            }
-        }
-        if committer.is_none() {
-            if let Some(v) = line.strip_prefix(b"committer ") {
-                committer = Some(v);
-                continue;
-            }
-        }
-        if encoding.is_none() {
-            if let Some(v) = line.strip_prefix(b"encoding ") {
-                encoding = std::str::from_utf8(v).ok();
-            }
+        if let (None, Some(v)) = (h.author, line.strip_prefix(b"author ")) {
+            h.author = Some(v);
+        } else if let (None, Some(v)) = (h.committer, line.strip_prefix(b"committer ")) {
+            h.committer = Some(v);
+        } else if let (None, Some(v)) = (h.encoding, line.strip_prefix(b"encoding ")) {
+            h.encoding = text(v);
         }
     }
-    let (author, _) = signature(author.ok_or(CommitError::Missing("author"))?)
+    h
+}
+
+/// Parses a commit object's content: `header` plus the author and committer identities.
+pub fn parse(data: &[u8]) -> Result<RawCommit<'_>, CommitError> {
+    let h = header(data);
+    let (author, _) = signature(h.author.ok_or(CommitError::Missing("author"))?)
         .ok_or(CommitError::Malformed("author"))?;
-    let (committer, time) = signature(committer.ok_or(CommitError::Missing("committer"))?)
+    let (committer, time) = signature(h.committer.ok_or(CommitError::Missing("committer"))?)
         .ok_or(CommitError::Malformed("committer"))?;
     Ok(RawCommit {
-        parents,
+        tree: h.tree,
+        parents: h.parents,
         author,
         committer,
         time,
-        encoding,
-        message,
+        encoding: h.encoding,
+        message: h.message,
     })
-}
-
-/// Only the parents and committer time: what a history walk needs to order commits.
-pub fn parents_and_time(data: &[u8]) -> (Vec<&str>, i64) {
-    match parse(data) {
-        Ok(c) => (c.parents, c.time),
-        // A commit without readable people still has parents; its time sorts it last.
-        Err(_) => {
-            let (header, _) = split_header(data);
-            let parents = header
-                .split(|&b| b == b'\n')
-                .skip(1)
-                .map_while(|l| l.strip_prefix(b"parent "))
-                .filter_map(|h| std::str::from_utf8(h).ok())
-                .collect();
-            (parents, 0)
-        }
-    }
 }
 
 /// Turns message bytes into text: UTF-8 as is, Latin-1 family decoded, anything else lossy.
@@ -120,6 +130,10 @@ pub fn decode_message(bytes: &[u8], encoding: Option<&str>) -> String {
             _ => String::from_utf8_lossy(bytes).into_owned(),
         },
     }
+}
+
+fn text(b: &[u8]) -> Option<&str> {
+    std::str::from_utf8(b).ok()
 }
 
 /// Header lines and message: the header ends at the first empty line.
@@ -215,8 +229,11 @@ mod tests {
         let bad = "tree t\nauthor nobody 5 +0000\ncommitter C <c@x.com> 6 +0000\n\nm";
         assert_eq!(parse(bad.as_bytes()), Err(CommitError::Malformed("author")));
         // Parents are still found for the walk, and the time is unknown.
-        let (p, t) = parents_and_time(b"tree t\nparent abc\nauthor x\n\nm");
-        assert_eq!((p, t), (vec!["abc"], 0));
+        let h = header(b"tree t\nparent abc\nauthor x\n\nm");
+        assert_eq!(
+            (h.tree, h.parents.clone(), h.time()),
+            (Some("t"), vec!["abc"], 0)
+        );
     }
 
     #[test]

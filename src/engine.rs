@@ -107,7 +107,7 @@ impl Rules {
             for h in others {
                 match h.join() {
                     Ok(v) => out.extend(v?),
-                    Err(_) => anyhow::bail!("a judging thread failed"),
+                    Err(_) => anyhow::bail!("a judging thread panicked (a bug in aigate: please report it with the push that caused it)"),
                 }
             }
             Ok(out)

@@ -4,7 +4,7 @@
 //! libgit2's revwalk parses every commit into its own structures and the caller then reads the
 //! object again for the message; that cost ~11 µs per commit against git's ~9 µs for the whole
 //! `git log --format=%B` (100,000 commits, scripts/bench.py). This walk reads each raw object once
-//! through the object database, takes parents and time from the bytes (`commit::parents_and_time`),
+//! through the object database, takes parents and time from its header (`commit::header`),
 //! and keeps only a set of seen ids and the frontier, so memory grows by ~40 bytes per commit.
 //! Parents are the ones the object records: grafts and replace refs play no part, as on the
 //! server. Ranges (`A..B`) use libgit2's revwalk for the order and leave the reading to the
@@ -14,7 +14,7 @@
 //! serialises pack access behind its locks.)
 
 use crate::repo::Repo;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use git2::Oid;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -63,63 +63,60 @@ impl Iterator for History<'_> {
 }
 
 /// git's default order: a queue by committer date, newest first; commits of the same second
-/// leave in the order they were found.
+/// leave in the order they were found. Each queued commit keeps its bytes and parents, read
+/// and parsed once.
 pub struct DateWalk<'r> {
     odb: git2::Odb<'r>,
-    heap: BinaryHeap<(i64, Reverse<u64>, Oid, Vec<u8>)>,
+    heap: BinaryHeap<Queued>,
     seen: HashSet<Oid>,
     seq: u64,
     shallow: bool,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Queued {
+    time: i64,
+    order: Reverse<u64>,
+    id: Oid,
+    parents: Vec<Oid>,
+    data: Vec<u8>,
 }
 
 impl DateWalk<'_> {
     /// Reads a commit and queues it. A missing parent ends the walk with an error, except in a
     /// shallow clone, whose history stops there by design.
     fn enqueue(&mut self, id: Oid, child: Option<Oid>) -> Result<()> {
-        let data = match (read(&self.odb, id, child), self.shallow && child.is_some()) {
-            (Ok((_, data)), _) => data,
-            (Err(_), true) => return Ok(()),
-            (Err(e), false) => return Err(e),
+        let obj = match (crate::repo::read_commit(&self.odb, id), child) {
+            (Ok(obj), _) => obj,
+            (Err(_), Some(_)) if self.shallow => return Ok(()),
+            (Err(e), Some(c)) => {
+                return Err(e.context(format!("history walk failed at a parent of {c}")))
+            }
+            (Err(e), None) => return Err(e),
         };
-        let time = crate::commit::parents_and_time(&data).1;
-        self.heap.push((time, Reverse(self.seq), id, data));
+        let h = crate::commit::header(obj.data());
+        let queued = Queued {
+            time: h.time(),
+            order: Reverse(self.seq),
+            id,
+            parents: crate::repo::parse_parents(id, &h)?,
+            data: obj.data().to_vec(),
+        };
+        self.heap.push(queued);
         self.seq += 1;
         Ok(())
     }
 
     fn next(&mut self) -> Option<Result<RawEntry>> {
-        let (_, _, id, data) = self.heap.pop()?;
-        let parents = match crate::repo::parse_parents(id, &data) {
-            Ok(p) => p,
-            Err(e) => return Some(Err(e)),
-        };
-        for p in parents {
+        let q = self.heap.pop()?;
+        for &p in &q.parents {
             if self.seen.insert(p) {
-                if let Err(e) = self.enqueue(p, Some(id)) {
+                if let Err(e) = self.enqueue(p, Some(q.id)) {
                     self.heap.clear();
                     return Some(Err(e));
                 }
             }
         }
-        Some(Ok((id, Some(data))))
+        Some(Ok((q.id, Some(q.data))))
     }
-}
-
-/// Reads one commit's raw bytes (for entries the walk did not read).
-pub fn read_commit(odb: &git2::Odb<'_>, id: Oid) -> Result<Vec<u8>> {
-    Ok(read(odb, id, None)?.1)
-}
-
-fn read(odb: &git2::Odb<'_>, id: Oid, child: Option<Oid>) -> Result<(Oid, Vec<u8>)> {
-    let obj = odb.read(id).with_context(|| match child {
-        Some(c) => format!("history walk failed: {id}, a parent of {c}, is missing"),
-        None => format!("history walk failed: commit {id} is missing"),
-    })?;
-    if obj.kind() != git2::ObjectType::Commit {
-        bail!(
-            "history walk failed: {id} is a {}, not a commit",
-            obj.kind().str()
-        );
-    }
-    Ok((id, obj.data().to_vec()))
 }

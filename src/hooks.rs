@@ -75,14 +75,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
     let v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
     let protected = rules.policy.is_protected(&refname);
     let enforced = rules.policy.mode == Mode::Enforce;
-    let rep = RefReport {
-        refname: refname.clone(),
-        protected,
-        old: None,
-        new: None,
-        refusal: None,
-        commits: vec![v],
-    };
+    let rep = RefReport::local(&refname, protected, vec![v]);
     eprint!(
         "{}",
         report::human(

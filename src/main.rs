@@ -237,23 +237,20 @@ enum HookCmd {
 }
 
 fn main() {
+    // libgit2 re-hashes every object it reads by default; git does not. Objects in a repository
+    // (and in a push's quarantine) were hashed when git wrote or indexed them, so the re-hash
+    // only costs time (~10% of an audit).
+    git2::opts::strict_hash_verification(false);
     // The commit-msg hook runs on every commit with one fixed shape of arguments; it skips
     // building the whole command-line parser (~8% of its instructions). Any other shape,
     // including `--help`, goes through clap.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let [_, hook, name, file] = args.as_slice() {
         if hook == "hook" && name == "commit-msg" && !file.to_string_lossy().starts_with('-') {
-            git2::opts::strict_hash_verification(false);
-            let file = PathBuf::from(file);
-            exit_with(hooks::commit_msg(&file));
+            exit_with(hooks::commit_msg(Path::new(file)));
         }
     }
-    let cli = Cli::parse();
-    // libgit2 re-hashes every object it reads by default; git does not. Objects in a repository
-    // (and in a push's quarantine) were hashed when git wrote or indexed them, so the re-hash
-    // only costs time (~10% of an audit).
-    git2::opts::strict_hash_verification(false);
-    exit_with(run(cli));
+    exit_with(run(Cli::parse()));
 }
 
 /// Exits with the command's code; an error is printed and exits 2.
@@ -479,14 +476,7 @@ fn check(
         .collect::<Result<_>>()?;
     let commits = judged.iter().map(|(_, v)| v.clone()).collect();
     let protected = rules.policy.is_protected(&refname) && rules.policy.mode != Mode::Off;
-    let rep = RefReport {
-        refname: refname.clone(),
-        protected,
-        old: None,
-        new: None,
-        refusal: None,
-        commits,
-    };
+    let rep = RefReport::local(&refname, protected, commits);
     let enforced = rules.policy.mode == Mode::Enforce;
     let reports = [rep];
     match format {
@@ -1118,11 +1108,13 @@ fn audit_cmd(
                     let outs: Result<Vec<Out>> = ids
                         .into_iter()
                         .map(|(id, data)| {
-                            let data = match data {
-                                Some(d) => d,
-                                None => aigate::history::read_commit(&odb, id)?,
+                            let facts = match data {
+                                Some(d) => aigate::repo::facts_of(id, &d)?,
+                                None => aigate::repo::facts_of(
+                                    id,
+                                    aigate::repo::read_commit(&odb, id)?.data(),
+                                )?,
                             };
-                            let facts = aigate::repo::facts_of(id, &data)?;
                             if since.is_some_and(|s| facts.time < s)
                                 || until.is_some_and(|u| facts.time >= u)
                             {

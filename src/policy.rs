@@ -307,8 +307,7 @@ pub struct Policy {
     pub protected: Vec<String>,
     /// Branch globs, checked at load; the set is built only for a name the plain forms
     /// (`main`, `release/**`) cannot decide (building it was ~7% of the commit-msg hook).
-    protected_globs: Vec<Glob>,
-    protected_set: std::sync::OnceLock<Option<GlobSet>>,
+    protected_set: LazyGlobSet,
     pub allow_deletion: bool,
     pub allow_force_push: bool,
     pub approved: Vec<Approval>,
@@ -325,8 +324,43 @@ pub struct Policy {
     /// Guarded paths (agents.blast_radius): the globs, checked at load; the set is built on
     /// first use, since only the blast radius needs it (building it cost the commit-msg hook
     /// ~10% of its instructions).
-    guarded_globs: Vec<Glob>,
-    guarded: std::sync::OnceLock<Option<GlobSet>>,
+    guarded: LazyGlobSet,
+}
+
+/// Globs checked when the policy loads, built into one set on first use: building a set is
+/// the costly part, and most runs need only some of a policy's sets.
+#[derive(Debug, Clone)]
+struct LazyGlobSet {
+    globs: Vec<Glob>,
+    set: std::sync::OnceLock<Option<GlobSet>>,
+}
+
+impl LazyGlobSet {
+    fn new(globs: Vec<Glob>) -> Self {
+        LazyGlobSet {
+            globs,
+            set: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Indices of the globs that match `name`.
+    fn matches(&self, name: &str) -> Vec<usize> {
+        let set = self.set.get_or_init(|| {
+            let mut b = GlobSetBuilder::new();
+            for g in &self.globs {
+                b.add(g.clone());
+            }
+            b.build().ok()
+        });
+        match set {
+            Some(set) => set.matches(name),
+            // Each glob compiled on its own at load; only a set past regex size limits fails
+            // to build, and then each glob is tried in turn.
+            None => (0..self.globs.len())
+                .filter(|&i| self.globs[i].compile_matcher().is_match(name))
+                .collect(),
+        }
+    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -612,8 +646,7 @@ impl Policy {
                 .iter()
                 .map(|p| p.get_ref().clone())
                 .collect(),
-            protected_globs,
-            protected_set: std::sync::OnceLock::new(),
+            protected_set: LazyGlobSet::new(protected_globs),
             allow_deletion: file.branches.allow_deletion,
             allow_force_push: file.branches.allow_force_push,
             approved,
@@ -631,8 +664,7 @@ impl Policy {
             path_rules,
             catalog,
             exemption_max_days: file.exemptions.max_days,
-            guarded_globs,
-            guarded: std::sync::OnceLock::new(),
+            guarded: LazyGlobSet::new(guarded_globs),
             agents: file.agents,
         })
     }
@@ -642,39 +674,32 @@ impl Policy {
     pub fn is_protected(&self, refname: &str) -> bool {
         let branch = refname.strip_prefix("refs/heads/");
         // Each pattern applies to the full ref name (`refs/...` patterns) or the branch name.
-        let subject = |p: &str| {
-            if p.starts_with("refs/") {
-                Some(refname)
-            } else {
-                branch
-            }
-        };
+        let full = |p: &str| p.starts_with("refs/");
         let mut undecided = false;
         for p in &self.protected {
-            match (subject(p), plain_glob_match(p, subject(p).unwrap_or(""))) {
-                (Some(_), Some(true)) => return true,
-                (Some(_), None) => undecided = true,
-                _ => {}
+            let Some(name) = (if full(p) { Some(refname) } else { branch }) else {
+                continue;
+            };
+            match plain_glob_match(p, name) {
+                Some(true) => return true,
+                Some(false) => {}
+                None => undecided = true,
             }
         }
         if !undecided {
             return false;
         }
-        let set = self.protected_set.get_or_init(|| {
-            let mut b = GlobSetBuilder::new();
-            for g in &self.protected_globs {
-                b.add(g.clone());
+        let by_ref = self.protected_set.matches(refname);
+        let by_branch = branch
+            .map(|b| self.protected_set.matches(b))
+            .unwrap_or_default();
+        self.protected.iter().enumerate().any(|(i, p)| {
+            if full(p) {
+                by_ref.contains(&i)
+            } else {
+                by_branch.contains(&i)
             }
-            b.build().ok()
-        });
-        let hit = |i: usize, name: &str| match set {
-            Some(set) => set.matches(name).contains(&i),
-            None => self.protected_globs[i].compile_matcher().is_match(name),
-        };
-        self.protected
-            .iter()
-            .enumerate()
-            .any(|(i, p)| subject(p).is_some_and(|name| hit(i, name)))
+        })
     }
 
     /// Whether `tool` (a catalog id, or an unknown name) at `version` is approved.
@@ -718,22 +743,7 @@ impl Policy {
 
     /// Whether a path is one of agents.blast_radius.guarded_paths.
     pub fn is_guarded(&self, path: &str) -> bool {
-        let set = self.guarded.get_or_init(|| {
-            let mut b = GlobSetBuilder::new();
-            for g in &self.guarded_globs {
-                b.add(g.clone());
-            }
-            b.build().ok()
-        });
-        match set {
-            Some(set) => set.is_match(path),
-            // Each glob compiled on its own at load; only a set past regex size limits fails
-            // to build, and then each glob is tried in turn.
-            None => self
-                .guarded_globs
-                .iter()
-                .any(|g| g.compile_matcher().is_match(path)),
-        }
+        !self.guarded.matches(path).is_empty()
     }
 
     /// Why a change is over the blast-radius limits (None when it is within them).

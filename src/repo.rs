@@ -186,10 +186,7 @@ impl Repo {
 
     /// A commit's parents as its object records them (grafts play no part).
     fn raw_parents(&self, odb: &git2::Odb<'_>, id: Oid) -> Result<Vec<Oid>> {
-        let obj = odb
-            .read(id)
-            .with_context(|| format!("commit {id} is missing"))?;
-        parse_parents(id, obj.data())
+        parse_parents(id, &crate::commit::header(read_commit(odb, id)?.data()))
     }
 
     /// `new_commits` without libgit2's revwalk: every ancestor of `hide` is marked first, from
@@ -303,35 +300,37 @@ impl Repo {
     /// against its first parent.
     pub fn facts(&self, id: Oid, paths: bool) -> Result<CommitFacts> {
         let odb = self.git.odb()?;
-        let obj = odb
-            .read(id)
-            .map_err(|e| anyhow!("commit {id} cannot be read: {}", e.message()))?;
-        if obj.kind() != git2::ObjectType::Commit {
-            bail!("{id} is a {}, not a commit", obj.kind().str());
-        }
-        let mut facts = facts_of(id, obj.data())?;
+        let mut facts = facts_of(id, read_commit(&odb, id)?.data())?;
         if paths {
             facts.changed_paths = Some(self.changed_paths_of(id)?);
         }
         Ok(facts)
     }
 
-    /// The first parent's tree as the object records it (a graft must not change a diff).
-    fn first_parent_tree(&self, c: &git2::Commit<'_>) -> Result<Option<git2::Tree<'_>>> {
-        let first = if self.has_grafts() {
-            self.raw_parents(&self.git.odb()?, c.id())?.first().copied()
-        } else {
-            c.parent_id(0).ok()
+    /// A commit's tree and its first parent's tree, as the objects record them (grafts and
+    /// replace refs play no part). `old` is `None` for a root commit; `parent_missing` is set
+    /// when a shallow clone lacks the first parent (then `old` is `None` too).
+    fn trees_of(&self, id: Oid) -> Result<Trees> {
+        let odb = self.git.odb()?;
+        let tree = |id: Oid| -> Result<(Oid, Option<Oid>)> {
+            let obj = read_commit(&odb, id)?;
+            let h = crate::commit::header(obj.data());
+            let tree = h.tree.and_then(full_oid).with_context(|| {
+                format!("commit {id} has no valid tree line (check it with `git fsck`)")
+            })?;
+            Ok((tree, parse_parents(id, &h)?.first().copied()))
         };
-        match first {
-            None => Ok(None),
-            Some(p) => Ok(Some(
-                self.git
-                    .find_commit(p)
-                    .context("first parent is missing")?
-                    .tree()?,
-            )),
-        }
+        let (new, parent) = tree(id)?;
+        let (old, parent_missing) = match parent {
+            Some(p) if self.git.is_shallow() && !odb.exists(p) => (None, true),
+            Some(p) => (Some(tree(p)?.0), false),
+            None => (None, false),
+        };
+        Ok(Trees {
+            new,
+            old,
+            parent_missing,
+        })
     }
 
     /// How large a commit's change is against its first parent (as the object records it);
@@ -341,28 +340,11 @@ impl Repo {
         id: Oid,
         policy: &crate::policy::Policy,
     ) -> Result<Option<crate::verdict::Blast>> {
-        let odb = self.git.odb()?;
-        let tree_of = |id: Oid, data: &[u8]| -> Result<Oid> {
-            let hex = data
-                .strip_prefix(b"tree ")
-                .and_then(|r| r.split(|&b| b == b'\n').next())
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .with_context(|| format!("commit {id} has no tree"))?;
-            Oid::from_str(hex).with_context(|| format!("commit {id} has a bad tree line"))
-        };
-        let read = |id: Oid| {
-            odb.read(id)
-                .with_context(|| format!("commit {id} is missing"))
-        };
-        let obj = read(id)?;
-        let new = tree_of(id, obj.data())?;
-        let old = match parse_parents(id, obj.data())?.first() {
-            // A shallow clone's oldest commits have no parent here: their change is unknown.
-            Some(&p) if self.git.is_shallow() && !odb.exists(p) => return Ok(None),
-            Some(&p) => Some(tree_of(p, read(p)?.data())?),
-            None => None,
-        };
-        self.blast(old, new, policy).map(Some)
+        let t = self.trees_of(id)?;
+        if t.parent_missing {
+            return Ok(None); // the change of a shallow clone's oldest commit is unknown
+        }
+        self.blast(t.old, t.new, policy).map(Some)
     }
 
     /// How large the staged change is (pre-commit).
@@ -408,7 +390,7 @@ impl Repo {
             hash_len,
             &mut read,
         )
-        .context("cannot compare trees")?;
+        .context("cannot compare trees (check the repository with `git fsck`)")?;
         let mut b = crate::verdict::Blast::default();
         let mut bound = 0u64; // deleted lines cannot exceed the lines of the old changed files
         let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
@@ -460,13 +442,11 @@ impl Repo {
     }
 
     /// The paths a commit changes against its first parent.
+    /// A shallow clone's oldest commit is compared with the empty tree: every path counts.
     pub fn changed_paths_of(&self, id: Oid) -> Result<Vec<String>> {
-        self.changed_paths(&self.git.find_commit(id)?)
-    }
-
-    fn changed_paths(&self, c: &git2::Commit<'_>) -> Result<Vec<String>> {
-        let tree = c.tree()?;
-        let parent_tree = self.first_parent_tree(c)?;
+        let t = self.trees_of(id)?;
+        let tree = self.git.find_tree(t.new)?;
+        let parent_tree = t.old.map(|o| self.git.find_tree(o)).transpose()?;
         let diff = self
             .git
             .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
@@ -535,7 +515,8 @@ fn count_lines(content: &[u8]) -> u64 {
 
 /// A commit's facts from its raw object bytes (see `commit::parse`).
 pub fn facts_of(id: Oid, data: &[u8]) -> Result<CommitFacts> {
-    let c = crate::commit::parse(data).map_err(|e| anyhow!("commit {id} cannot be read: {e}"))?;
+    let c = crate::commit::parse(data)
+        .map_err(|e| anyhow!("commit {id} cannot be read: {e} (check it with `git fsck`)"))?;
     Ok(CommitFacts {
         id: id.to_string(),
         message: crate::commit::decode_message(c.message, c.encoding),
@@ -549,16 +530,43 @@ pub fn facts_of(id: Oid, data: &[u8]) -> Result<CommitFacts> {
     })
 }
 
-/// A commit's parent ids from its raw object bytes.
-pub fn parse_parents(id: Oid, data: &[u8]) -> Result<Vec<Oid>> {
-    crate::commit::parents_and_time(data)
-        .0
-        .into_iter()
+/// A commit's trees (see `Repo::trees_of`).
+struct Trees {
+    new: Oid,
+    old: Option<Oid>,
+    parent_missing: bool,
+}
+
+/// Reads a commit object; a missing object or one of another type is an error that says how
+/// to look further.
+pub fn read_commit<'o>(odb: &'o git2::Odb<'_>, id: Oid) -> Result<git2::OdbObject<'o>> {
+    let obj = odb.read(id).map_err(|e| {
+        anyhow!(
+            "commit {id} cannot be read: {} (a partial clone? check the repository with `git fsck`)",
+            e.message()
+        )
+    })?;
+    if obj.kind() != git2::ObjectType::Commit {
+        bail!("{id} is a {}, not a commit", obj.kind().str());
+    }
+    Ok(obj)
+}
+
+/// A full object id (40 or 64 hex digits; git2 alone would take an abbreviation).
+fn full_oid(hex: &str) -> Option<Oid> {
+    Oid::from_str(hex)
+        .ok()
+        .filter(|_| hex.len() == 40 || hex.len() == 64)
+}
+
+/// A commit's parent ids from its parsed header.
+pub fn parse_parents(id: Oid, h: &crate::commit::Header<'_>) -> Result<Vec<Oid>> {
+    h.parents
+        .iter()
         .map(|hex| {
-            Oid::from_str(hex)
-                .ok()
-                .filter(|_| hex.len() == 40 || hex.len() == 64)
-                .with_context(|| format!("commit {id} has a bad parent line"))
+            full_oid(hex).with_context(|| {
+                format!("commit {id} has a bad parent line (check it with `git fsck`)")
+            })
         })
         .collect()
 }

@@ -21,6 +21,18 @@ pub struct RefReport {
 }
 
 impl RefReport {
+    /// A report on commits judged for a ref without an update (a local commit or a range).
+    pub fn local(refname: &str, protected: bool, commits: Vec<CommitVerdict>) -> RefReport {
+        RefReport {
+            refname: refname.to_string(),
+            protected,
+            old: None,
+            new: None,
+            refusal: None,
+            commits,
+        }
+    }
+
     pub fn failing(&self) -> usize {
         self.commits.iter().filter(|c| !c.passed()).count()
     }

@@ -172,7 +172,7 @@ fn an_existing_attestation_and_merges_are_left_alone() {
     s.git_ok(&work, &["checkout", "-q", "-b", "side", "HEAD~1"]);
     stage(&work, "b");
     s.git_ok(&work, &["add", "."]);
-    s.git_ok(&work, &["commit", "-q", "--no-verify", "-m", "docs: b"]);
+    s.commit_staged(&work, "docs: b");
     s.git_ok(&work, &["checkout", "-q", "topic"]);
     let o = s
         .cmd("git", &work)
@@ -386,15 +386,9 @@ fn the_server_asks_more_reviews_of_an_ai_mass_deletion() {
     for i in 0..15 {
         s.git_ok(&work, &["rm", "-q", &format!("src{i}.rs")]);
     }
-    s.git_ok(
+    s.commit_staged(
         &work,
-        &[
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            &format!("chore: remove\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}"),
-        ],
+        &format!("chore: remove\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}"),
     );
     let o = s.git(&work, &["push", "--no-verify", "origin", "cleanup:main"]);
     assert!(!o.status.success());
@@ -419,10 +413,7 @@ fn the_server_asks_more_reviews_of_an_ai_mass_deletion() {
         &work,
         &["rm", "-q", "src15.rs", "src16.rs", "src17.rs", "src18.rs"],
     );
-    s.git_ok(
-        &work,
-        &["commit", "-q", "--no-verify", "-m", "chore: human cleanup"],
-    );
+    s.commit_staged(&work, "chore: human cleanup");
     assert!(s
         .git(&work, &["push", "--no-verify", "origin", "human:main"])
         .status

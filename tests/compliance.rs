@@ -229,16 +229,7 @@ fn an_exemption_granted_in_the_same_push_does_not_count_on_the_server() {
         .unwrap()
         .to_string();
     s.git_ok(&work, &["add", ".aigate/exemptions.toml"]);
-    s.git_ok(
-        &work,
-        &[
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            "Grant myself an exemption",
-        ],
-    );
+    s.commit_staged(&work, "Grant myself an exemption");
     s.commit(
         &work,
         "src/c.rs",

@@ -192,19 +192,10 @@ fn blast_radius_counts_deleted_files_in_nested_directories() {
     )
     .unwrap();
     s.git_ok(&work, &["add", ".aigate.toml"]);
-    s.git_ok(&work, &["commit", "-q", "--no-verify", "-m", "policy"]);
+    s.commit_staged(&work, "policy");
     s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "main"]);
     s.git_ok(&work, &["rm", "-q", "-r", "src/deep"]);
-    s.git_ok(
-        &work,
-        &[
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            &format!("chore: prune\n\n{CLAUDE}"),
-        ],
-    );
+    s.commit_staged(&work, &format!("chore: prune\n\n{CLAUDE}"));
     amend_attested_and_reviewed(&s, &work);
     let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
     assert!(!o.status.success(), "{}", all(&o));

@@ -142,10 +142,7 @@ fn annotated_tags_are_peeled_and_judged_when_protected() {
     )
     .unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.git_ok(
-        &sv.work,
-        &["commit", "-q", "--no-verify", "-m", "Add policy"],
-    );
+    sv.s.commit_staged(&sv.work, "Add policy");
     assert!(sv.push(&["main"]).status.success());
     sv.s.git_ok(&sv.work, &["checkout", "-q", "-b", "side"]);
     sv.commit("t.txt", &format!("feat: t\n\n{CLAUDE}"));
@@ -204,10 +201,7 @@ fn a_push_that_edits_the_policy_is_judged_by_the_accepted_policy() {
     )
     .unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.git_ok(
-        &sv.work,
-        &["commit", "-q", "--no-verify", "-m", "Policy: kiro only"],
-    );
+    sv.s.commit_staged(&sv.work, "Policy: kiro only");
     assert!(sv.push(&["main"]).status.success());
     // Approve claude-code and use it, in one push.
     std::fs::write(
@@ -259,10 +253,7 @@ fn a_broken_policy_committed_on_main_refuses_rather_than_falling_back() {
     let sv = server();
     std::fs::write(sv.work.join(".aigate.toml"), "mode = 3\n").unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.git_ok(
-        &sv.work,
-        &["commit", "-q", "--no-verify", "-m", "bad policy"],
-    );
+    sv.s.commit_staged(&sv.work, "bad policy");
     // Accepted while the old (absent) policy applied...
     assert!(sv.push(&["main"]).status.success());
     // ...from now on the accepted policy is broken, and the server fails closed.

@@ -10,7 +10,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(!c.message.contains(&0));
         let _ = commit::decode_message(c.message, c.encoding);
     }
-    let _ = commit::parents_and_time(data);
+    let h = commit::header(data);
+    let _ = h.time();
     let _ = tree::entries(data, 20);
     // Two trees from the input: the first half and the second; any id reads the other half.
     let (a, b) = data.split_at(data.len() / 2);

@@ -136,6 +136,12 @@ impl Scratch {
         (remote, work)
     }
 
+    /// Commits what is staged with `message`, hooks skipped; returns the new commit id.
+    pub fn commit_staged(&self, work: &Path, message: &str) -> String {
+        self.git_ok(work, &["commit", "-q", "--no-verify", "-m", message]);
+        self.git_ok(work, &["rev-parse", "HEAD"])
+    }
+
     /// Commits a change to `file` with `message`; returns the new commit id.
     pub fn commit(&self, work: &Path, file: &str, message: &str) -> String {
         let path = work.join(file);
@@ -149,8 +155,7 @@ impl Scratch {
             .unwrap();
         writeln!(f, "{message}").unwrap();
         self.git_ok(work, &["add", file]);
-        self.git_ok(work, &["commit", "-q", "--no-verify", "-m", message]);
-        self.git_ok(work, &["rev-parse", "HEAD"])
+        self.commit_staged(work, message)
     }
 }
 
