@@ -14,8 +14,8 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "install.sh: cargo is not installed; get Rust from your package manager or rustup, then run this again." >&2
     exit 2
 fi
-echo "install.sh: building aigate (cargo install --locked) into $root/bin ..."
-cargo install --quiet --locked --force --path "$here" --root "$root"
+echo "install.sh: building aigate (cargo install --locked) into $root/bin; a first build takes a few minutes ..."
+cargo install --locked --force --path "$here" --root "$root"
 bin="$root/bin/aigate"
 "$bin" --version
 

@@ -2,8 +2,8 @@
 //! and exemptions come from (work tree, a ref's accepted state, or server config).
 
 use crate::exemptions::Exemptions;
+use crate::git::repo::Repo;
 use crate::policy::Policy;
-use crate::repo::Repo;
 use crate::trailers::{self, TrailerConfig};
 use crate::verdict::{judge, CommitFacts, CommitVerdict, Target};
 use anyhow::{Context, Result};

@@ -3,7 +3,7 @@
 //! `<hook>.aigate-chained` and run first; uninstall puts it back. Honours core.hooksPath and
 //! linked worktrees (hooks live in the common git dir).
 
-use crate::repo::Repo;
+use crate::git::repo::Repo;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 /// The catalog that ships in the binary.
-pub const BUILTIN: &str = include_str!("../rules/ai-tools.toml");
+pub const BUILTIN: &str = include_str!("../../../rules/ai-tools.toml");
 /// The same catalog as JSON, converted by build.rs (faster to read on every commit).
 const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/ai-tools.json"));
 
@@ -180,7 +180,10 @@ impl Catalog {
     /// Adds the tools of a catalog file's text; `origin` names it in errors.
     pub fn extend_from_str(&mut self, text: &str, origin: &str) -> Result<()> {
         let file: CatalogFile = toml::from_str(text).map_err(|e| {
-            anyhow::anyhow!("{}", crate::policy::describe_toml_error(origin, text, &e))
+            anyhow::anyhow!(
+                "{}",
+                crate::diagnostic::describe_toml_error(origin, text, &e)
+            )
         })?;
         self.extend(&file.tool, origin)
     }

@@ -9,8 +9,8 @@ use std::path::Path;
 fn main() {
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     for (src, json) in [
-        ("rules/ai-tools.toml", "ai-tools.json"),
-        ("rules/agents.toml", "agents.json"),
+        ("../../rules/ai-tools.toml", "ai-tools.json"),
+        ("../../rules/agents.toml", "agents.json"),
     ] {
         println!("cargo:rerun-if-changed={src}");
         let text = std::fs::read_to_string(src).unwrap_or_else(|e| panic!("{src}: {e}"));

@@ -13,7 +13,7 @@
 //! worker threads is then slower than this walk, 1.42 s against 1.2-1.3 s, because libgit2
 //! serialises pack access behind its locks.)
 
-use crate::repo::Repo;
+use crate::git::repo::Repo;
 use anyhow::{Context, Result};
 use git2::Oid;
 use std::cmp::Reverse;
@@ -86,7 +86,7 @@ impl DateWalk<'_> {
     /// Reads a commit and queues it. A missing parent ends the walk with an error, except in a
     /// shallow clone, whose history stops there by design.
     fn enqueue(&mut self, id: Oid, child: Option<Oid>) -> Result<()> {
-        let obj = match (crate::repo::read_commit(&self.odb, id), child) {
+        let obj = match (crate::git::repo::read_commit(&self.odb, id), child) {
             (Ok(obj), _) => obj,
             (Err(_), Some(_)) if self.shallow => return Ok(()),
             (Err(e), Some(c)) => {
@@ -99,7 +99,7 @@ impl DateWalk<'_> {
             time: h.time(),
             order: Reverse(self.seq),
             id,
-            parents: crate::repo::parse_parents(id, &h)?,
+            parents: crate::git::repo::parse_parents(id, &h)?,
             data: obj.data().to_vec(),
         };
         self.heap.push(queued);

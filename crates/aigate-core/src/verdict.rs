@@ -9,62 +9,12 @@ use crate::rules::Rule;
 use crate::trailers::Trailer;
 use serde::Serialize;
 
+pub use crate::facts::{Blast, CommitFacts, Target};
+
 /// The most distinct tools one commit is judged for (more is refused, not ignored).
 pub const MAX_TOOLS: usize = 64;
 /// The most exemptions one commit may cite.
 pub const MAX_EXEMPTIONS: usize = 16;
-
-/// What aigate knows of one commit, read from git by the shell.
-#[derive(Debug, Clone, Default)]
-pub struct CommitFacts {
-    pub id: String,
-    /// The message as text (bytes that are not UTF-8 are replaced).
-    pub message: String,
-    pub author: Identity,
-    pub committer: Identity,
-    pub parent_count: usize,
-    /// Committer time, seconds since the epoch.
-    pub time: i64,
-    /// Evidence found outside the commit object (an agent seen running `git commit`).
-    pub extra_evidence: Vec<Evidence>,
-    /// How large the change is, when the policy needs it.
-    pub blast: Option<Blast>,
-    /// Paths changed against the first parent, when the policy needs them.
-    pub changed_paths: Option<Vec<String>>,
-}
-
-impl CommitFacts {
-    pub fn summary(&self) -> &str {
-        self.message
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-    }
-}
-
-/// The size of a change: what it deletes and whether it touches guarded paths.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Blast {
-    pub changed_files: u32,
-    pub deleted_files: u32,
-    pub deleted_lines: u64,
-    /// Lines tracked before the change (counted only as far as the percentage needs).
-    pub total_lines: Option<u64>,
-    /// The first guarded path the change touches.
-    pub guarded: Option<String>,
-}
-
-/// Where the commit is going and what came with it.
-#[derive(Debug, Clone, Default)]
-pub struct Target<'a> {
-    /// The full ref name (`refs/heads/main`).
-    pub refname: &'a str,
-    /// Exemption ids passed as push options (`aigate.exemption=ID`).
-    pub push_exemptions: &'a [String],
-    /// The decision time, seconds since the epoch.
-    pub now: i64,
-}
 
 /// A declared tool from an attestation trailer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,9 +2,9 @@
 //! and time (`.aigate/exemptions.toml`), and the check of whether one covers a commit.
 //! Pure: text and the decision time come in from the shell.
 
-use crate::policy::{describe_toml_error, diagnostic, PolicyError};
+use crate::diagnostic::{describe_toml_error, diagnostic, PolicyError};
+use crate::facts::{CommitFacts, Target};
 use crate::trailers::Trailer;
-use crate::verdict::{CommitFacts, Target};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use time::{macros::format_description, Date, OffsetDateTime};

@@ -1,0 +1,223 @@
+//! The command line's shape: every command, option and help text (clap derive). Parsing only;
+//! the commands themselves live one per file beside this one.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "aigate",
+    version,
+    about = "Lets AI-assisted commits into protected branches only with an attestation and a human review"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Format {
+    Human,
+    Text,
+    Table,
+    Json,
+    Csv,
+    Markdown,
+    Sarif,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Cmd {
+    /// Check commits (CI mode): RANGE like origin/main..HEAD; default: commits of HEAD not yet
+    /// on any protected branch
+    Check {
+        range: Option<String>,
+        /// Same as RANGE
+        #[arg(long = "range", conflicts_with = "range")]
+        range_flag: Option<String>,
+        /// The branch the commits are going to (default: CI's target branch, else the current one)
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+    /// Print trailers exactly as `git interpret-trailers --parse` would
+    Trailers {
+        /// A commit, or a range A..B (default HEAD)
+        rev: Option<String>,
+        /// Read one message from standard input
+        #[arg(long, conflicts_with = "rev")]
+        stdin: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Explain a commit (evidence, attestation, reviews, findings) or a rule (AIG004)
+    Explain {
+        what: String,
+        #[arg(long)]
+        branch: Option<String>,
+    },
+    /// Policy commands
+    Policy {
+        #[command(subcommand)]
+        cmd: PolicyCmd,
+    },
+    /// Write a commented starter policy to .aigate.toml
+    Init {
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the AI tools aigate knows and their aliases
+    Catalog,
+    /// Run as a git hook (called by the scripts `aigate install` writes)
+    Hook {
+        #[command(subcommand)]
+        hook: HookCmd,
+    },
+    /// Install the hooks into a repository (client: commit-msg and pre-push)
+    Install {
+        /// The repository (default: the one you stand in)
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        /// Guard a server (bare) repository: pre-receive, audit log, push options
+        #[arg(long)]
+        server: bool,
+        /// With --server: install the per-ref update hook instead of pre-receive
+        #[arg(long, requires = "server")]
+        per_ref: bool,
+    },
+    /// Remove aigate's hooks and restore the ones that were there
+    Uninstall {
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        #[arg(long)]
+        server: bool,
+    },
+    /// Print the hook script for HOOK (for GitLab custom_hooks/pre-receive.d/ and the like)
+    HookScript { hook: String },
+    /// Vouch, as a human, for the staged change an AI agent wants to commit
+    Confirm,
+    /// Show which AI agent, if any, aigate sees running this command
+    Agent,
+    /// Compliance exemptions: grant, list, show, revoke
+    Exemption {
+        #[command(subcommand)]
+        cmd: ExemptionCmd,
+        /// The exemptions file (default: git config aigate.exemptions, else .aigate/exemptions.toml)
+        #[arg(long, global = true)]
+        file: Option<PathBuf>,
+    },
+    /// Audit report: one row per AI-assisted commit of a history, and a summary
+    Audit {
+        /// A range (A..B) or a revision whose history to audit (default: --branch, else HEAD)
+        range: Option<String>,
+        /// The branch to audit and judge against (default: the current branch)
+        #[arg(long)]
+        branch: Option<String>,
+        /// Only commits committed on or after this date (YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<String>,
+        /// Only commits committed before the end of this date (YYYY-MM-DD)
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Window for "exemptions expiring soon" (e.g. 14d)
+        #[arg(long, default_value = "14d")]
+        expiring_within: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ExemptionCmd {
+    /// Grant an exemption: appends a record with a fresh id
+    Request {
+        /// Tool id(s) it lets through (repeat for several)
+        #[arg(long = "tool", required = true)]
+        tools: Vec<String>,
+        /// Branch glob(s) it applies to
+        #[arg(long = "branch", required = true)]
+        branches: Vec<String>,
+        /// Path glob(s) every changed file must lie within (default: everything)
+        #[arg(long = "path")]
+        paths: Vec<String>,
+        /// Author email glob(s) allowed to use it (default: anyone)
+        #[arg(long = "author")]
+        authors: Vec<String>,
+        /// Last valid day, YYYY-MM-DD, or a duration like 30d
+        #[arg(long)]
+        expires: String,
+        /// First valid day (default: today)
+        #[arg(long)]
+        not_before: Option<String>,
+        #[arg(long)]
+        ticket: String,
+        #[arg(long)]
+        reason: String,
+        /// Who approves it (default: git config user.name <user.email>)
+        #[arg(long)]
+        approved_by: Option<String>,
+    },
+    /// List exemptions
+    List {
+        #[arg(long, conflicts_with_all = ["expired", "expiring_within"])]
+        active: bool,
+        #[arg(long, conflicts_with = "expiring_within")]
+        expired: bool,
+        /// Active ones expiring within this many days (e.g. 14d)
+        #[arg(long)]
+        expiring_within: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Show one exemption
+    Show { id: String },
+    /// Revoke an exemption (the record is kept, marked revoked)
+    Revoke {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Who revokes it (default: git config user.name <user.email>)
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PolicyCmd {
+    /// Validate a policy file (default .aigate.toml, else the built-in default) and print it
+    Check { file: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum HookCmd {
+    /// commit-msg FILE
+    CommitMsg { file: PathBuf },
+    /// pre-push REMOTE URL (stdin: <local ref> <local sha> <remote ref> <remote sha>);
+    /// under the pre-commit framework, REMOTE and the refs come from PRE_COMMIT_* variables
+    PrePush {
+        remote: Option<String>,
+        url: Option<String>,
+    },
+    /// pre-receive (stdin: <old> <new> <ref>); authoritative, fails closed
+    PreReceive,
+    /// update REF OLD NEW; authoritative, fails closed
+    Update {
+        refname: String,
+        old: String,
+        new: String,
+    },
+    /// prepare-commit-msg FILE [SOURCE [SHA]]: adds Assisted-by when an AI agent commits
+    PrepareCommitMsg {
+        file: PathBuf,
+        source: Option<String>,
+        sha: Option<String>,
+    },
+    /// pre-commit: agents on protected branches, and changes over the blast-radius limits
+    PreCommit,
+}

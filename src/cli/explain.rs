@@ -1,0 +1,92 @@
+//! `aigate explain COMMIT|RULE`: what aigate saw in one commit, or the long form of a rule.
+
+use super::*;
+use aigate::engine::{self, now, short};
+use aigate::rules::Rule;
+use aigate::verdict::Target;
+use anyhow::{Context, Result};
+
+pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
+    if let Some(rule) = Rule::lookup(what).filter(|_| {
+        what.to_ascii_lowercase().starts_with("aig") || !what.chars().all(|c| c.is_ascii_hexdigit())
+    }) {
+        println!(
+            "{} {}: {}\n\n{}",
+            rule.id(),
+            rule.name(),
+            rule.summary(),
+            rule.long()
+        );
+        return Ok(0);
+    }
+    let repo = open_repo(None).with_context(|| format!("`{what}` is not a rule id (AIG001..AIG008) and there is no repository to find a commit in"))?;
+    let rules = engine::rules_for_worktree(&repo, None)?;
+    let id = repo
+        .commit_id(what)
+        .with_context(|| format!("`{what}` is neither a rule (AIG001..AIG008) nor a commit"))?;
+    let refname = target_ref(&repo, branch, &rules.policy);
+    let facts = repo.facts(id, true)?;
+    let v = rules.judge(
+        &facts,
+        &Target {
+            refname: &refname,
+            push_exemptions: &[],
+            now: now(),
+        },
+    );
+    println!("commit {}  {}", short(&v.commit), v.summary);
+    println!("author {}", v.author);
+    println!(
+        "target {} ({}; policy {})",
+        refname,
+        if rules.policy.is_protected(&refname) {
+            "protected"
+        } else {
+            "not protected"
+        },
+        rules.policy.origin
+    );
+    println!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
+    for e in &v.evidence {
+        println!("  evidence  {:<12} {:?}: {}", e.tool, e.source, e.text);
+    }
+    for a in &v.attested {
+        let extra = [
+            a.version.as_deref().map(|v| format!("version {v}")),
+            a.model.as_deref().map(|m| format!("model {m}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        println!(
+            "  attested  {:<12} {}{}",
+            a.tool,
+            if a.known { "" } else { "(not in the catalog) " },
+            extra
+        );
+    }
+    for r in &v.reviews {
+        println!(
+            "  review    {} ({})",
+            r.text,
+            if r.counts { "counts" } else { "does not count" }
+        );
+    }
+    if v.reviews_required > 0 {
+        println!("  reviews required: {}", v.reviews_required);
+    }
+    for e in &v.exemptions {
+        println!(
+            "  exemption {} covers {} (ticket {})",
+            e.id, e.tool, e.ticket
+        );
+    }
+    if v.findings.is_empty() {
+        println!("no findings");
+    }
+    for f in &v.findings {
+        println!("{} {}: {}\n  fix: {}", f.rule, f.name, f.message, f.fix);
+    }
+    Ok(if v.passed() { 0 } else { 1 })
+}

@@ -1,0 +1,89 @@
+//! The commands, one file each. This file holds what several commands share: the exit
+//! convention, standard input, the target branch and opening the repository.
+
+pub(crate) mod args;
+pub(crate) mod audit;
+pub(crate) mod check;
+pub(crate) mod exemption;
+pub(crate) mod explain;
+pub(crate) mod install;
+pub(crate) mod policy;
+pub(crate) mod trailers;
+
+use aigate::git::repo::Repo;
+use aigate::policy::Policy;
+use anyhow::{Context, Result};
+use std::io::Read;
+use std::path::Path;
+
+/// Exits with the command's code; an error is printed and exits 2.
+pub(crate) fn exit_with(result: Result<i32>) -> ! {
+    let code = match result {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            // Diagnostics from the policy and exemption parsers already say `error:`.
+            match msg.find("error: ") {
+                Some(i) => eprintln!("aigate: {}{}", &msg[..i], &msg[i..]),
+                None => eprintln!("aigate: error: {msg}"),
+            }
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+pub(crate) fn stdin_string() -> Result<String> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .context("cannot read standard input")?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+pub(crate) fn full_ref(b: &str) -> String {
+    if b.starts_with("refs/") {
+        b.to_string()
+    } else {
+        format!("refs/heads/{b}")
+    }
+}
+
+/// The branch commits are headed to: --branch, CI's target, the current branch, or the first
+/// plain protected name.
+pub(crate) fn target_ref(repo: &Repo, branch: Option<&str>, policy: &Policy) -> String {
+    if let Some(b) = branch {
+        return full_ref(b);
+    }
+    for v in ["GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"] {
+        if let Ok(b) = std::env::var(v) {
+            if !b.is_empty() {
+                return full_ref(&b);
+            }
+        }
+    }
+    if let Some(h) = repo.head_ref() {
+        if repo.git.refname_to_id(&h).is_ok() {
+            return h;
+        }
+    }
+    let first = policy
+        .protected
+        .iter()
+        .find(|p| !p.contains(['*', '?', '[']))
+        .cloned()
+        .unwrap_or_else(|| "main".into());
+    full_ref(&first)
+}
+
+pub(crate) fn open_repo(dir: Option<&Path>) -> Result<Repo> {
+    Repo::discover(dir.unwrap_or(Path::new(".")))
+}
+
+pub(crate) fn git_user(repo: Option<&Repo>) -> String {
+    let sig = repo.and_then(|r| r.git.signature().ok());
+    match sig {
+        Some(s) => format!("{} <{}>", s.name().unwrap_or("?"), s.email().unwrap_or("?")),
+        None => std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+    }
+}

@@ -1,0 +1,56 @@
+//! `aigate policy check`, `aigate init` and `aigate catalog`: the rules as a user reads them.
+
+use super::*;
+use aigate::catalog::Catalog;
+use aigate::engine::{self};
+use aigate::policy::{Policy, STARTER_POLICY};
+use aigate::rules::ALL;
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+pub(crate) fn policy_check(file: Option<&Path>) -> Result<i32> {
+    let policy = match file {
+        Some(f) => engine::policy_from_file(f),
+        None => match open_repo(None) {
+            Ok(r) => engine::rules_for_worktree(&r, None).map(|r| r.policy),
+            Err(_) => Ok(Policy::builtin()?),
+        },
+    };
+    match policy {
+        Ok(p) => {
+            println!("{}", p.describe());
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            Ok(2)
+        }
+    }
+}
+
+pub(crate) fn init(force: bool) -> Result<i32> {
+    let repo = open_repo(None)?;
+    let Some(top) = repo.workdir() else {
+        bail!("`aigate init` needs a work tree; on a server set git config aigate.policy")
+    };
+    let path = top.join(engine::POLICY_FILE);
+    if path.exists() && !force {
+        bail!("{} exists; use --force to overwrite it", path.display());
+    }
+    std::fs::write(&path, STARTER_POLICY)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("aigate: wrote {}. Review it, then commit it: git add .aigate.toml && git commit -m \"Add aigate policy\"", path.display());
+    Ok(0)
+}
+
+pub(crate) fn catalog() -> Result<i32> {
+    let c = Catalog::builtin()?;
+    for t in c.tools() {
+        println!("{:<12} {}", t.id, t.name);
+    }
+    println!("\nrules:");
+    for r in ALL {
+        println!("{} {:<22} {}", r.id(), r.name(), r.summary());
+    }
+    Ok(0)
+}

@@ -1,0 +1,49 @@
+//! `aigate trailers`: prints a commit's trailers exactly as `git interpret-trailers --parse`.
+
+use super::args::*;
+use super::*;
+use aigate::trailers;
+use anyhow::Result;
+use std::io::Read;
+
+pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> Result<i32> {
+    if stdin {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        let cfg = open_repo(None)
+            .map(|r| r.trailer_config())
+            .unwrap_or_default();
+        let t = trailers::parse(&buf, &cfg);
+        match format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&t)?),
+            _ => t.iter().for_each(|t| println!("{t}")),
+        }
+        return Ok(0);
+    }
+    let repo = open_repo(None)?;
+    let cfg = repo.trailer_config();
+    let rev = rev.unwrap_or_else(|| "HEAD".into());
+    let ids = if rev.contains("..") {
+        repo.range(&rev)?
+    } else {
+        vec![repo.commit_id(&rev)?]
+    };
+    let mut docs = Vec::new();
+    for id in ids {
+        let f = repo.facts(id, false)?;
+        let t = trailers::parse_str(&f.message, &cfg);
+        match format {
+            Format::Json => docs.push(serde_json::json!({"commit": f.id, "trailers": t})),
+            _ => {
+                if rev.contains("..") {
+                    println!("commit {}", f.id);
+                }
+                t.iter().for_each(|t| println!("{t}"));
+            }
+        }
+    }
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&docs)?);
+    }
+    Ok(0)
+}

@@ -1,0 +1,84 @@
+//! The commit-msg hook (`commit-msg FILE`): judges the message about to be committed. Enforced
+//! when committing on a protected branch, advice elsewhere.
+
+use super::*;
+use crate::engine::{self, now};
+use crate::git::repo::Repo;
+use crate::policy::Mode;
+use crate::report::{self, RefReport};
+use crate::verdict::{CommitFacts, Target};
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// `commit-msg FILE`: judge the message about to be committed. Enforced when committing on
+/// a protected branch, advice elsewhere.
+pub fn commit_msg(file: &Path) -> Result<i32> {
+    let repo = Repo::for_hook()?;
+    let rules = engine::rules_for_worktree(&repo, None)?;
+    if rules.policy.mode == Mode::Off {
+        return Ok(PASS);
+    }
+    let raw = std::fs::read(file)
+        .with_context(|| format!("cannot read the commit message {}", file.display()))?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let refname = repo.head_ref().unwrap_or_else(|| "HEAD".into());
+    let agent = crate::agent_env::current();
+    let facts = CommitFacts {
+        id: "(this commit)".into(),
+        message: strip_comments(&text, &rules.trailers.comment),
+        author: identity_from_env("AUTHOR", &repo),
+        committer: identity_from_env("COMMITTER", &repo),
+        parent_count: 1,
+        time: now(),
+        changed_paths: None,
+        extra_evidence: agent
+            .iter()
+            .map(|d| crate::catalog::Evidence {
+                tool: d.tool.clone(),
+                source: crate::catalog::EvidenceSource::Agent,
+                text: d.evidence.clone(),
+            })
+            .collect(),
+        blast: None,
+    };
+    // Trailers come from the raw text (the parser handles comments and scissors itself).
+    let trailers = crate::trailers::parse(&raw, &rules.trailers);
+    let target = Target {
+        refname: &refname,
+        push_exemptions: &[],
+        now: now(),
+    };
+    let v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
+    let protected = rules.policy.is_protected(&refname);
+    let enforced = rules.policy.mode == Mode::Enforce;
+    let rep = RefReport::local(&refname, protected, vec![v]);
+    eprint!(
+        "{}",
+        report::human(
+            std::slice::from_ref(&rep),
+            enforced,
+            "",
+            &rules.policy.origin
+        )
+    );
+    let refused = enforced && protected && rep.blocked();
+    if refused {
+        eprintln!("aigate: commit refused on protected branch {}. To record work before review, commit on a feature branch; pushes to {} are checked again.", refname.trim_start_matches("refs/heads/"), refname.trim_start_matches("refs/heads/"));
+    }
+    Ok(if refused { REFUSE } else { PASS })
+}
+
+/// The message as git will store it: comment lines dropped, cut at the scissors line.
+fn strip_comments(text: &str, comment: &str) -> String {
+    let scissors = format!("{comment} ------------------------ >8 ------------------------");
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']) == scissors {
+            break;
+        }
+        if !line.starts_with(comment) {
+            out.push_str(line);
+        }
+    }
+    out
+}
