@@ -1,26 +1,97 @@
 //! The pipeline every entry point shares: git → commit facts → verdict. Also where the policy
 //! and exemptions come from (work tree, a ref's accepted state, or server config).
 
+use crate::approvals::{self, AllowedSigners, Verified};
 use crate::exemptions::Exemptions;
+use crate::facts::ApprovalSeen;
 use crate::git::repo::Repo;
 use crate::policy::Policy;
+use crate::policy::Verify;
 use crate::trailers::{self, TrailerConfig};
 use crate::verdict::{judge, CommitFacts, CommitVerdict, Target};
 use anyhow::{Context, Result};
 use git2::Oid;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
 
 pub const POLICY_FILE: &str = ".aigate.toml";
 pub const EXEMPTIONS_FILE: &str = ".aigate/exemptions.toml";
 
-/// Policy, exemptions and trailer settings: everything a verdict needs besides the commit.
+pub const SIGNERS_FILE: &str = ".aigate/allowed_signers";
+
+/// Policy, exemptions, trailer settings and the trust root: everything a verdict needs
+/// besides the commit.
 pub struct Rules {
     pub policy: Policy,
     pub exemptions: Exemptions,
     pub trailers: TrailerConfig,
+    /// The trust root for signed approvals (empty when none is configured).
+    pub signers: AllowedSigners,
+    /// The approvals to read (a tip of `refs/aigate/approvals`), when reviews are signed.
+    pub approvals_tip: Option<Oid>,
+    /// The time approvals are verified at (the server's clock).
+    pub now: i64,
+    /// Records already verified, by blob id (a range approval covers many commits).
+    verified: Mutex<HashMap<Oid, Option<Verified>>>,
 }
 
 impl Rules {
+    pub fn new(policy: Policy, exemptions: Exemptions, trailers: TrailerConfig) -> Rules {
+        Rules {
+            policy,
+            exemptions,
+            trailers,
+            signers: AllowedSigners::default(),
+            approvals_tip: None,
+            now: now(),
+            verified: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Reads approvals from `tip` (the accepted approvals, or those a push brings).
+    pub fn with_approvals(mut self, tip: Option<Oid>) -> Rules {
+        self.approvals_tip = tip;
+        self
+    }
+
+    /// The verified approvals of one commit (every ref they name).
+    pub fn approvals_of(&self, repo: &Repo, commit: &str) -> Result<Vec<ApprovalSeen>> {
+        let Some(tip) = self.approvals_tip else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for (blob, text) in repo.approval_records(tip, commit)? {
+            let cached = self
+                .verified
+                .lock()
+                .map_err(|_| anyhow::anyhow!("approval cache poisoned"))?
+                .get(&blob)
+                .cloned();
+            let v = match cached {
+                Some(v) => v,
+                None => {
+                    let v = approvals::verify(&text, &self.signers, self.now).ok();
+                    if let Ok(mut m) = self.verified.lock() {
+                        m.insert(blob, v.clone());
+                    }
+                    v
+                }
+            };
+            if let Some(v) = v {
+                if v.statement.commits.iter().any(|c| c == commit) {
+                    out.push(ApprovalSeen {
+                        reviewer: v.statement.reviewer.clone(),
+                        refname: v.statement.refname.clone(),
+                        fingerprint: v.fingerprint.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Judges commits already read.
     pub fn judge(&self, facts: &CommitFacts, target: &Target<'_>) -> CommitVerdict {
         let t = trailers::parse_str(&facts.message, &self.trailers);
@@ -37,7 +108,10 @@ impl Rules {
         target: &Target<'_>,
         want_paths: bool,
     ) -> Result<(CommitFacts, CommitVerdict)> {
-        let facts = repo.facts(id, false)?;
+        let mut facts = repo.facts(id, false)?;
+        if self.policy.verify == Verify::Signed {
+            facts.approvals = self.approvals_of(repo, &facts.id)?;
+        }
         let v = self.judge(&facts, target);
         self.finish(repo, id, facts, v, target, want_paths)
     }
@@ -83,9 +157,33 @@ impl Rules {
         ids: &[Oid],
         target: &Target<'_>,
     ) -> Result<Vec<CommitVerdict>> {
+        self.judge_ids_limited(repo, ids, target, &JudgeLimits::default())
+    }
+
+    /// `judge_ids` within limits: a deadline (an error `is_over_budget` recognises once it
+    /// passes) and advice-only judging (no diff is read: no blast radius, no changed paths).
+    pub fn judge_ids_limited(
+        &self,
+        repo: &Repo,
+        ids: &[Oid],
+        target: &Target<'_>,
+        limits: &JudgeLimits,
+    ) -> Result<Vec<CommitVerdict>> {
         let judge_all = |repo: &Repo, ids: &[Oid]| -> Result<Vec<CommitVerdict>> {
             ids.iter()
-                .map(|id| Ok(self.judge_commit(repo, *id, target, false)?.1))
+                .map(|id| {
+                    if limits.deadline.is_some_and(|d| Instant::now() > d) {
+                        return Err(anyhow::Error::new(OverBudget));
+                    }
+                    if limits.advice_only {
+                        let mut facts = repo.facts(*id, false)?;
+                        if self.policy.verify == Verify::Signed {
+                            facts.approvals = self.approvals_of(repo, &facts.id)?;
+                        }
+                        return Ok(self.judge(&facts, target));
+                    }
+                    Ok(self.judge_commit(repo, *id, target, false)?.1)
+                })
                 .collect()
         };
         let jobs = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -113,6 +211,25 @@ impl Rules {
             Ok(out)
         })
     }
+}
+
+/// Limits on one judging run.
+#[derive(Debug, Clone, Default)]
+pub struct JudgeLimits {
+    /// Stop (with `OverBudget`) once this instant has passed.
+    pub deadline: Option<Instant>,
+    /// Judge from the commit alone: no diff, no blast radius (advice on unprotected refs).
+    pub advice_only: bool,
+}
+
+/// The time budget ran out before every commit was judged.
+#[derive(Debug, thiserror::Error)]
+#[error("the time budget ran out")]
+pub struct OverBudget;
+
+/// Whether an error is the time budget running out.
+pub fn is_over_budget(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<OverBudget>().is_some()
 }
 
 /// Pushes of fewer commits are judged on one thread (a second repository handle costs more).
@@ -153,11 +270,7 @@ pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rul
         }
         _ => Exemptions::default(),
     };
-    Ok(Rules {
-        policy,
-        exemptions,
-        trailers: repo.trailer_config(),
-    })
+    Ok(Rules::new(policy, exemptions, repo.trailer_config()))
 }
 
 /// The policy alone, for a checkout: `--policy FILE`, `.aigate.toml`, or the built-in default.
@@ -171,63 +284,185 @@ pub fn worktree_policy(repo: &Repo, policy_file: Option<&Path>) -> Result<Policy
     }
 }
 
-/// Rules from accepted state: git config `aigate.policy` / `aigate.exemptions` (paths on
-/// the server), else the files at commit `at` (a protected branch's current tip), else the
-/// built-in default. Never from the commits being judged.
-pub fn rules_at(repo: &Repo, at: Option<Oid>) -> Result<Rules> {
-    let policy = match repo.config_string("aigate.policy") {
-        Some(p) => policy_from_file(Path::new(&p))?,
-        None => match at
-            .map(|c| repo.file_at(c, POLICY_FILE))
-            .transpose()?
-            .flatten()
-        {
-            Some(bytes) => {
-                let origin = format!(
-                    "{POLICY_FILE} at {}",
-                    short(&at.map(|a| a.to_string()).unwrap_or_default())
-                );
-                Policy::from_str(&read_text(bytes, &origin)?, &origin)?
-            }
+/// The rule files as text, from wherever they are read (a commit's tree, a work tree, the
+/// server's config paths), each with a name for diagnostics.
+#[derive(Default)]
+pub struct RuleTexts {
+    pub policy: Option<(String, String)>,
+    pub exemptions: Option<(String, String)>,
+    pub signers: Option<(String, String)>,
+}
+
+impl RuleTexts {
+    /// Compiles and validates them together (the exemptions name catalog tools; the policy's
+    /// owners must be principals of the trust root).
+    pub fn compile(self, trailers: TrailerConfig) -> Result<Rules> {
+        let policy = match &self.policy {
+            Some((text, origin)) => Policy::from_str(text, origin)?,
             None => Policy::builtin()?,
-        },
-    };
-    let exemptions = match repo.config_string("aigate.exemptions") {
-        Some(p) => exemptions_from_file(Path::new(&p), &policy)?,
-        None => match at
-            .map(|c| repo.file_at(c, EXEMPTIONS_FILE))
-            .transpose()?
-            .flatten()
-        {
-            Some(bytes) => {
-                let origin = format!(
-                    "{EXEMPTIONS_FILE} at {}",
-                    short(&at.map(|a| a.to_string()).unwrap_or_default())
-                );
-                Exemptions::from_str(
-                    &read_text(bytes, &origin)?,
-                    &origin,
-                    &policy.catalog,
-                    policy.exemption_max_days,
-                )?
+        };
+        let exemptions = match &self.exemptions {
+            Some((text, origin)) => {
+                Exemptions::from_str(text, origin, &policy.catalog, policy.exemption_max_days)?
             }
             None => Exemptions::default(),
-        },
+        };
+        let signers = match &self.signers {
+            Some((text, origin)) => AllowedSigners::parse(text, origin)
+                .map_err(|e| anyhow::anyhow!("error: {e}\n   = help: lines look like `bob@example.com ssh-ed25519 AAAA... bob`"))?,
+            None => AllowedSigners::default(),
+        };
+        let mut rules = Rules::new(policy, exemptions, trailers);
+        rules.signers = signers;
+        Ok(rules)
+    }
+}
+
+fn text_of(bytes: Vec<u8>, origin: String) -> Result<(String, String)> {
+    Ok((read_text(bytes, &origin)?, origin))
+}
+
+fn config_file(repo: &Repo, key: &str) -> Result<Option<(String, String)>> {
+    match repo.config_string(key) {
+        Some(p) => {
+            let bytes = std::fs::read(&p).with_context(|| {
+                format!("cannot read {p} (git config {key}); an admin fixes the path or unsets it: git config --unset {key}")
+            })?;
+            Ok(Some(text_of(bytes, p)?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The rule files at commit `at`, for those the server's config does not set.
+pub fn texts_at(repo: &Repo, at: Option<Oid>) -> Result<RuleTexts> {
+    let at_file = |path: &str| -> Result<Option<(String, String)>> {
+        let Some(c) = at else { return Ok(None) };
+        match repo.file_at(c, path)? {
+            Some(bytes) => Ok(Some(text_of(
+                bytes,
+                format!("{path} at {}", short(&c.to_string())),
+            )?)),
+            None => Ok(None),
+        }
     };
-    Ok(Rules {
-        policy,
-        exemptions,
-        trailers: repo.trailer_config(),
+    Ok(RuleTexts {
+        policy: match config_file(repo, "aigate.policy")? {
+            Some(t) => Some(t),
+            None => at_file(POLICY_FILE)?,
+        },
+        exemptions: match config_file(repo, "aigate.exemptions")? {
+            Some(t) => Some(t),
+            None => at_file(EXEMPTIONS_FILE)?,
+        },
+        signers: match config_file(repo, "aigate.allowedSigners")? {
+            Some(t) => Some(t),
+            None => at_file(SIGNERS_FILE)?,
+        },
     })
+}
+
+/// Rules from accepted state: git config `aigate.policy` / `aigate.exemptions` /
+/// `aigate.allowedSigners` (paths on the server), else the files at commit `at`, else the
+/// built-in default. Never from the commits being judged.
+pub fn rules_at(repo: &Repo, at: Option<Oid>) -> Result<Rules> {
+    texts_at(repo, at)?.compile(repo.trailer_config())
+}
+
+/// The one governing rule set of a server repository, resolved once per push.
+pub struct Governing {
+    /// The governing ref (`aigate.policyRef`, recorded by `aigate install --server`).
+    pub refname: String,
+    /// Its accepted tip (None: it does not exist yet, and the built-in default applies).
+    pub tip: Option<Oid>,
+    pub rules: Rules,
+    /// Keys whose signed approvals a change to the rules needs, and the owners' principals.
+    pub owners: AllowedSigners,
+    pub owner_names: Vec<String>,
+    /// The governed files that are read from the governing ref (not set by server config).
+    pub from_ref: Vec<&'static str>,
+}
+
+/// The governing ref: `aigate.policyRef`, else the branch HEAD names.
+pub fn governing_ref(repo: &Repo) -> String {
+    repo.config_string("aigate.policyRef")
+        .map(|r| {
+            if r.starts_with("refs/") {
+                r
+            } else {
+                format!("refs/heads/{r}")
+            }
+        })
+        .or_else(|| repo.head_ref())
+        .unwrap_or_else(|| "refs/heads/main".into())
+}
+
+/// Resolves the governing rule set: the server's config paths, else the files at the governing
+/// ref's accepted tip, else the built-in default; the owners from `aigate.owners` (a file in
+/// git's allowed-signers format, set by `aigate install --server --owners FILE`) and from the
+/// policy's `[governance] owners` with their keys in the trust root.
+pub fn governing(repo: &Repo) -> Result<Governing> {
+    let refname = governing_ref(repo);
+    let tip = match repo.git.refname_to_id(&refname) {
+        Ok(id) => repo.peel_to_commit(id)?,
+        Err(_) => None,
+    };
+    let mut from_ref = Vec::new();
+    for (key, file) in [
+        ("aigate.policy", POLICY_FILE),
+        ("aigate.exemptions", EXEMPTIONS_FILE),
+        ("aigate.allowedSigners", SIGNERS_FILE),
+    ] {
+        if repo.config_string(key).is_none() {
+            from_ref.push(file);
+        }
+    }
+    let mut rules = rules_at(repo, tip)?;
+    let (owners, owner_names) = owners_of(repo, &rules)?;
+    // Owners may sign reviews too.
+    rules.signers.extend(owners.clone());
+    Ok(Governing {
+        refname,
+        tip,
+        rules,
+        owners,
+        owner_names,
+        from_ref,
+    })
+}
+
+/// The owners' keys and names under `rules` (plus the server's owners file).
+pub fn owners_of(repo: &Repo, rules: &Rules) -> Result<(AllowedSigners, Vec<String>)> {
+    let mut owners = AllowedSigners::default();
+    owners.origin = "the owners' keys".into();
+    let mut names: Vec<String> = Vec::new();
+    if let Some((text, origin)) = config_file(repo, "aigate.owners")? {
+        let file = AllowedSigners::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+        for p in file.principals() {
+            if !names.contains(&p) {
+                names.push(p);
+            }
+        }
+        owners.extend(file);
+    }
+    for o in &rules.policy.owners {
+        if !names.contains(o) {
+            names.push(o.clone());
+        }
+        for s in &rules.signers.signers {
+            if s.principals.iter().any(|p| p.eq_ignore_ascii_case(o)) {
+                let mut s = s.clone();
+                s.principals = vec![o.clone()];
+                owners.signers.push(s);
+            }
+        }
+    }
+    Ok((owners, names))
 }
 
 /// An abbreviated commit id (other labels are returned whole).
 pub fn short(id: &str) -> &str {
-    if id.len() > 10 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        &id[..10]
-    } else {
-        id
-    }
+    aigate_core::short_id(id)
 }
 
 pub fn now() -> i64 {

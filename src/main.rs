@@ -38,6 +38,18 @@ fn run(cli: Cli) -> Result<i32> {
             policy,
         } => cli::check::check(range.or(range_flag), branch, format, policy.as_deref()),
         Cmd::Trailers { rev, stdin, format } => cli::trailers::trailers_cmd(rev, stdin, format),
+        Cmd::Approve {
+            rev,
+            into,
+            push,
+            key,
+        } => cli::approve::approve(
+            rev.as_deref(),
+            into.as_deref(),
+            push.as_deref(),
+            key.as_deref(),
+        ),
+        Cmd::Approvals { rev, into } => cli::approve::list(rev.as_deref(), into.as_deref()),
         Cmd::Explain { what, branch } => cli::explain::explain(&what, branch.as_deref()),
         Cmd::Policy {
             cmd: PolicyCmd::Check { file },
@@ -89,7 +101,15 @@ fn run(cli: Cli) -> Result<i32> {
             repo,
             server,
             per_ref,
-        } => cli::install::install_cmd(repo.as_deref(), server, per_ref),
+            policy_ref,
+            owners,
+        } => cli::install::install_cmd(
+            repo.as_deref(),
+            server,
+            per_ref,
+            policy_ref.as_deref(),
+            owners.as_deref(),
+        ),
         Cmd::Uninstall { repo, server } => {
             let r = open_repo(repo.as_deref())?;
             let hooks: &[&str] = if server {

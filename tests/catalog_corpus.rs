@@ -80,6 +80,7 @@ fn every_ai_fixture_is_classified_with_its_tool_and_the_human_is_not() {
                 refname: "refs/heads/main",
                 push_exemptions: &[],
                 now: 0,
+                pusher: None,
             },
         );
         let name = f.file_name().unwrap().to_string_lossy().to_string();

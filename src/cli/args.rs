@@ -54,6 +54,30 @@ pub(crate) enum Cmd {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Approve, as a reviewer, exactly the commits you reviewed for one branch: signs a
+    /// statement with your SSH key (git's user.signingKey) and stores it in refs/aigate/approvals
+    Approve {
+        /// A commit, or a range A..B (default HEAD)
+        rev: Option<String>,
+        /// The branch the commits go to (default: CI's target, else the current branch)
+        #[arg(long, value_name = "REF")]
+        into: Option<String>,
+        /// Fetch the remote's approvals, add this one on top and push them (e.g. origin)
+        #[arg(long, value_name = "REMOTE")]
+        push: Option<String>,
+        /// The SSH key to sign with (default: git config user.signingKey)
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// List the approvals of a commit or range: who approved it for which branch, verified
+    /// against the trust root or why not
+    Approvals {
+        /// A commit, or a range A..B (default HEAD)
+        rev: Option<String>,
+        /// The branch whose trust root to verify against (default: the current branch)
+        #[arg(long, value_name = "REF")]
+        into: Option<String>,
+    },
     /// Explain a commit (evidence, attestation, reviews, findings) or a rule (AIG004)
     Explain {
         what: String,
@@ -88,6 +112,14 @@ pub(crate) enum Cmd {
         /// With --server: install the per-ref update hook instead of pre-receive
         #[arg(long, requires = "server")]
         per_ref: bool,
+        /// With --server: the governing ref whose rule files govern every push (default: the
+        /// branch HEAD names now); recorded as git config aigate.policyRef
+        #[arg(long, requires = "server", value_name = "REF")]
+        policy_ref: Option<String>,
+        /// With --server: the owners of the rules and their keys (git's allowed-signers
+        /// format); copied into the repository's git directory as aigate.owners
+        #[arg(long, requires = "server", value_name = "FILE")]
+        owners: Option<PathBuf>,
     },
     /// Remove aigate's hooks and restore the ones that were there
     Uninstall {

@@ -148,6 +148,7 @@ pub(crate) fn audit_cmd(
                                 refname,
                                 push_exemptions: &[],
                                 now: facts.time,
+                                pusher: None,
                             };
                             let v = rules.judge(&facts, &target);
                             if !v.ai_assisted {

@@ -42,6 +42,7 @@ pub(crate) fn check(
         refname: &refname,
         push_exemptions: &[],
         now: now(),
+        pusher: None,
     };
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.
     let sarif = format == Format::Sarif;

@@ -32,6 +32,7 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
             refname: &refname,
             push_exemptions: &[],
             now: now(),
+            pusher: None,
         },
     );
     println!("commit {}  {}", short(&v.commit), v.summary);

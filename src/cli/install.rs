@@ -6,8 +6,21 @@ use aigate::install;
 use anyhow::{Context, Result};
 use std::path::Path;
 
-pub(crate) fn install_cmd(dir: Option<&Path>, server: bool, per_ref: bool) -> Result<i32> {
+pub(crate) fn install_cmd(
+    dir: Option<&Path>,
+    server: bool,
+    per_ref: bool,
+    policy_ref: Option<&str>,
+    owners: Option<&Path>,
+) -> Result<i32> {
     let repo = open_repo(dir)?;
+    if !server && repo.git.is_bare() {
+        anyhow::bail!(
+            "{} is a bare repository: client hooks never run there. To guard a server repository: aigate install --server --repo {}",
+            repo.git.path().display(),
+            repo.git.path().display()
+        );
+    }
     let bin = std::env::current_exe().context("cannot find the aigate binary's own path")?;
     let bin = bin.canonicalize().unwrap_or(bin);
     let hooks: Vec<&str> = if server {
@@ -34,6 +47,50 @@ pub(crate) fn install_cmd(dir: Option<&Path>, server: bool, per_ref: bool) -> Re
                 "aigate: audit log: {} (git config aigate.auditLog)",
                 log.display()
             );
+        }
+        // The one governing ref, recorded explicitly (a later change of HEAD changes nothing).
+        let gref = match policy_ref {
+            Some(r) if r.starts_with("refs/") => r.to_string(),
+            Some(r) => format!("refs/heads/{r}"),
+            None => match repo.config_string("aigate.policyRef") {
+                Some(r) => r,
+                None => repo.head_ref().unwrap_or_else(|| "refs/heads/main".into()),
+            },
+        };
+        cfg.set_str("aigate.policyRef", &gref)?;
+        let exists = repo.git.refname_to_id(&gref).is_ok();
+        println!(
+            "aigate: governing rules: {} on {gref}{} (git config aigate.policyRef)",
+            engine::POLICY_FILE,
+            if exists {
+                ""
+            } else {
+                " (not pushed yet: the built-in default applies until it is)"
+            }
+        );
+        if let Some(file) = owners {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let parsed =
+                aigate::approvals::AllowedSigners::parse(&text, &file.display().to_string())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if parsed.signers.is_empty() {
+                anyhow::bail!(
+                    "{} lists no owners (lines look like `alice@example.com ssh-ed25519 AAAA...`)",
+                    file.display()
+                );
+            }
+            let dest = repo.git.path().join("aigate-owners");
+            std::fs::write(&dest, &text)
+                .with_context(|| format!("cannot write {}", dest.display()))?;
+            cfg.set_str("aigate.owners", &dest.display().to_string())?;
+            println!(
+                "aigate: owners of the rules: {} (git config aigate.owners = {})",
+                parsed.principals().join(", "),
+                dest.display()
+            );
+        } else if repo.config_string("aigate.owners").is_none() {
+            println!("aigate: note: no owners: changes to the rule files on {gref} are refused until an admin names them (--owners FILE)");
         }
         // libgit2 (aigate's reader) uses a commit-graph only without generation data (version
         // 1); with one, finding a push's commits reads no objects. git writes the graph on gc.

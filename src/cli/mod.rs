@@ -1,6 +1,7 @@
 //! The commands, one file each. This file holds what several commands share: the exit
 //! convention, standard input, the target branch and opening the repository.
 
+pub(crate) mod approve;
 pub(crate) mod args;
 pub(crate) mod audit;
 pub(crate) mod check;

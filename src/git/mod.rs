@@ -1,6 +1,7 @@
 //! The git plumbing of the shell: opening a repository (a checkout, or a server hook's
 //! quarantine through git's environment), reading raw objects, walking history, refs, config
 //! and files at a commit. It turns git into commit facts; it decides nothing.
+pub mod approvals;
 pub mod history;
 pub mod repo;
 

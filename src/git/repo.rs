@@ -481,6 +481,87 @@ impl Repo {
         Ok(Some(blob.content().to_vec()))
     }
 
+    /// The object id at `path` in commit `at`'s tree (None: no commit, or no such path).
+    pub fn entry_at(&self, at: Option<Oid>, path: &str) -> Result<Option<Oid>> {
+        let Some(at) = at else { return Ok(None) };
+        let tree = self.git.find_commit(at)?.tree()?;
+        match tree.get_path(Path::new(path)) {
+            Ok(e) => Ok(Some(e.id())),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => bail!("cannot read {path} at {at}: {}", e.message()),
+        }
+    }
+
+    /// The paths that differ between two commits' trees (`old` None: every path of `new`).
+    pub fn changed_paths_between(&self, old: Option<Oid>, new: Oid) -> Result<Vec<String>> {
+        let new_tree = self.git.find_commit(new)?.tree()?;
+        let old_tree = old
+            .map(|o| self.git.find_commit(o).and_then(|c| c.tree()))
+            .transpose()?;
+        let diff = self
+            .git
+            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), None)
+            .context("cannot compare the trees")?;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for d in diff.deltas() {
+            for f in [d.old_file(), d.new_file()] {
+                if let Some(p) = f.path_bytes() {
+                    let p = String::from_utf8_lossy(p).into_owned();
+                    if seen.insert(p.clone()) {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The parents of each commit, as the objects record them.
+    pub fn parents_of(&self, ids: &[Oid]) -> Result<std::collections::HashMap<Oid, Vec<Oid>>> {
+        let odb = self.git.odb()?;
+        ids.iter()
+            .map(|&id| Ok((id, self.raw_parents(&odb, id)?)))
+            .collect()
+    }
+
+    /// The commits every ref points to (peeled), listed once.
+    pub fn ref_tips(&self) -> Result<std::collections::HashSet<Oid>> {
+        Ok(self
+            .refs_where(|_| true)?
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect())
+    }
+
+    /// Up to `limit` commits from `tip` back through first and other parents, stopping at
+    /// any commit in `stops` (a bounded walk: advice, not an exact set).
+    pub fn first_commits(
+        &self,
+        tip: Oid,
+        stops: &std::collections::HashSet<Oid>,
+        limit: usize,
+    ) -> Result<Vec<Oid>> {
+        let odb = self.git.odb()?;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = std::collections::VecDeque::from([tip]);
+        while let Some(c) = queue.pop_front() {
+            if out.len() >= limit {
+                break;
+            }
+            if stops.contains(&c) || !seen.insert(c) {
+                continue;
+            }
+            let Ok(parents) = self.raw_parents(&odb, c) else {
+                continue; // a shallow boundary
+            };
+            out.push(c);
+            queue.extend(parents);
+        }
+        Ok(out)
+    }
+
     /// The ref a name finally points to when it is a symbolic ref (`refs/heads/trunk` →
     /// `refs/heads/main`); the name itself otherwise.
     pub fn resolve_symref(&self, name: &str) -> String {
@@ -525,6 +606,7 @@ pub fn facts_of(id: Oid, data: &[u8]) -> Result<CommitFacts> {
         parent_count: c.parents.len(),
         time: c.time,
         changed_paths: None,
+        approvals: Vec::new(),
         extra_evidence: Vec::new(),
         blast: None,
     })

@@ -31,6 +31,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         parent_count: 1,
         time: now(),
         changed_paths: None,
+        approvals: Vec::new(),
         extra_evidence: agent
             .iter()
             .map(|d| crate::catalog::Evidence {
@@ -47,6 +48,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         refname: &refname,
         push_exemptions: &[],
         now: now(),
+        pusher: None,
     };
     let v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
     let protected = rules.policy.is_protected(&refname);

@@ -105,6 +105,7 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
                 refname: &l.remote_ref,
                 push_exemptions: &[],
                 now: now(),
+                pusher: None,
             };
             rep.commits = rules.judge_ids(&repo, &ids, &target)?;
         }

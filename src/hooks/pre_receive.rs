@@ -4,15 +4,20 @@
 use super::*;
 use crate::engine::{self, now};
 use crate::exemptions::{rfc3339, PUSH_OPTION};
+use crate::git::approvals;
 use crate::git::repo::{is_zero, Repo};
+use crate::identity::canonical_email;
 use crate::policy::Mode;
+use crate::policy::GOVERNED_FILES;
 use crate::report::audit_log;
 use crate::report::{self, RefReport};
 use crate::verdict::Target;
 use anyhow::{bail, Result};
 use git2::Oid;
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// One ref update a server is asked to make.
 #[derive(Debug, Clone)]
@@ -37,24 +42,35 @@ pub fn parse_receive_lines(input: &str) -> Result<Vec<Update>> {
         .collect()
 }
 
-/// Who is pushing, from what the git server tells hooks.
-pub fn pusher() -> String {
-    if let Some(u) = env("GL_USERNAME") {
-        return format!("gitlab:{u}");
-    }
-    if let Some(u) = env("GITHUB_USER_LOGIN") {
-        return format!("github:{u}");
-    }
-    if let Some(u) = env("REMOTE_USER") {
-        return format!("http:{u}");
-    }
-    if let Some(u) = env("GIT_PUSH_CERT_SIGNER") {
-        return format!("cert:{u}");
+/// Who is pushing, from what the git server tells hooks: (label for logs, bare login).
+/// GitLab `GL_USERNAME`, gitolite `GL_USER`, GitHub Enterprise `GITHUB_USER_LOGIN`, smart HTTP
+/// behind a web server's auth `REMOTE_USER`, the signer of a push certificate git verified
+/// (`GIT_PUSH_CERT_STATUS=G`); else the Unix account (file transport, plain ssh).
+pub fn pusher_login() -> (String, Option<String>) {
+    let cert_ok = env("GIT_PUSH_CERT_STATUS").as_deref() == Some("G");
+    for (var, kind) in [
+        ("GL_USERNAME", "gitlab"),
+        ("GL_USER", "gitolite"),
+        ("GITHUB_USER_LOGIN", "github"),
+        ("REMOTE_USER", "http"),
+        ("GIT_PUSH_CERT_SIGNER", "cert"),
+    ] {
+        if var == "GIT_PUSH_CERT_SIGNER" && !cert_ok {
+            continue;
+        }
+        if let Some(u) = env(var) {
+            return (format!("{kind}:{u}"), Some(u));
+        }
     }
     match env("USER").or_else(|| env("LOGNAME")) {
-        Some(u) => format!("local:{u}"),
-        None => "unknown".into(),
+        Some(u) => (format!("local:{u}"), None),
+        None => ("unknown".into(), None),
     }
+}
+
+/// The pusher's label for logs (`gitolite:alice`).
+pub fn pusher() -> String {
+    pusher_login().0
 }
 
 /// `git push -o aigate.exemption=ID` values.
@@ -119,141 +135,585 @@ fn fail_closed(prefix: &str, why: &str, updates: &[Update]) {
     }
 }
 
+/// The server hook as a pipeline: read updates → resolve the governing rules → check what the
+/// updates do to refs (approvals, replace refs, deletions, moves, rule changes) → find the
+/// commits new to the protected set (one walk) → judge → decide → report and record.
 fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
+    let started = Instant::now();
     let repo = Repo::from_env()?;
-    let default_tip = match repo.head_ref() {
-        Some(h) => repo.git.refname_to_id(&h).ok(),
-        None => None,
-    };
-    let opts = push_exemptions();
-    let pusher = pusher();
-    let time = now();
-    let mut reports: Vec<RefReport> = Vec::new();
-    let timings = std::env::var_os("AIGATE_TIMINGS").is_some();
-    let (mut t_policy, mut t_find, mut t_judge) = (0u128, 0u128, 0u128);
-    let mut enforced_any = false;
-    let mut origin = String::new();
+    let mut gov = engine::governing(&repo)?;
+    let push = PushInfo::from_env(&repo, &gov);
+    let mut plan = classify(&repo, &gov, updates)?;
+    let approvals_tip = check_approvals_ref(&repo, &gov, &mut plan, push.now)?;
+    gov.rules.approvals_tip = approvals_tip;
+    gov.rules.now = push.now;
+    check_refs(&repo, &gov, &mut plan)?;
+    check_governed_changes(&repo, &gov, &mut plan, &push)?;
+    let t_judge = Instant::now();
+    judge_protected(&repo, &gov, &mut plan, &push)?;
+    advise_unprotected(&repo, &mut gov, &mut plan, &push)?;
+    decide_report_record(&repo, &gov, plan, &push, prefix, started, t_judge)
+}
+
+/// What the server knows of this push besides the updates: who, when, with which options.
+struct PushInfo {
+    label: String,
+    /// The pusher's principal (email) under the governing `[identities]`, if known.
+    principal: Option<String>,
+    options: Vec<String>,
+    now: i64,
+    deadline: Instant,
+    budget_secs: f64,
+}
+
+impl PushInfo {
+    fn from_env(repo: &Repo, gov: &engine::Governing) -> PushInfo {
+        let (label, login) = pusher_login();
+        let principal = login.as_deref().and_then(|l| {
+            gov.rules
+                .policy
+                .principal_of(&label)
+                .or_else(|| gov.rules.policy.principal_of(l))
+        });
+        let budget_secs = repo
+            .config_string("aigate.timeBudget")
+            .and_then(|v| v.trim().trim_end_matches('s').parse::<f64>().ok())
+            .filter(|v| *v > 0.0 && v.is_finite())
+            .unwrap_or(DEFAULT_BUDGET_SECS);
+        PushInfo {
+            label,
+            principal,
+            options: push_exemptions(),
+            now: now(),
+            deadline: Instant::now() + Duration::from_secs_f64(budget_secs),
+            budget_secs,
+        }
+    }
+}
+
+/// A push is judged within this many seconds or its protected updates are refused
+/// (GitHub Enterprise gives all pre-receive hooks together 5 s).
+const DEFAULT_BUDGET_SECS: f64 = 4.0;
+/// The most commits judged for advice on unprotected refs, per push.
+const ADVICE_LIMIT: usize = 50;
+
+/// One update and what the pipeline made of it.
+struct Planned {
+    u: Update,
+    old: Oid,
+    new: Oid,
+    /// The ref judged (a symbolic ref's target when that is the protected one).
+    judged_ref: String,
+    protected: bool,
+    /// Refusals no mode relaxes: the rules themselves, approvals, replace refs.
+    hard: Vec<String>,
+    /// Refusals of the ref update that `mode = "warn"` turns into warnings.
+    soft: Vec<String>,
+    /// The new tip peeled to a commit (None: a deletion, or a tag of a tree or blob).
+    tip: Option<Oid>,
+    report: RefReport,
+}
+
+fn classify(repo: &Repo, gov: &engine::Governing, updates: &[Update]) -> Result<Vec<Planned>> {
+    let policy = &gov.rules.policy;
+    let mut out = Vec::new();
     for u in updates {
         let old = oid(&u.old)?;
         let new = oid(&u.new)?;
-        // Policy from accepted state: this branch's current tip, else the default branch.
-        let t0 = std::time::Instant::now();
-        let at = if is_zero(&u.old) {
-            default_tip
-        } else {
-            repo.peel_to_commit(old)?.or(default_tip)
-        };
-        let mut rules = engine::rules_at(&repo, at)?;
-        if rules.policy.origin.starts_with("built-in") && at != default_tip {
-            rules = engine::rules_at(&repo, default_tip)?;
-        }
-        origin = rules.policy.origin.clone();
-        t_policy += t0.elapsed().as_micros();
-        // A push to a symbolic ref (refs/heads/trunk -> main) moves its target: both count.
-        let target_name = repo.resolve_symref(&u.refname);
-        let protected = (rules.policy.is_protected(&u.refname)
-            || rules.policy.is_protected(&target_name))
-            && rules.policy.mode != Mode::Off;
-        let judged_ref = if rules.policy.is_protected(&u.refname) {
+        let target = repo.resolve_symref(&u.refname);
+        // The governing ref holds the rules: it is protected whatever the policy says.
+        let is_prot = |r: &str| policy.is_protected(r) || r == gov.refname;
+        let protected = (is_prot(&u.refname) || is_prot(&target)) && policy.mode != Mode::Off;
+        let judged_ref = if is_prot(&u.refname) {
             u.refname.clone()
         } else {
-            target_name.clone()
+            target
         };
-        enforced_any |= protected && rules.policy.mode == Mode::Enforce;
-        let mut rep = RefReport {
-            refname: u.refname.clone(),
+        let tip = if is_zero(&u.new) {
+            None
+        } else {
+            repo.peel_to_commit(new)?
+        };
+        out.push(Planned {
+            report: RefReport {
+                refname: u.refname.clone(),
+                protected,
+                old: Some(u.old.clone()),
+                new: Some(u.new.clone()),
+                refusal: None,
+                commits: vec![],
+            },
+            u: u.clone(),
+            old,
+            new,
+            judged_ref,
             protected,
-            old: Some(u.old.clone()),
-            new: Some(u.new.clone()),
-            refusal: None,
-            commits: vec![],
-        };
-        if rules.policy.mode == Mode::Off {
-            reports.push(rep);
-            continue;
-        }
-        if is_zero(&u.new) {
-            if protected && !rules.policy.allow_deletion {
-                rep.refusal = Some("deleting a protected branch is not allowed (policy branches.allow_deletion = false)".into());
+            hard: vec![],
+            soft: vec![],
+            tip,
+        });
+    }
+    Ok(out)
+}
+
+/// `refs/aigate/approvals` only grows: no deletion, fast-forward only, nothing removed or
+/// changed, and every added record verifies against the accepted trust root. Returns the
+/// approvals to judge with: those this push brings (when they pass), else the accepted ones.
+fn check_approvals_ref(
+    repo: &Repo,
+    gov: &engine::Governing,
+    plan: &mut [Planned],
+    now: i64,
+) -> Result<Option<Oid>> {
+    let mut tip = repo.approvals_tip();
+    for p in plan.iter_mut() {
+        if p.u.refname != approvals::REF {
+            if p.u.refname.starts_with("refs/aigate/") {
+                p.hard.push(format!(
+                    "refs/aigate/ holds only {}; nothing else may be pushed there",
+                    approvals::REF
+                ));
             }
-            reports.push(rep);
             continue;
         }
-        let Some(tip) = repo.peel_to_commit(new)? else {
-            reports.push(rep); // a tag of a tree or blob brings no commits
+        if is_zero(&p.u.new) {
+            p.hard
+                .push("the approvals ref cannot be deleted (it is an append-only record)".into());
+            continue;
+        }
+        let Some(new_tip) = p.tip else {
+            p.hard
+                .push("the approvals ref must point to a commit".into());
             continue;
         };
-        // New to the protected set: not reachable from any protected ref's current tip.
-        let hide: Vec<Oid> = repo
-            .refs_where(|n| rules.policy.is_protected(n))?
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect();
-        let t1 = std::time::Instant::now();
-        let ids = repo.new_commits(&[tip], &hide)?;
-        t_find += t1.elapsed().as_micros();
-        if protected && !is_zero(&u.old) && !rules.policy.allow_force_push {
-            if let Some(old_c) = repo.peel_to_commit(old)? {
-                if u.refname.starts_with("refs/heads/")
-                    && !repo.is_ancestor_among(old_c, tip, &ids)?
-                {
-                    rep.refusal = Some("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
+        let old_entries: HashMap<String, Oid> = if is_zero(&p.u.old) {
+            HashMap::new()
+        } else {
+            if !repo.is_ancestor(p.old, new_tip)? {
+                p.hard.push("the approvals ref only moves forward: fetch it, add your approval on top (aigate approve does), and push again".into());
+                continue;
+            }
+            repo.approval_entries(p.old)?.into_iter().collect()
+        };
+        let mut bad = Vec::new();
+        let mut seen = 0usize;
+        for (path, blob) in repo.approval_entries(new_tip)? {
+            match old_entries.get(&path) {
+                Some(b) if *b == blob => continue,
+                Some(_) => {
+                    bad.push(format!("{path}: an existing approval was changed"));
+                    continue;
+                }
+                None => {}
+            }
+            seen += 1;
+            if seen > 100_000 {
+                bad.push("too many new approvals in one push".into());
+                break;
+            }
+            let text = match repo.git.find_blob(blob) {
+                Ok(b) => String::from_utf8_lossy(b.content()).into_owned(),
+                Err(e) => {
+                    bad.push(format!("{path}: {}", e.message()));
+                    continue;
+                }
+            };
+            match aigate_core::approvals::verify(&text, &gov.rules.signers, now) {
+                Ok(v) => {
+                    // The record must sit under a commit it names.
+                    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                    if !v
+                        .statement
+                        .commits
+                        .iter()
+                        .any(|c| approvals::dir_of(c) == dir)
+                    {
+                        bad.push(format!(
+                            "{path}: stored under a commit the approval does not name"
+                        ));
+                    }
+                }
+                Err(why) => bad.push(format!("{path}: {why}")),
+            }
+        }
+        if old_entries.len()
+            > repo
+                .approval_entries(new_tip)?
+                .iter()
+                .filter(|(p, _)| old_entries.contains_key(p))
+                .count()
+        {
+            bad.push("existing approvals were removed".into());
+        }
+        if bad.is_empty() {
+            tip = Some(new_tip);
+        } else {
+            bad.truncate(5);
+            p.hard.push(format!(
+                "approvals that do not verify against the trust root ({}): {}",
+                gov.rules.signers.origin,
+                bad.join("; ")
+            ));
+        }
+    }
+    Ok(tip)
+}
+
+/// Ref-level rules: replace refs, deletions, moves of protected tags, non-fast-forwards.
+fn check_refs(repo: &Repo, gov: &engine::Governing, plan: &mut [Planned]) -> Result<()> {
+    let policy = &gov.rules.policy;
+    for p in plan.iter_mut() {
+        if p.u.refname.starts_with("refs/replace/") && !policy.allow_replace_refs {
+            p.hard.push("refs/replace/ would make git show, git archive and mirror clones serve another object for a commit id; refused (policy refs.allow_replace = false)".into());
+            continue;
+        }
+        if !p.protected {
+            continue;
+        }
+        if is_zero(&p.u.new) {
+            if !policy.allow_deletion {
+                p.soft.push("deleting a protected branch is not allowed (policy branches.allow_deletion = false)".into());
+            }
+            if p.u.refname == gov.refname {
+                let old = repo.peel_to_commit(p.old)?;
+                let held: Vec<&str> = gov
+                    .from_ref
+                    .iter()
+                    .copied()
+                    .filter(|f| repo.entry_at(old, f).ok().flatten().is_some())
+                    .collect();
+                if !held.is_empty() {
+                    p.hard.push(format!(
+                        "{} is the governing ref and holds {}: deleting it would change the rules",
+                        p.u.refname,
+                        held.join(", ")
+                    ));
+                }
+            }
+            continue;
+        }
+        if is_zero(&p.u.old) {
+            continue;
+        }
+        if p.u.refname.starts_with("refs/tags/") && p.old != p.new && !policy.allow_tag_move {
+            p.soft.push("a protected tag cannot be moved once pushed (policy branches.allow_tag_move = false); push a new tag instead".into());
+            continue;
+        }
+        if p.u.refname.starts_with("refs/heads/") && !policy.allow_force_push {
+            if let (Some(old_c), Some(tip)) = (repo.peel_to_commit(p.old)?, p.tip) {
+                if !repo.is_ancestor(old_c, tip)? {
+                    p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
                 }
             }
         }
-        let t2 = std::time::Instant::now();
-        let target = Target {
-            refname: &judged_ref,
-            push_exemptions: &opts,
-            now: time,
-        };
-        rep.commits = rules.judge_ids(&repo, &ids, &target)?;
-        t_judge += t2.elapsed().as_micros();
-        reports.push(rep);
     }
-    let refused = reports.iter().any(|r| r.protected && r.blocked());
-    // Advice for unprotected refs is printed but never refuses.
-    let t3 = std::time::Instant::now();
-    eprint!("{}", report::human(&reports, enforced_any, prefix, &origin));
-    let t_report = t3.elapsed().as_micros();
-    if timings {
+    Ok(())
+}
+
+/// A change to the governed files on the governing ref (the net change of the push: old tip
+/// against new tip) must parse and validate, and needs signed approvals of the new tip from
+/// `governance.min` distinct owners, none of them the pusher or the tip's author or committer.
+fn check_governed_changes(
+    repo: &Repo,
+    gov: &engine::Governing,
+    plan: &mut [Planned],
+    push: &PushInfo,
+) -> Result<()> {
+    for p in plan.iter_mut() {
+        if p.u.refname != gov.refname {
+            continue;
+        }
+        let Some(tip) = p.tip else { continue };
+        let old = if is_zero(&p.u.old) {
+            None
+        } else {
+            repo.peel_to_commit(p.old)?
+        };
+        let changed = governed_changes(repo, gov, old, tip)?;
+        if changed.is_empty() {
+            continue;
+        }
+        // No bricking: the new rules must load before anything else is said about them.
+        let texts = engine::texts_at(repo, Some(tip))?;
+        if let Err(e) = texts.compile(repo.trailer_config()) {
+            p.hard.push(format!(
+                "the rules this push would put in force do not load, so the current ones stay:\n{e:#}"
+            ));
+            continue;
+        }
+        let short = engine::short(&p.u.new);
+        let owners = &gov.owner_names;
+        if owners.is_empty() {
+            p.hard.push(format!(
+                "it changes {}, which only the rules' owners may change, and this server has none: an admin runs `aigate install --server --owners FILE` (FILE in git's allowed-signers format), or sets the rules by server path (git config aigate.policy)",
+                changed.join(", ")
+            ));
+            continue;
+        }
+        let facts = repo.facts(tip, false)?;
+        let author = canonical_email(&facts.author.email);
+        let committer = canonical_email(&facts.committer.email);
+        let pusher = push.principal.as_deref().map(canonical_email);
+        let mut ok: Vec<String> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
+        if let Some(at) = gov.rules.approvals_tip {
+            for (_, text) in repo.approval_records(at, &tip.to_string())? {
+                match aigate_core::approvals::verify(&text, &gov.owners, push.now) {
+                    Ok(v) => {
+                        let who = canonical_email(&v.statement.reviewer);
+                        if v.statement.refname != gov.refname {
+                            notes.push(format!("{who}'s approval is for {}", v.statement.refname));
+                        } else if !owners.iter().any(|o| canonical_email(o) == who) {
+                            notes.push(format!("{who} is not an owner"));
+                        } else if who == author || who == committer {
+                            notes.push(format!("{who} wrote the change"));
+                        } else if pusher.as_deref() == Some(who.as_str()) {
+                            notes.push(format!("{who} is the pusher"));
+                        } else if !ok.contains(&who) {
+                            ok.push(who);
+                        }
+                    }
+                    Err(why) => notes.push(why),
+                }
+            }
+        }
+        let min = gov.rules.policy.owners_min as usize;
+        if ok.len() < min {
+            let seen = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" (not counted: {})", notes.join("; "))
+            };
+            p.hard.push(format!(
+                "it changes {} and needs signed approvals of {short} from {min} owner(s) ({}), none of them the pusher or the author; it has {}{seen}. An owner runs: aigate approve {short} --into {} --push origin",
+                changed.join(", "),
+                owners.join(", "),
+                ok.len(),
+                gov.refname.strip_prefix("refs/heads/").unwrap_or(&gov.refname),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The governed files (read from the ref) that differ between `old` and `new`.
+fn governed_changes(
+    repo: &Repo,
+    gov: &engine::Governing,
+    old: Option<Oid>,
+    new: Oid,
+) -> Result<Vec<String>> {
+    let policy = &gov.rules.policy;
+    let mut out = Vec::new();
+    for f in &gov.from_ref {
+        if repo.entry_at(old, f)? != repo.entry_at(Some(new), f)? {
+            out.push(f.to_string());
+        }
+    }
+    // The policy's own additions (globs): any changed path they match.
+    if policy.governed_paths.len() > GOVERNED_FILES.len() {
+        for path in repo.changed_paths_between(old, new)? {
+            if policy.is_governed(&path) && !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Judges the commits new to the protected set, each protected update against its own ref.
+/// One walk for all updates; refs are listed once.
+fn judge_protected(
+    repo: &Repo,
+    gov: &engine::Governing,
+    plan: &mut [Planned],
+    push: &PushInfo,
+) -> Result<()> {
+    let policy = &gov.rules.policy;
+    let idx: Vec<usize> = (0..plan.len())
+        .filter(|&i| plan[i].protected && plan[i].tip.is_some())
+        .collect();
+    if idx.is_empty() {
+        return Ok(());
+    }
+    let hide: Vec<Oid> = repo
+        .refs_where(|n| policy.is_protected(n) || n == gov.refname)?
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    let tips: Vec<Oid> = idx.iter().filter_map(|&i| plan[i].tip).collect();
+    let all = repo.new_commits(&tips, &hide)?;
+    let per_ref: Vec<Vec<Oid>> = if idx.len() == 1 || all.is_empty() {
+        idx.iter().map(|_| all.clone()).collect()
+    } else {
+        let parents = repo.parents_of(&all)?;
+        idx.iter()
+            .map(|&i| reachable_within(plan[i].tip, &parents, &all))
+            .collect()
+    };
+    let mut rules = engine::JudgeLimits::default();
+    rules.deadline = Some(push.deadline);
+    for (k, &i) in idx.iter().enumerate() {
+        let ids = &per_ref[k];
+        let p = &mut plan[i];
+        let target = Target {
+            refname: &p.judged_ref,
+            push_exemptions: &push.options,
+            now: push.now,
+            pusher: push.principal.as_deref(),
+        };
+        match gov.rules.judge_ids_limited(repo, ids, &target, &rules) {
+            Ok(v) => p.report.commits = v,
+            Err(e) if engine::is_over_budget(&e) => {
+                p.hard.push(format!(
+                    "this push is too large to judge in time ({} new commits; budget {}s): push it in parts, or ask an admin to raise aigate.timeBudget",
+                    ids.len(),
+                    push.budget_secs
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The commits of `all` reachable from `tip` through parents inside `all`.
+fn reachable_within(tip: Option<Oid>, parents: &HashMap<Oid, Vec<Oid>>, all: &[Oid]) -> Vec<Oid> {
+    let mut seen: HashSet<Oid> = HashSet::new();
+    let mut stack: Vec<Oid> = tip.into_iter().collect();
+    while let Some(c) = stack.pop() {
+        let Some(ps) = parents.get(&c) else { continue };
+        if seen.insert(c) {
+            stack.extend(ps.iter().copied());
+        }
+    }
+    all.iter().copied().filter(|c| seen.contains(c)).collect()
+}
+
+/// Advice for unprotected refs: cheap and capped (no blast radius, at most ADVICE_LIMIT
+/// commits per push, a bounded walk that stops at any ref's tip). Never refuses.
+fn advise_unprotected(
+    repo: &Repo,
+    gov: &mut engine::Governing,
+    plan: &mut [Planned],
+    push: &PushInfo,
+) -> Result<()> {
+    let mut budget = ADVICE_LIMIT;
+    let mut stops: Option<HashSet<Oid>> = None;
+    let limits = engine::JudgeLimits {
+        deadline: Some(push.deadline),
+        advice_only: true,
+    };
+    for p in plan.iter_mut() {
+        if p.protected || budget == 0 || gov.rules.policy.mode == Mode::Off {
+            continue;
+        }
+        let Some(tip) = p.tip else { continue };
+        if p.u.refname.starts_with("refs/aigate/") || p.u.refname.starts_with("refs/replace/") {
+            continue;
+        }
+        let stops = match &mut stops {
+            Some(s) => s,
+            None => stops.insert(repo.ref_tips()?),
+        };
+        if !is_zero(&p.u.old) {
+            stops.insert(p.old);
+        }
+        let ids = repo.first_commits(tip, stops, budget)?;
+        budget -= ids.len();
+        let target = Target {
+            refname: &p.judged_ref,
+            push_exemptions: &push.options,
+            now: push.now,
+            pusher: push.principal.as_deref(),
+        };
+        match gov.rules.judge_ids_limited(repo, &ids, &target, &limits) {
+            Ok(v) => p.report.commits = v,
+            Err(e) if engine::is_over_budget(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn decide_report_record(
+    repo: &Repo,
+    gov: &engine::Governing,
+    plan: Vec<Planned>,
+    push: &PushInfo,
+    prefix: &str,
+    started: Instant,
+    t_judge: Instant,
+) -> Result<i32> {
+    let policy = &gov.rules.policy;
+    let enforce = policy.mode == Mode::Enforce;
+    let mut reports = Vec::new();
+    let mut warnings = Vec::new();
+    for mut p in plan {
+        let mut refusals = p.hard;
+        if enforce {
+            refusals.extend(p.soft);
+        } else {
+            for w in p.soft {
+                warnings.push(format!(
+                    "{}: {w} (mode = \"{}\": not refused)",
+                    p.u.refname,
+                    mode_name(policy.mode)
+                ));
+            }
+        }
+        if !refusals.is_empty() {
+            p.report.refusal = Some(refusals.join("; "));
+            // A refusal of the ref update itself refuses whatever the mode.
+            p.report.protected = true;
+        }
+        reports.push(p.report);
+    }
+    // Findings refuse only in enforce mode; refusals of the update itself always.
+    let refused = reports
+        .iter()
+        .any(|r| r.refusal.is_some() || (enforce && r.protected && r.failing() > 0));
+    eprint!(
+        "{}",
+        report::human(&reports, enforce, prefix, &policy.origin)
+    );
+    for w in &warnings {
+        eprintln!("{prefix}aigate: warning: {w}");
+    }
+    if std::env::var_os("AIGATE_TIMINGS").is_some() {
         let n: usize = reports.iter().map(|r| r.commits.len()).sum();
-        eprintln!("aigate: timings: policy {t_policy}us, find {t_find}us ({n} commits), judge {t_judge}us, report {t_report}us");
+        eprintln!(
+            "aigate: timings: rules+refs {}us, judge {}us ({n} commits), total {}us",
+            (t_judge - started).as_micros(),
+            t_judge.elapsed().as_micros(),
+            started.elapsed().as_micros()
+        );
     }
     if refused {
-        eprintln!("{prefix}aigate: push refused (pusher: {pusher}).");
+        eprintln!("{prefix}aigate: push refused (pusher: {}).", push.label);
     }
-
     if let Some(path) = repo.config_string("aigate.auditLog") {
         let lines: Vec<String> = reports
             .iter()
             .map(|r| {
-                let decision = if !r.protected { "advisory" } else if r.blocked() { "refused" } else { "accepted" };
-                json!({
-                    "time": rfc3339(time),
-                    "pusher": pusher,
-                    "ref": r.refname,
-                    "old": r.old,
-                    "new": r.new,
-                    "protected": r.protected,
-                    "decision": decision,
-                    "push": if refused { "refused" } else { "accepted" },
-                    "refusal": r.refusal,
-                    "push_options": opts,
-                    "policy": origin,
-                    "commits": r.commits.iter().map(|c| json!({
-                        "commit": c.commit,
-                        "author": c.author.to_string(),
-                        "ai_assisted": c.ai_assisted,
-                        "tools": c.tools(),
-                        "attested": c.attested,
-                        "reviewers": c.reviews.iter().filter(|x| x.counts).filter_map(|x| x.reviewer.as_ref().map(|i| i.to_string())).collect::<Vec<_>>(),
-                        "exemptions": c.exemptions,
-                        "findings": c.findings.iter().map(|f| json!({"rule": f.rule.id(), "message": f.message})).collect::<Vec<_>>(),
-                        "verdict": if c.passed() { "pass" } else { "fail" },
-                    })).collect::<Vec<_>>(),
-                })
-                .to_string()
+                let decision = if r.refusal.is_some() || (enforce && r.protected && r.blocked()) {
+                    "refused"
+                } else if !r.protected {
+                    "advisory"
+                } else {
+                    "accepted"
+                };
+                audit_log::line(
+                    r,
+                    &push.label,
+                    push.principal.as_deref(),
+                    push.now,
+                    decision,
+                    refused,
+                    &push.options,
+                    &policy.origin,
+                    &gov.refname,
+                )
             })
             .collect();
         if let Err(e) = audit_log::append(Path::new(&path), &lines) {
@@ -265,6 +725,14 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         }
     }
     Ok(if refused { REFUSE } else { PASS })
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Enforce => "enforce",
+        Mode::Warn => "warn",
+        Mode::Off => "off",
+    }
 }
 
 #[cfg(test)]

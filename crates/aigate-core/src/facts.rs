@@ -23,6 +23,21 @@ pub struct CommitFacts {
     pub blast: Option<Blast>,
     /// Paths changed against the first parent, when the policy needs them.
     pub changed_paths: Option<Vec<String>>,
+    /// Signed approvals of this commit that verified against the trust root (for any ref: the
+    /// verdict counts those for its target). Filled by the shell when the policy asks for
+    /// signed reviews.
+    pub approvals: Vec<ApprovalSeen>,
+}
+
+/// A verified approval of one commit: who signed, with which key, for which ref.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApprovalSeen {
+    /// The reviewer's principal (email), as the trust root names it.
+    pub reviewer: String,
+    /// The full ref it approves the commit for.
+    pub refname: String,
+    /// `SHA256:...` of the signing key.
+    pub fingerprint: String,
 }
 
 impl CommitFacts {
@@ -56,4 +71,6 @@ pub struct Target<'a> {
     pub push_exemptions: &'a [String],
     /// The decision time, seconds since the epoch.
     pub now: i64,
+    /// The authenticated pusher's principal (email), when the server names one.
+    pub pusher: Option<&'a str>,
 }

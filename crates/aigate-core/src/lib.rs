@@ -18,6 +18,7 @@
 //! 5. `exemptions`
 //! 6. `verdict`
 pub mod agent;
+pub mod approvals;
 pub mod catalog;
 pub mod commit;
 pub mod diagnostic;
@@ -29,3 +30,12 @@ pub mod rules;
 pub mod trailers;
 pub mod tree;
 pub mod verdict;
+
+/// An abbreviated commit id (other labels are returned whole).
+pub fn short_id(id: &str) -> &str {
+    if id.len() > 10 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &id[..10]
+    } else {
+        id
+    }
+}

@@ -23,6 +23,13 @@ trailers = ["Reviewed-by"]
 min = 1
 "#;
 
+/// The files that hold the rules on the governing ref: changing them is a governed change.
+pub const GOVERNED_FILES: [&str; 3] = [
+    ".aigate.toml",
+    ".aigate/exemptions.toml",
+    ".aigate/allowed_signers",
+];
+
 /// `aigate init`'s starter policy, with every key explained.
 pub const STARTER_POLICY: &str = include_str!("../../../rules/policy-starter.toml");
 
@@ -65,6 +72,50 @@ pub struct PolicyFile {
     pub exemptions: ExemptionsSection,
     #[serde(default)]
     pub agents: AgentsSection,
+    #[serde(default)]
+    pub governance: GovernanceSection,
+    /// Authenticated pusher → principal (email): `"alice" = "alice@example.com"`, keyed by the
+    /// login the server names (`GL_USER`, `GL_USERNAME`, `REMOTE_USER`, `GITHUB_USER_LOGIN`).
+    #[serde(default)]
+    pub identities: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub refs: RefsSection,
+}
+
+/// How a review is counted: a typed `Reviewed-by:` trailer, or a signed approval only.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verify {
+    /// `Reviewed-by: Name <email>` counts (text the author can type).
+    #[default]
+    Trailer,
+    /// Only a signed approval (`aigate approve`) that verifies against the trust root counts.
+    Signed,
+}
+
+/// Who may change the rules themselves (the governed files on the governing ref).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceSection {
+    /// Principals (emails, as in the trust root) whose signed approvals a rule change needs.
+    #[serde(default)]
+    pub owners: Vec<Spanned<String>>,
+    /// Distinct owners needed (default 1), none of them the pusher or the change's author.
+    pub min: Option<u32>,
+    /// More governed paths beside `.aigate.toml`, `.aigate/exemptions.toml` and
+    /// `.aigate/allowed_signers` (globs).
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+}
+
+/// Refs that change what other refs' history means.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RefsSection {
+    /// Allow pushes to `refs/replace/*` (they make `git show`, `git archive` and mirror clones
+    /// serve another object for a commit id). Default: refused.
+    #[serde(default)]
+    pub allow_replace: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
@@ -172,6 +223,10 @@ pub struct BranchesSection {
     /// Allow non-fast-forward updates of a protected branch (server side).
     #[serde(default)]
     pub allow_force_push: bool,
+    /// Allow moving a protected tag to another object (server side). Default: a protected tag,
+    /// once pushed, stays where it is.
+    #[serde(default)]
+    pub allow_tag_move: bool,
 }
 
 impl Default for BranchesSection {
@@ -181,6 +236,7 @@ impl Default for BranchesSection {
             mode: Mode::Enforce,
             allow_deletion: false,
             allow_force_push: false,
+            allow_tag_move: false,
         }
     }
 }
@@ -243,6 +299,12 @@ pub struct ReviewSection {
     pub require_for: RequireFor,
     #[serde(default)]
     pub paths: Vec<PathRuleFile>,
+    #[serde(default)]
+    pub verify: Verify,
+    /// With `verify = "signed"`: may the pusher's own approval count for what they push?
+    /// Default no (Gerrit's non-uploader rule: the one who uploads cannot approve).
+    #[serde(default)]
+    pub pusher_approves: bool,
 }
 
 impl Default for ReviewSection {
@@ -253,6 +315,8 @@ impl Default for ReviewSection {
             reviewers: Vec::new(),
             require_for: RequireFor::Ai,
             paths: Vec::new(),
+            verify: Verify::Trailer,
+            pusher_approves: false,
         }
     }
 }
@@ -318,6 +382,17 @@ pub struct Policy {
     pub catalog: Catalog,
     pub exemption_max_days: Option<u32>,
     pub agents: AgentsSection,
+    pub allow_tag_move: bool,
+    pub verify: Verify,
+    pub pusher_approves: bool,
+    /// Owners of the rules (principals), and how many distinct ones a rule change needs.
+    pub owners: Vec<String>,
+    pub owners_min: u32,
+    /// Governed paths: the rule files and the policy's additions (globs).
+    pub governed_paths: Vec<String>,
+    governed_set: GlobSet,
+    pub identities: std::collections::BTreeMap<String, String>,
+    pub allow_replace_refs: bool,
     /// Guarded paths (agents.blast_radius): the globs, checked at load; the set is built on
     /// first use, since only the blast radius needs it (building it cost the commit-msg hook
     /// ~10% of its instructions).
@@ -568,6 +643,54 @@ impl Policy {
             )));
         }
 
+        let owners: Vec<String> = file
+            .governance
+            .owners
+            .iter()
+            .map(|o| o.get_ref().trim().to_ascii_lowercase())
+            .collect();
+        for o in &file.governance.owners {
+            if !o.get_ref().contains('@') {
+                return Err(err(
+                    o.span(),
+                    format!("governance owner `{}` is not an email", o.get_ref()),
+                    "owners are principals of the trust root (.aigate/allowed_signers): emails",
+                ));
+            }
+        }
+        let owners_min = file.governance.min.unwrap_or(1);
+        if owners_min == 0 {
+            return Err(PolicyError(format!(
+                "error: governance.min must be at least 1\n  --> {origin}"
+            )));
+        }
+        if !owners.is_empty() && (owners.len() as u32) < owners_min {
+            return Err(PolicyError(format!(
+                "error: governance.min is {owners_min} but only {} owner(s) are listed\n  --> {origin}",
+                owners.len()
+            )));
+        }
+        let mut governed_paths: Vec<String> =
+            GOVERNED_FILES.iter().map(|s| s.to_string()).collect();
+        let mut gb = GlobSetBuilder::new();
+        for p in &governed_paths {
+            gb.add(glob(p, true, false).expect("the built-in governed paths are valid globs"));
+        }
+        for p in &file.governance.paths {
+            let g = glob(p.get_ref(), true, false).map_err(|e| {
+                err(
+                    p.span(),
+                    format!("invalid path glob `{}`: {}", p.get_ref(), e.kind()),
+                    "path globs look like `CODEOWNERS` or `.github/**`",
+                )
+            })?;
+            gb.add(g);
+            governed_paths.push(p.get_ref().clone());
+        }
+        let governed_set = gb
+            .build()
+            .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?;
+
         Ok(Policy {
             origin: origin.to_string(),
             mode: file.branches.mode,
@@ -595,6 +718,19 @@ impl Policy {
             path_rules,
             catalog,
             exemption_max_days: file.exemptions.max_days,
+            allow_tag_move: file.branches.allow_tag_move,
+            verify: file.review.verify,
+            pusher_approves: file.review.pusher_approves,
+            owners,
+            owners_min,
+            governed_paths,
+            governed_set,
+            identities: file
+                .identities
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_ascii_lowercase()))
+                .collect(),
+            allow_replace_refs: file.refs.allow_replace,
             guarded: LazyGlobSet::new(guarded_globs),
             agents: file.agents,
         })
@@ -631,6 +767,20 @@ impl Policy {
                 by_branch.contains(&i)
             }
         })
+    }
+
+    /// Whether a path is governed (a rule file, or one the policy adds under governance.paths).
+    pub fn is_governed(&self, path: &str) -> bool {
+        self.governed_set.is_match(path)
+    }
+
+    /// The principal (email) of an authenticated pusher login, through `[identities]`; a login
+    /// that is itself an email is its own principal.
+    pub fn principal_of(&self, login: &str) -> Option<String> {
+        self.identities
+            .get(login)
+            .cloned()
+            .or_else(|| login.contains('@').then(|| login.to_ascii_lowercase()))
     }
 
     /// Whether `tool` (a catalog id, or an unknown name) at `version` is approved.

@@ -21,9 +21,13 @@ pub enum Rule {
     ReviewerNotAllowed,
     #[serde(rename = "AIG008")]
     ExemptionInvalid,
+    #[serde(rename = "AIG009")]
+    UnverifiedReview,
+    #[serde(rename = "AIG010")]
+    ModelWithoutTool,
 }
 
-pub const ALL: [Rule; 8] = [
+pub const ALL: [Rule; 10] = [
     Rule::MissingAttestation,
     Rule::UnapprovedTool,
     Rule::UndeclaredTool,
@@ -32,6 +36,8 @@ pub const ALL: [Rule; 8] = [
     Rule::NonHumanReviewer,
     Rule::ReviewerNotAllowed,
     Rule::ExemptionInvalid,
+    Rule::UnverifiedReview,
+    Rule::ModelWithoutTool,
 ];
 
 impl Rule {
@@ -45,6 +51,8 @@ impl Rule {
             Rule::NonHumanReviewer => "AIG006",
             Rule::ReviewerNotAllowed => "AIG007",
             Rule::ExemptionInvalid => "AIG008",
+            Rule::UnverifiedReview => "AIG009",
+            Rule::ModelWithoutTool => "AIG010",
         }
     }
 
@@ -58,6 +66,8 @@ impl Rule {
             Rule::NonHumanReviewer => "non-human-reviewer",
             Rule::ReviewerNotAllowed => "reviewer-not-allowed",
             Rule::ExemptionInvalid => "exemption-invalid",
+            Rule::UnverifiedReview => "unverified-review",
+            Rule::ModelWithoutTool => "model-without-tool",
         }
     }
 
@@ -80,6 +90,8 @@ impl Rule {
             Rule::NonHumanReviewer => "a reviewer is an AI identity, a bot, or has no valid email",
             Rule::ReviewerNotAllowed => "the policy lists reviewers and this one is not among them",
             Rule::ExemptionInvalid => "an exemption is unknown, expired, not yet valid, or out of scope",
+            Rule::UnverifiedReview => "a Reviewed-by trailer has no signed approval from that reviewer (review.verify = \"signed\")",
+            Rule::ModelWithoutTool => "the attestation names a model but no tool",
         }
     }
 
@@ -152,6 +164,27 @@ A commit cites an exemption (`AI-Exemption: EX-...` or the push option
 this tool, branch, path or author.
 
 Fix: check it with `aigate exemption show EX-...`; request a new one if needed.",
+            Rule::UnverifiedReview => "\
+With `[review] verify = \"signed\"`, a review counts only as a signed approval: a statement
+\"I reviewed these commits for this ref\", signed with the reviewer's own SSH key, stored in
+`refs/aigate/approvals` and checked against the trust root (`.aigate/allowed_signers` on the
+governing ref, or the server's `aigate.allowedSigners`). A `Reviewed-by:` trailer is text the
+author can type; without an approval from the same person it does not count.
+
+Fix: the reviewer, after reviewing, runs in their own clone (with git's SSH signing set up:
+`git config gpg.format ssh`, `git config user.signingKey ~/.ssh/id_ed25519.pub`):
+
+    aigate approve COMMIT --into main --push origin
+
+An approval names exact commit ids: amending or rebasing a commit needs a new approval.",
+            Rule::ModelWithoutTool => "\
+The attestation names a model (`Assisted-by: Claude Opus 4.6`) but no tool. A model is not a
+tool: the policy approves tools (Kiro may run Claude models and be approved while Claude Code
+is not), so the tool that ran the model must be named.
+
+Fix: name the tool and the model:
+
+    git commit --amend --trailer \"Assisted-by: kiro:claude-opus-4.6\"",
         }
     }
 }

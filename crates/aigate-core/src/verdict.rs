@@ -4,7 +4,7 @@
 use crate::catalog::{CommitView, Evidence};
 use crate::exemptions::{ExemptionUse, Exemptions};
 use crate::identity::{canonical_email, Identity};
-use crate::policy::{parse_version, unknown_tool_id, Policy, RequireFor};
+use crate::policy::{parse_version, unknown_tool_id, Policy, RequireFor, Verify};
 use crate::rules::Rule;
 use crate::trailers::Trailer;
 use serde::Serialize;
@@ -58,6 +58,9 @@ pub struct CommitVerdict {
     pub reviews_required: u32,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exemptions: Vec<ExemptionUse>,
+    /// Signed approvals counted for the target (review.verify = "signed").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<crate::facts::ApprovalSeen>,
     pub findings: Vec<Finding>,
 }
 
@@ -68,15 +71,14 @@ impl CommitVerdict {
 
     /// The tools this commit involved: detected and attested, each once.
     pub fn tools(&self) -> Vec<String> {
-        let mut t: Vec<String> = self.evidence.iter().map(|e| e.tool.clone()).collect();
-        t.extend(self.attested.iter().map(|a| a.tool.clone()));
-        let mut seen = Vec::new();
-        t.retain(|x| {
-            let new = !seen.contains(x);
-            seen.push(x.clone());
-            new
-        });
-        t
+        let mut seen = std::collections::HashSet::new();
+        self.evidence
+            .iter()
+            .map(|e| &e.tool)
+            .chain(self.attested.iter().map(|a| &a.tool))
+            .filter(|t| seen.insert(t.as_str()))
+            .cloned()
+            .collect()
     }
 }
 
@@ -305,7 +307,56 @@ pub fn judge(
         }
     }
     let needs_review = ai || policy.require_for == RequireFor::All;
+    let signed = policy.verify == Verify::Signed;
     let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let author = canonical_email(&facts.author.email);
+    let committer = canonical_email(&facts.committer.email);
+    // Signed approvals: the only reviews that count under verify = "signed".
+    let mut approved_by: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut counted_approvals = Vec::new();
+    if signed {
+        let pusher = target.pusher.map(canonical_email);
+        for a in facts
+            .approvals
+            .iter()
+            .filter(|a| a.refname == target.refname)
+        {
+            let who = canonical_email(&a.reviewer);
+            approved_by.insert(who.clone());
+            if who == author || who == committer {
+                let role = if who == author { "author" } else { "committer" };
+                finding(
+                    Rule::SelfReview,
+                    format!("the approval by {} is by the commit's {role}", a.reviewer),
+                    "ask someone else to review and approve; a review must come from another person".into(),
+                );
+            } else if !policy.pusher_approves && pusher.as_deref() == Some(who.as_str()) {
+                finding(
+                    Rule::SelfReview,
+                    format!("the approval by {} is by the pusher, who cannot approve what they push (review.pusher_approves = false)", a.reviewer),
+                    "have another reviewer approve, or let the author push the approved commits".into(),
+                );
+            } else if !policy.reviewer_allowed(&a.reviewer) {
+                finding(
+                    Rule::ReviewerNotAllowed,
+                    format!(
+                        "the approval by {} is not from an allowed reviewer ({})",
+                        a.reviewer,
+                        policy.reviewers.join(", ")
+                    ),
+                    "have an allowed reviewer approve the commit".into(),
+                );
+            } else if counted.insert(who) {
+                counted_approvals.push(a.clone());
+            }
+        }
+    }
+    let approve_fix = |c: &str| {
+        format!(
+            "the reviewer runs: aigate approve {} --into {branch} --push origin",
+            crate::short_id(c)
+        )
+    };
     for t in trailers.iter().filter(|t| policy.is_review_key(&t.key)) {
         let reviewer = Identity::parse(&t.value);
         let mut counts = false;
@@ -331,11 +382,8 @@ pub fn judge(
                 ),
                 "ask a human to review, and record it as Reviewed-by".into(),
             ),
-            Some(r)
-                if r.canonical_email() == canonical_email(&facts.author.email)
-                    || r.canonical_email() == canonical_email(&facts.committer.email) =>
-            {
-                let who = if r.canonical_email() == canonical_email(&facts.author.email) {
+            Some(r) if r.canonical_email() == author || r.canonical_email() == committer => {
+                let who = if r.canonical_email() == author {
                     "author"
                 } else {
                     "committer"
@@ -355,6 +403,17 @@ pub fn judge(
                 ),
                 "have an allowed reviewer review the commit".into(),
             ),
+            Some(r) if signed => {
+                // The trailer is the readable record; the signed approval is the review.
+                counts = counted.contains(&r.canonical_email());
+                if !approved_by.contains(&r.canonical_email()) {
+                    finding(
+                        Rule::UnverifiedReview,
+                        format!("`{t}` has no signed approval by {} for {branch}", r.email),
+                        format!("{} (as {})", approve_fix(&facts.id), r.email),
+                    );
+                }
+            }
             Some(r) => {
                 counts = counted.insert(r.canonical_email());
             }
@@ -365,22 +424,58 @@ pub fn judge(
             counts,
         });
     }
+    if signed {
+        // Approvals without a trailer still count; show them as reviews.
+        for a in facts
+            .approvals
+            .iter()
+            .filter(|a| a.refname == target.refname)
+        {
+            let who = canonical_email(&a.reviewer);
+            if counted.contains(&who)
+                && !reviews.iter().any(|r| {
+                    r.counts
+                        && r.reviewer
+                            .as_ref()
+                            .is_some_and(|i| i.canonical_email() == who)
+                })
+            {
+                reviews.push(Review {
+                    text: format!("signed approval by {} ({})", a.reviewer, a.fingerprint),
+                    reviewer: Some(Identity::new(String::new(), a.reviewer.clone())),
+                    counts: true,
+                });
+            }
+        }
+    }
     if needs_review && (counted.len() as u32) < required {
         let why = match &strict_path {
             Some(p) if p.starts_with("blast radius") => format!(" ({p})"),
             Some(p) => format!(" (it touches {p})"),
             None => String::new(),
         };
+        let (what, fix) = if signed {
+            (
+                "signed human approval(s)",
+                format!(
+                    "{} (a reviewer other than {})",
+                    approve_fix(&facts.id),
+                    facts.author.email
+                ),
+            )
+        } else {
+            (
+                "human review(s)",
+                format!(
+                    "git commit --amend --trailer \"{}: Name <email>\"  (a reviewer other than {})",
+                    policy.review_trailers[0], facts.author.email
+                ),
+            )
+        };
         finding(
             Rule::MissingReview,
-            format!(
-                "{} of {required} required human review(s){why}",
-                counted.len()
-            ),
-            format!(
-                "git commit --amend --trailer \"{}: Name <email>\"  (a reviewer other than {})",
-                policy.review_trailers[0], facts.author.email
-            ),
+            format!("{} of {required} required {what}{why}", counted.len()),
+            fix,
         );
     }
     // Review findings only bind where review is required.
@@ -388,7 +483,10 @@ pub fn judge(
         findings.retain(|f| {
             !matches!(
                 f.rule,
-                Rule::SelfReview | Rule::NonHumanReviewer | Rule::ReviewerNotAllowed
+                Rule::SelfReview
+                    | Rule::NonHumanReviewer
+                    | Rule::ReviewerNotAllowed
+                    | Rule::UnverifiedReview
             )
         });
     }
@@ -404,6 +502,7 @@ pub fn judge(
         reviews,
         reviews_required: if needs_review { required } else { 0 },
         exemptions: used_exemptions,
+        approvals: counted_approvals,
         findings,
     }
 }
@@ -439,6 +538,7 @@ mod tests {
                 refname: "refs/heads/main",
                 push_exemptions: &[],
                 now: 0,
+                pusher: None,
             },
         )
     }

@@ -1,0 +1,240 @@
+//! `aigate approve` (a reviewer signs an approval of exactly the commits they reviewed, for one
+//! target ref, and stores it in `refs/aigate/approvals`) and `aigate approvals` (who approved
+//! what, verified or why not).
+
+use super::*;
+use aigate::approvals::{self, AllowedSigners, Statement};
+use aigate::engine;
+use aigate::git::approvals::REF;
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::process::Command;
+
+pub(crate) fn approve(
+    rev: Option<&str>,
+    into: Option<&str>,
+    push: Option<&str>,
+    key: Option<&Path>,
+) -> Result<i32> {
+    let repo = open_repo(None)?;
+    let rev = rev.unwrap_or("HEAD");
+    let commits: Vec<String> = if rev.contains("..") {
+        repo.range(rev)?.iter().map(|c| c.to_string()).collect()
+    } else {
+        vec![repo.commit_id(rev)?.to_string()]
+    };
+    if commits.is_empty() {
+        bail!("`{rev}` names no commits to approve");
+    }
+    if commits.len() > approvals::MAX_COMMITS {
+        bail!(
+            "`{rev}` has {} commits; approve at most {} at a time",
+            commits.len(),
+            approvals::MAX_COMMITS
+        );
+    }
+    let policy = engine::worktree_policy(&repo, None)?;
+    let target = match into {
+        Some(r) => full_ref(r),
+        None => target_ref(&repo, None, &policy),
+    };
+    let reviewer = repo
+        .config_string("user.email")
+        .filter(|e| e.contains('@'))
+        .context("git config user.email is not set: the approval names you by your email, as the trust root (.aigate/allowed_signers) does")?;
+    let statement = Statement {
+        refname: target.clone(),
+        commits: commits.clone(),
+        reviewer: reviewer.clone(),
+        time: engine::now(),
+    };
+    let signature = sign(&repo, key, &statement.to_text())?;
+    let record = approvals::record(&statement, &signature);
+
+    // Check it against the trust root this checkout knows, so a wrong key shows up now.
+    let texts = engine::texts_at(&repo, repo.git.refname_to_id(&target).ok())?;
+    if let Some((text, origin)) = texts.signers {
+        match AllowedSigners::parse(&text, &origin)
+            .and_then(|s| approvals::verify(&record, &s, engine::now()))
+        {
+            Ok(v) => println!(
+                "aigate: signature verified ({} {})",
+                reviewer, v.fingerprint
+            ),
+            Err(e) => {
+                eprintln!("aigate: warning: this approval does not verify against {origin}: {e}")
+            }
+        }
+    }
+
+    let base = match push {
+        Some(remote) => {
+            let o = Command::new("git")
+                .args([
+                    "fetch",
+                    "-q",
+                    remote,
+                    &format!("+{REF}:refs/aigate/fetched-approvals"),
+                ])
+                .output()
+                .context("cannot run git fetch")?;
+            if o.status.success() {
+                repo.git.refname_to_id("refs/aigate/fetched-approvals").ok()
+            } else {
+                repo.approvals_tip()
+            }
+        }
+        None => repo.approvals_tip(),
+    };
+    let summary = format!(
+        "aigate: approval by {reviewer} of {} commit(s) for {target}",
+        commits.len()
+    );
+    let new = repo.add_approval(base, &commits, &record, &summary)?;
+    repo.git
+        .reference(REF, new, true, &summary)
+        .context("cannot update refs/aigate/approvals")?;
+    println!(
+        "aigate: approved {} commit(s) ({}) for {target} as {reviewer}",
+        commits.len(),
+        commits
+            .iter()
+            .take(3)
+            .map(|c| engine::short(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match push {
+        Some(remote) => {
+            let o = Command::new("git")
+                .args(["push", "-q", remote, &format!("{REF}:{REF}")])
+                .status()
+                .context("cannot run git push")?;
+            if !o.success() {
+                bail!("pushing the approval failed; retry with: git push {remote} {REF}:{REF}");
+            }
+            println!("aigate: pushed {REF} to {remote}");
+        }
+        None => println!("aigate: share it with: git push origin {REF}:{REF}"),
+    }
+    Ok(0)
+}
+
+/// Signs `text` with the reviewer's SSH key as git would (`ssh-keygen -Y sign`, git's
+/// `gpg.ssh.program`, `user.signingKey` as a key file, a public key whose private half is in
+/// ssh-agent, or a literal `key::ssh-...`). Returns the armored signature.
+fn sign(repo: &aigate::git::Repo, key: Option<&Path>, text: &str) -> Result<String> {
+    if let Some(f) = repo.config_string("gpg.format") {
+        if f != "ssh" {
+            bail!("approvals are signed with SSH keys (gpg.format is `{f}`): git config gpg.format ssh, and user.signingKey to your key");
+        }
+    }
+    let program = repo
+        .config_string("gpg.ssh.program")
+        .unwrap_or_else(|| "ssh-keygen".into());
+    let configured = key
+        .map(|k| k.display().to_string())
+        .or_else(|| repo.config_string("user.signingKey"))
+        .context("no signing key: pass --key FILE, or git config user.signingKey ~/.ssh/id_ed25519.pub (and gpg.format ssh)")?;
+    let dir = std::env::temp_dir().join(format!("aigate-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let cleanup = Cleanup(dir.clone());
+    let (key_file, agent) = if let Some(literal) = configured.strip_prefix("key::") {
+        let f = dir.join("key.pub");
+        std::fs::write(&f, format!("{literal}\n"))?;
+        (f, true)
+    } else {
+        let p = PathBuf::from(shellexpand_home(&configured));
+        match p.to_str().and_then(|s| s.strip_suffix(".pub")) {
+            Some(private) if Path::new(private).exists() => (PathBuf::from(private), false),
+            Some(_) => (p, true),
+            None => (p, false),
+        }
+    };
+    let msg = dir.join("statement");
+    std::fs::write(&msg, text)?;
+    let mut cmd = Command::new(&program);
+    cmd.args(["-Y", "sign", "-n", approvals::NAMESPACE, "-q"]);
+    if agent {
+        cmd.arg("-U");
+    }
+    cmd.arg("-f").arg(&key_file).arg(&msg);
+    let o = cmd
+        .output()
+        .with_context(|| format!("cannot run {program} (OpenSSH's ssh-keygen signs approvals)"))?;
+    if !o.status.success() {
+        bail!(
+            "{program} -Y sign failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        );
+    }
+    let sig = std::fs::read_to_string(dir.join("statement.sig"))
+        .context("ssh-keygen wrote no signature")?;
+    drop(cleanup);
+    Ok(sig)
+}
+
+struct Cleanup(PathBuf);
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn shellexpand_home(p: &str) -> String {
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => p.to_string(),
+    }
+}
+
+/// `aigate approvals [RANGE]`: every approval of the range's commits, verified against the
+/// trust root at the target ref (or the work tree's), or why it does not count.
+pub(crate) fn list(rev: Option<&str>, into: Option<&str>) -> Result<i32> {
+    let repo = open_repo(None)?;
+    let rev = rev.unwrap_or("HEAD");
+    let commits: Vec<String> = if rev.contains("..") {
+        repo.range(rev)?.iter().map(|c| c.to_string()).collect()
+    } else {
+        vec![repo.commit_id(rev)?.to_string()]
+    };
+    let policy = engine::worktree_policy(&repo, None)?;
+    let target = into
+        .map(full_ref)
+        .unwrap_or_else(|| target_ref(&repo, None, &policy));
+    let texts = engine::texts_at(&repo, repo.git.refname_to_id(&target).ok())?;
+    let signers = match texts.signers {
+        Some((text, origin)) => {
+            AllowedSigners::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        None => AllowedSigners::default(),
+    };
+    let Some(tip) = repo.approvals_tip() else {
+        println!("no approvals here (fetch them: git fetch origin {REF}:{REF})");
+        return Ok(0);
+    };
+    let now = engine::now();
+    let mut any = false;
+    for c in commits.iter().take(10_000) {
+        for (_, text) in repo.approval_records(tip, c)? {
+            any = true;
+            let st = approvals::split_record(&text)
+                .and_then(|(t, _)| Statement::parse(t))
+                .ok();
+            let who = st.as_ref().map_or("?".into(), |s| s.reviewer.clone());
+            let r = st.as_ref().map_or("?".into(), |s| s.refname.clone());
+            match approvals::verify(&text, &signers, now) {
+                Ok(v) => println!(
+                    "{}  {who}  {r}  verified {}",
+                    engine::short(c),
+                    v.fingerprint
+                ),
+                Err(e) => println!("{}  {who}  {r}  NOT VERIFIED: {e}", engine::short(c)),
+            }
+        }
+    }
+    if !any {
+        println!("no approvals of {rev}");
+    }
+    Ok(0)
+}

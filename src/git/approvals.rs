@@ -1,0 +1,111 @@
+//! Where signed approvals live in git: the ref `refs/aigate/approvals`, a history of commits
+//! whose trees hold each approval record (statement + SSH signature) at
+//! `<2 hex>/<commit id>/<record blob id>` for every commit it covers. It travels with
+//! `git push` / `git fetch` like any ref and never changes an approved commit's id. The server
+//! lets it only grow: no deletion, no rewrite, and every added record must verify.
+
+use super::repo::Repo;
+use anyhow::{bail, Context, Result};
+use git2::{ObjectType, Oid};
+use std::path::Path;
+
+pub const REF: &str = "refs/aigate/approvals";
+
+/// The directory of a commit's approvals inside the approvals tree.
+pub fn dir_of(commit: &str) -> String {
+    let c = commit.to_ascii_lowercase();
+    format!("{}/{}", &c[..2.min(c.len())], c)
+}
+
+impl Repo {
+    /// The current tip of the approvals ref, if any.
+    pub fn approvals_tip(&self) -> Option<Oid> {
+        self.git.refname_to_id(REF).ok()
+    }
+
+    /// The approval records stored for `commit` in the approvals tree at `tip`: (blob id, text).
+    pub fn approval_records(&self, tip: Oid, commit: &str) -> Result<Vec<(Oid, String)>> {
+        let tree = self
+            .git
+            .find_commit(tip)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("cannot read the approvals at {tip}"))?;
+        let dir = match tree.get_path(Path::new(&dir_of(commit))) {
+            Ok(e) => e,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
+            Err(e) => bail!("cannot read approvals of {commit}: {}", e.message()),
+        };
+        let Ok(sub) = self.git.find_tree(dir.id()) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for e in sub.iter().take(64) {
+            if e.kind() != Some(ObjectType::Blob) {
+                continue;
+            }
+            let blob = self.git.find_blob(e.id())?;
+            if blob.size() > aigate_core::approvals::MAX_RECORD_BYTES {
+                continue;
+            }
+            out.push((e.id(), String::from_utf8_lossy(blob.content()).into_owned()));
+        }
+        Ok(out)
+    }
+
+    /// Every (path, blob id) of the approvals tree at `tip`.
+    pub fn approval_entries(&self, tip: Oid) -> Result<Vec<(String, Oid)>> {
+        let tree = self.git.find_commit(tip)?.tree()?;
+        let mut out = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |root, e| {
+            if e.kind() == Some(ObjectType::Blob) {
+                out.push((format!("{root}{}", e.name().unwrap_or("")), e.id()));
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        Ok(out)
+    }
+
+    /// Adds one record covering `commits` on top of `base` (the current approvals, or none),
+    /// and returns the new approvals commit (the ref is not moved).
+    pub fn add_approval(
+        &self,
+        base: Option<Oid>,
+        commits: &[String],
+        record: &str,
+        message: &str,
+    ) -> Result<Oid> {
+        let blob = self.git.blob(record.as_bytes())?;
+        let base_commit = base.map(|b| self.git.find_commit(b)).transpose()?;
+        let mut root = base_commit.as_ref().map(|c| c.tree()).transpose()?;
+        for c in commits {
+            let dir = dir_of(c);
+            let (shard, full) = dir.split_once('/').unwrap_or((&dir, ""));
+            let shard_tree = root
+                .as_ref()
+                .and_then(|t| t.get_name(shard))
+                .and_then(|e| self.git.find_tree(e.id()).ok());
+            let commit_tree = shard_tree
+                .as_ref()
+                .and_then(|t| t.get_name(full))
+                .and_then(|e| self.git.find_tree(e.id()).ok());
+            let mut b = self.git.treebuilder(commit_tree.as_ref())?;
+            b.insert(blob.to_string(), blob, 0o100644)?;
+            let commit_tree = b.write()?;
+            let mut b = self.git.treebuilder(shard_tree.as_ref())?;
+            b.insert(full, commit_tree, 0o040000)?;
+            let shard_tree = b.write()?;
+            let mut b = self.git.treebuilder(root.as_ref())?;
+            b.insert(shard, shard_tree, 0o040000)?;
+            root = Some(self.git.find_tree(b.write()?)?);
+        }
+        let root = root.context("no commits to approve")?;
+        let sig = self
+            .git
+            .signature()
+            .or_else(|_| git2::Signature::now("aigate", "aigate@localhost"))?;
+        let parents: Vec<&git2::Commit<'_>> = base_commit.iter().collect();
+        Ok(self
+            .git
+            .commit(None, &sig, &sig, message, &root, &parents)?)
+    }
+}
