@@ -176,8 +176,7 @@ fn audit_names_a_missing_parent_instead_of_reporting_a_short_history() {
 #[test]
 fn blast_radius_counts_deleted_files_in_nested_directories() {
     let s = Scratch::new();
-    let (remote, work) = s.remote_and_clone();
-    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    let (_remote, work, owner) = s.governed();
     for i in 0..6 {
         s.commit(
             &work,
@@ -186,14 +185,14 @@ fn blast_radius_counts_deleted_files_in_nested_directories() {
         );
     }
     s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "main"]);
-    std::fs::write(
-        work.join(".aigate.toml"),
-        "[agents.blast_radius]\nmax_deleted_files = 4\n",
-    )
-    .unwrap();
-    s.git_ok(&work, &["add", ".aigate.toml"]);
-    s.commit_staged(&work, "policy");
-    s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "main"]);
+    s.push_rules(
+        &work,
+        &owner,
+        &[(
+            ".aigate.toml",
+            "[agents.blast_radius]\nmax_deleted_files = 4\n",
+        )],
+    );
     s.git_ok(&work, &["rm", "-q", "-r", "src/deep"]);
     s.commit_staged(&work, &format!("chore: prune\n\n{CLAUDE}"));
     amend_attested_and_reviewed(&s, &work);

@@ -19,6 +19,13 @@ fn server() -> Server {
     Server { s, remote, work }
 }
 
+/// A server whose rules are owned by OWNER; returns it with the owner's key.
+fn governed_server() -> (Server, PathBuf) {
+    let s = Scratch::new();
+    let (remote, work, owner) = s.governed();
+    (Server { s, remote, work }, owner)
+}
+
 impl Server {
     fn push(&self, args: &[&str]) -> std::process::Output {
         let mut a = vec!["push", "--no-verify", "origin"];
@@ -135,15 +142,15 @@ fn several_refs_in_one_push_are_all_or_nothing() {
 
 #[test]
 fn annotated_tags_are_peeled_and_judged_when_protected() {
-    let sv = server();
-    std::fs::write(
-        sv.work.join(".aigate.toml"),
-        "[branches]\nprotected = [\"main\", \"refs/tags/v*\"]\n",
-    )
-    .unwrap();
-    sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.commit_staged(&sv.work, "Add policy");
-    assert!(sv.push(&["main"]).status.success());
+    let (sv, owner) = governed_server();
+    sv.s.push_rules(
+        &sv.work,
+        &owner,
+        &[(
+            ".aigate.toml",
+            "[branches]\nprotected = [\"main\", \"refs/tags/v*\"]\n",
+        )],
+    );
     sv.s.git_ok(&sv.work, &["checkout", "-q", "-b", "side"]);
     sv.commit("t.txt", &format!("feat: t\n\n{CLAUDE}"));
     sv.s.git_ok(&sv.work, &["tag", "-a", "-m", "release", "v1.0"]);
@@ -194,15 +201,12 @@ fn deleting_or_rewriting_a_protected_branch_is_refused_unless_the_policy_allows(
 
 #[test]
 fn a_push_that_edits_the_policy_is_judged_by_the_accepted_policy() {
-    let sv = server();
-    std::fs::write(
-        sv.work.join(".aigate.toml"),
-        "[tools]\napproved = [\"kiro\"]\n",
-    )
-    .unwrap();
-    sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.commit_staged(&sv.work, "Policy: kiro only");
-    assert!(sv.push(&["main"]).status.success());
+    let (sv, owner) = governed_server();
+    sv.s.push_rules(
+        &sv.work,
+        &owner,
+        &[(".aigate.toml", "[tools]\napproved = [\"kiro\"]\n")],
+    );
     // Approve claude-code and use it, in one push.
     std::fs::write(
         sv.work.join(".aigate.toml"),
@@ -249,14 +253,45 @@ fn a_broken_or_missing_policy_refuses_every_push() {
 }
 
 #[test]
-fn a_broken_policy_committed_on_main_refuses_rather_than_falling_back() {
+fn a_broken_policy_push_is_refused_and_the_rules_in_force_stay() {
+    let (sv, owner) = governed_server();
+    std::fs::write(
+        sv.work.join(".aigate.toml"),
+        "[branches]\nmode = \"enforced\"\n",
+    )
+    .unwrap();
+    sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
+    sv.s.commit_staged(&sv.work, "typo policy");
+    // Even with the owner's approval, rules that do not load are refused, with where.
+    assert!(sv
+        .s
+        .approve(&sv.work, OWNER, &owner, "HEAD", "main")
+        .status
+        .success());
+    let o = sv.push(&["main"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("do not load"), "{}", all(&o));
+    assert!(all(&o).contains(".aigate.toml at"), "{}", all(&o));
+    assert!(all(&o).contains(":2:"), "{}", all(&o));
+    // The gate is not bricked: the next good push goes through.
+    sv.s.git_ok(&sv.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    sv.commit("i.txt", "docs: next");
+    let o = sv.push(&["main"]);
+    assert!(o.status.success(), "{}", all(&o));
+}
+
+#[test]
+fn a_broken_policy_already_in_force_refuses_rather_than_falling_back() {
     let sv = server();
     std::fs::write(sv.work.join(".aigate.toml"), "mode = 3\n").unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
-    sv.s.commit_staged(&sv.work, "bad policy");
-    // Accepted while the old (absent) policy applied...
-    assert!(sv.push(&["main"]).status.success());
-    // ...from now on the accepted policy is broken, and the server fails closed.
+    let bad = sv.s.commit_staged(&sv.work, "bad policy");
+    // Put there by an admin, around the hook (as an older aigate might have accepted it).
+    sv.s.git_ok(
+        &sv.work,
+        &["push", "-q", "--no-verify", "origin", "HEAD:refs/heads/tmp"],
+    );
+    sv.s.git_ok(&sv.remote, &["update-ref", "refs/heads/main", &bad]);
     sv.commit("i.txt", "docs: next");
     let o = sv.push(&["main"]);
     assert!(!o.status.success());
@@ -304,6 +339,17 @@ fn replace_refs_do_not_change_what_is_judged() {
     let decoy = sv.commit("r.txt", &format!("feat: r\n\n{GOOD}"));
     sv.s.git_ok(&sv.work, &["checkout", "-q", "main"]);
     sv.s.git_ok(&sv.work, &["replace", &bad, &decoy]);
+    // Refused by default...
+    let o = sv.push(&["refs/replace/*:refs/replace/*"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("refs/replace/"), "{}", all(&o));
+    // ...and where a policy allows them, they still do not change what is judged.
+    let policy = sv.s.path("allow-replace.toml");
+    std::fs::write(&policy, "[refs]\nallow_replace = true\n").unwrap();
+    sv.s.git_ok(
+        &sv.remote,
+        &["config", "aigate.policy", policy.to_str().unwrap()],
+    );
     assert!(sv.push(&["refs/replace/*:refs/replace/*"]).status.success());
     let o = sv.push(&["main"]);
     assert!(!o.status.success(), "{}", all(&o));

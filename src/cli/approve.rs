@@ -33,10 +33,9 @@ pub(crate) fn approve(
             approvals::MAX_COMMITS
         );
     }
-    let policy = engine::worktree_policy(&repo, None)?;
     let target = match into {
         Some(r) => full_ref(r),
-        None => target_ref(&repo, None, &policy),
+        None => target_ref(&repo, None, &engine::worktree_policy(&repo, None)?),
     };
     let reviewer = repo
         .config_string("user.email")

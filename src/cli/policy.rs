@@ -12,6 +12,29 @@ pub(crate) fn policy_check(file: Option<&Path>) -> Result<i32> {
     let policy = match file {
         Some(f) => engine::policy_from_file(f),
         None => match open_repo(None) {
+            // A bare (server) repository: exactly the governing rule set its hook uses.
+            Ok(r) if r.git.is_bare() => engine::governing(&r).map(|g| {
+                println!(
+                    "governing ref: {}{}",
+                    g.refname,
+                    if g.tip.is_some() {
+                        ""
+                    } else {
+                        " (absent: built-in default)"
+                    }
+                );
+                if !g.owner_names.is_empty() {
+                    println!(
+                        "owners: {} (at least {} per rule change)",
+                        g.owner_names.join(", "),
+                        g.rules.policy.owners_min
+                    );
+                }
+                if !g.rules.signers.signers.is_empty() {
+                    println!("trust root: {} key(s)", g.rules.signers.signers.len());
+                }
+                g.rules.policy
+            }),
             Ok(r) => engine::rules_for_worktree(&r, None).map(|r| r.policy),
             Err(_) => Ok(Policy::builtin()?),
         },

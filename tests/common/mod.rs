@@ -184,3 +184,82 @@ pub fn text(b: &[u8]) -> String {
 pub fn all(o: &Output) -> String {
     format!("{}{}", text(&o.stdout), text(&o.stderr))
 }
+
+/// The owner of the rules in governed test servers, and a reviewer.
+pub const OWNER: &str = "olivia@example.com";
+pub const REVIEWER: &str = "rob@example.com";
+
+impl Scratch {
+    /// A new SSH key pair made with ssh-keygen (no passphrase); returns the private key's path
+    /// (the public key is beside it, `.pub`).
+    pub fn keygen(&self, name: &str) -> PathBuf {
+        let key = self.path(&format!("keys/{name}"));
+        std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+        let o = self
+            .cmd("ssh-keygen", self.dir.path())
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&key)
+            .output()
+            .expect("ssh-keygen runs");
+        assert!(o.status.success(), "ssh-keygen: {}", all(&o));
+        key
+    }
+
+    /// One allowed-signers line: `EMAIL ssh-ed25519 AAAA...`.
+    pub fn signer_line(&self, email: &str, key: &Path) -> String {
+        let pubkey = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        let mut f = pubkey.split_whitespace();
+        format!("{email} {} {}\n", f.next().unwrap(), f.next().unwrap())
+    }
+
+    /// Runs `aigate approve REV --into INTO --push origin --key KEY` as `email` in `work`.
+    pub fn approve(&self, work: &Path, email: &str, key: &Path, rev: &str, into: &str) -> Output {
+        self.git_ok(work, &["config", "user.email", email]);
+        let o = self.aigate(
+            work,
+            &[
+                "approve",
+                rev,
+                "--into",
+                into,
+                "--push",
+                "origin",
+                "--key",
+                key.to_str().unwrap(),
+            ],
+        );
+        self.git_ok(work, &["config", "--unset", "user.email"]);
+        o
+    }
+
+    /// A guarded bare remote whose rules are owned by OWNER (install --server --owners), and a
+    /// clone; returns (remote, work, the owner's key).
+    pub fn governed(&self) -> (PathBuf, PathBuf, PathBuf) {
+        let (remote, work) = self.remote_and_clone();
+        let owner = self.keygen("olivia");
+        let owners = self.path("owners");
+        std::fs::write(&owners, self.signer_line(OWNER, &owner)).unwrap();
+        let o = self.aigate(
+            &remote,
+            &["install", "--server", "--owners", owners.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", all(&o));
+        (remote, work, owner)
+    }
+
+    /// Commits rule files on main, has the owner approve the commit, and pushes it.
+    pub fn push_rules(&self, work: &Path, owner: &Path, files: &[(&str, &str)]) -> String {
+        for (path, content) in files {
+            let p = work.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, content).unwrap();
+            self.git_ok(work, &["add", path]);
+        }
+        let id = self.commit_staged(work, "Rules: change");
+        let o = self.approve(work, OWNER, owner, "HEAD", "main");
+        assert!(o.status.success(), "{}", all(&o));
+        let o = self.git(work, &["push", "--no-verify", "origin", "HEAD:main"]);
+        assert!(o.status.success(), "{}", all(&o));
+        id
+    }
+}

@@ -1,0 +1,290 @@
+//! One source of rules, changed only by its owners, tried as an insider would against a real
+//! bare repository guarded by `aigate install --server`: each route that once put AI commits
+//! on a protected branch unjudged, or changed the rules without their owners, is refused.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+const GOOD: &str = "Assisted-by: claude-code\nReviewed-by: Rob Reviewer <rob@example.com>";
+
+fn push(s: &Scratch, work: &Path, args: &[&str]) -> (bool, String) {
+    let mut a = vec!["push", "--no-verify", "origin"];
+    a.extend_from_slice(args);
+    let o = s.git(work, &a);
+    (o.status.success(), all(&o))
+}
+
+fn write(s: &Scratch, work: &Path, path: &str, content: &str) {
+    let p = work.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, content).unwrap();
+    s.git_ok(work, &["add", path]);
+}
+
+fn governed() -> (Scratch, PathBuf, PathBuf, PathBuf) {
+    let s = Scratch::new();
+    let (remote, work, owner) = s.governed();
+    (s, remote, work, owner)
+}
+
+#[test]
+fn an_unreviewed_policy_change_is_refused_and_an_owners_approval_lets_it_in() {
+    let (s, _remote, work, owner) = governed();
+    write(&s, &work, ".aigate.toml", "[branches]\nmode = \"off\"\n");
+    s.commit_staged(&work, "chore: tidy config");
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("only the rules' owners") || out.contains("owner"),
+        "{out}"
+    );
+    assert!(out.contains("aigate approve"), "{out}");
+    // A human commit is no exception, and neither is approving it for another branch.
+    let o = s.approve(&work, OWNER, &owner, "HEAD", "develop");
+    assert!(o.status.success(), "{}", all(&o));
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok, "{out}");
+    let o = s.approve(&work, OWNER, &owner, "HEAD", "main");
+    assert!(o.status.success(), "{}", all(&o));
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn an_owner_cannot_approve_their_own_rule_change() {
+    let (s, _remote, work, owner) = governed();
+    write(
+        &s,
+        &work,
+        ".aigate.toml",
+        "[tools]\napproved = [\"claude-code\"]\n",
+    );
+    s.commit_staged(&work, "policy");
+    // The owner as author and committer.
+    let o = s
+        .cmd("git", &work)
+        .env("GIT_AUTHOR_EMAIL", OWNER)
+        .env("GIT_COMMITTER_EMAIL", OWNER)
+        .args([
+            "commit",
+            "-q",
+            "--amend",
+            "--no-edit",
+            "--no-verify",
+            "--reset-author",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(s
+        .approve(&work, OWNER, &owner, "HEAD", "main")
+        .status
+        .success());
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("wrote the change"), "{out}");
+}
+
+#[test]
+fn a_self_granted_exemption_is_refused() {
+    let (s, _remote, work, _owner) = governed();
+    write(
+        &s,
+        &work,
+        ".aigate/exemptions.toml",
+        "[[exemption]]\nid = \"EX-1\"\ntools = [\"cursor\"]\napproved_by = \"me\"\nticket = \"T-1\"\nreason = \"x\"\nexpires = \"2099-01-01\"\n",
+    );
+    s.commit_staged(&work, "exemption");
+    s.commit(
+        &work,
+        "c.rs",
+        "feat: c\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nAssisted-by: cursor\nAI-Exemption: EX-1\nReviewed-by: Rob Reviewer <rob@example.com>",
+    );
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains(".aigate/exemptions.toml"), "{out}");
+}
+
+#[test]
+fn a_protected_branch_made_from_a_commit_with_a_planted_policy_is_judged_by_the_governing_rules() {
+    let (s, _remote, work, _owner) = governed();
+    // A commit (never on main) whose policy turns aigate off, then AI work on top of it.
+    s.git_ok(&work, &["checkout", "-q", "-b", "plant"]);
+    write(&s, &work, ".aigate.toml", "[branches]\nmode = \"off\"\n");
+    s.commit_staged(&work, "docs");
+    s.commit(&work, "a.rs", &format!("feat: a\n\n{CLAUDE}"));
+    let (ok, out) = push(&s, &work, &["plant:refs/heads/release/1"]);
+    assert!(!ok && out.contains("AIG001"), "{out}");
+    // An unprotected branch first, then promoted: still judged when it reaches a protected one.
+    let (ok, out) = push(&s, &work, &["plant"]);
+    assert!(ok, "{out}");
+    let (ok, out) = push(&s, &work, &["plant:refs/heads/release/2"]);
+    assert!(!ok && out.contains("AIG001"), "{out}");
+    let (ok, out) = push(&s, &work, &["plant:main"]);
+    assert!(!ok && out.contains("AIG001"), "{out}");
+}
+
+#[test]
+fn a_protected_branch_made_from_an_old_commit_whose_policy_did_not_protect_it_is_judged() {
+    let (s, _remote, work, owner) = governed();
+    // An old commit whose own policy protected only main, with AI work on top of it.
+    let old = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    s.git_ok(&work, &["checkout", "-q", "-b", "side"]);
+    write(
+        &s,
+        &work,
+        ".aigate.toml",
+        "[branches]\nprotected = [\"main\"]\n",
+    );
+    s.commit_staged(&work, "old config");
+    s.commit(&work, "a.rs", &format!("feat: a\n\n{CLAUDE}"));
+    // The governing rules (on main) protect prod.
+    s.git_ok(&work, &["checkout", "-q", "main"]);
+    s.push_rules(
+        &work,
+        &owner,
+        &[(
+            ".aigate.toml",
+            "[branches]\nprotected = [\"main\", \"prod\"]\n",
+        )],
+    );
+    let _ = old;
+    let (ok, out) = push(&s, &work, &["side:refs/heads/prod"]);
+    assert!(!ok && out.contains("AIG001"), "{out}");
+}
+
+#[test]
+fn head_on_an_unprotected_branch_does_not_choose_the_rules() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    // git-flow: HEAD names develop when aigate is installed with main as the governing ref.
+    s.git_ok(&work, &["push", "-q", "origin", "main:develop"]);
+    s.git_ok(&remote, &["symbolic-ref", "HEAD", "refs/heads/develop"]);
+    let o = s.aigate(&remote, &["install", "--server", "--policy-ref", "main"]);
+    assert!(o.status.success(), "{}", all(&o));
+    // A policy turning aigate off on develop changes nothing for main.
+    s.git_ok(
+        &work,
+        &["checkout", "-q", "-b", "develop", "origin/develop"],
+    );
+    write(&s, &work, ".aigate.toml", "[branches]\nmode = \"off\"\n");
+    s.commit_staged(&work, "dev config");
+    let (ok, out) = push(&s, &work, &["develop"]);
+    assert!(ok, "{out}");
+    s.commit(&work, "a.rs", &format!("feat: a\n\n{CLAUDE}"));
+    let (ok, out) = push(&s, &work, &["develop:main"]);
+    assert!(!ok && out.contains("AIG001"), "{out}");
+}
+
+#[test]
+fn a_dangling_head_applies_the_strict_default() {
+    let s = Scratch::new();
+    let remote = s.path("remote.git");
+    let work = s.path("work");
+    // A fresh bare repository whose HEAD names master while the team pushes main.
+    s.git_ok(
+        s.dir.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "master",
+            remote.to_str().unwrap(),
+        ],
+    );
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    s.git_ok(
+        s.dir.path(),
+        &["init", "-q", "-b", "main", work.to_str().unwrap()],
+    );
+    s.git_ok(
+        &work,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+    write(&s, &work, ".aigate.toml", "[branches]\nmode = \"off\"\n");
+    s.commit_staged(&work, "init");
+    s.commit(&work, "a.rs", &format!("feat: a\n\n{CLAUDE}"));
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("AIG001"), "{out}");
+}
+
+#[test]
+fn a_revoked_exemption_cannot_be_resurrected_from_an_old_branch() {
+    let (s, _remote, work, owner) = governed();
+    let only_kiro = "[tools]\napproved = [\"kiro\"]\n";
+    s.push_rules(&work, &owner, &[(".aigate.toml", only_kiro)]);
+    let ex = "[[exemption]]\nid = \"EX-7\"\ntools = [\"cursor\"]\nbranches = [\"**\"]\napproved_by = \"Olivia\"\nticket = \"T-7\"\nreason = \"pilot\"\nexpires = \"2099-01-01\"\n";
+    s.push_rules(&work, &owner, &[(".aigate/exemptions.toml", ex)]);
+    let before = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    s.push_rules(
+        &work,
+        &owner,
+        &[(
+            ".aigate/exemptions.toml",
+            &format!("{ex}revoked = {{ by = \"Olivia\", at = \"2026-01-01\" }}\n"),
+        )],
+    );
+    s.git_ok(&work, &["checkout", "-q", "-b", "old", &before]);
+    s.commit(
+        &work,
+        "c.rs",
+        "feat: c\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nAssisted-by: cursor\nAI-Exemption: EX-7\nReviewed-by: Rob Reviewer <rob@example.com>",
+    );
+    let (ok, out) = push(&s, &work, &["old:refs/heads/release/3"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("revoked"), "{out}");
+}
+
+#[test]
+fn protected_tags_cannot_be_moved() {
+    let (s, _remote, work, owner) = governed();
+    s.push_rules(
+        &work,
+        &owner,
+        &[(
+            ".aigate.toml",
+            "[branches]\nprotected = [\"main\", \"refs/tags/v*\"]\n",
+        )],
+    );
+    s.git_ok(&work, &["tag", "v1"]);
+    assert!(push(&s, &work, &["v1"]).0);
+    s.commit(&work, "x.txt", "docs: x");
+    s.git_ok(&work, &["tag", "-f", "v1"]);
+    let (ok, out) = push(&s, &work, &["--force", "v1"]);
+    assert!(!ok && out.contains("cannot be moved"), "{out}");
+}
+
+#[test]
+fn warn_mode_never_refuses() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    let p = s.path("warn.toml");
+    std::fs::write(&p, "[branches]\nmode = \"warn\"\n").unwrap();
+    s.git_ok(&remote, &["config", "aigate.policy", p.to_str().unwrap()]);
+    s.commit(&work, "a.rs", &format!("feat: a\n\n{CLAUDE}"));
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(ok && out.contains("AIG001"), "{out}");
+    s.git_ok(&work, &["reset", "-q", "--hard", "HEAD~1"]);
+    s.commit(&work, "b.rs", "docs: b");
+    let (ok, out) = push(&s, &work, &["--force", "main"]);
+    assert!(ok && out.contains("warning"), "{out}");
+}
+
+#[test]
+fn policy_check_in_a_bare_repository_checks_what_the_server_uses() {
+    let (s, remote, work, owner) = governed();
+    s.push_rules(
+        &work,
+        &owner,
+        &[(
+            ".aigate.toml",
+            "[branches]\nprotected = [\"main\", \"prod\"]\n",
+        )],
+    );
+    let o = s.aigate(&remote, &["policy", "check"]);
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("prod"), "{}", all(&o));
+    let _ = GOOD;
+}
