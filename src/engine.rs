@@ -419,6 +419,11 @@ pub fn governing(repo: &Repo) -> Result<Governing> {
     }
     let mut rules = rules_at(repo, tip)?;
     let (owners, owner_names) = owners_of(repo, &rules)?;
+    if !owner_names.is_empty() {
+        // With owners, an exemption counts only with an owner's verified grant.
+        let now = now();
+        rules.exemptions.require_grants(&owners, &owner_names, now);
+    }
     // Owners may sign reviews too.
     rules.signers.extend(owners.clone());
     Ok(Governing {

@@ -143,3 +143,23 @@ pub fn revoke(path: &Path, id: &str, rv: &Revocation) -> Result<()> {
     t.insert("revoked", value(it));
     save(path, &doc)
 }
+
+/// Writes an owner's grant (principal and signature) into a record.
+pub fn grant(path: &Path, id: &str, by: &str, signature: &str) -> Result<()> {
+    let mut doc = load(path)?;
+    let Some(Item::ArrayOfTables(a)) = doc.get_mut("exemption") else {
+        bail!("{} has no exemptions", path.display());
+    };
+    let Some(t) = a.iter_mut().find(|t| {
+        t.get("id")
+            .and_then(Item::as_str)
+            .is_some_and(|v| v.eq_ignore_ascii_case(id))
+    }) else {
+        bail!("no exemption `{id}` in {}", path.display());
+    };
+    let mut g = Table::new();
+    g.insert("by", value(by));
+    g.insert("signature", value(signature.trim_end()));
+    t.insert("grant", Item::Table(g));
+    save(path, &doc)
+}

@@ -288,3 +288,82 @@ fn policy_check_in_a_bare_repository_checks_what_the_server_uses() {
     assert!(all(&o).contains("prod"), "{}", all(&o));
     let _ = GOOD;
 }
+
+const CURSOR_COMMIT: &str = "feat: c\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nAssisted-by: cursor\nAI-Exemption: EX-9\nReviewed-by: Rob Reviewer <rob@example.com>";
+
+fn exemption(expires: &str) -> String {
+    format!("[[exemption]]\nid = \"EX-9\"\ntools = [\"cursor\"]\nbranches = [\"main\"]\napproved_by = \"Olivia\"\nticket = \"T-9\"\nreason = \"pilot\"\nexpires = \"{expires}\"\n")
+}
+
+#[test]
+fn an_exemption_counts_only_with_an_owners_signed_grant() {
+    let (s, remote, work, owner) = governed();
+    s.push_rules(
+        &work,
+        &owner,
+        &[
+            (".aigate.toml", "[tools]\napproved = [\"kiro\"]\n"),
+            (".aigate/exemptions.toml", &exemption("2099-01-01")),
+        ],
+    );
+    s.commit(&work, "c.rs", CURSOR_COMMIT);
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("no valid owner's grant"), "{out}");
+    s.git_ok(&work, &["reset", "-q", "--hard", "HEAD~1"]);
+    // The owner grants it with a signature; the change to the file is approved as usual.
+    s.git_ok(&work, &["config", "user.email", OWNER]);
+    let o = s.aigate(
+        &work,
+        &[
+            "exemption",
+            "grant",
+            "EX-9",
+            "--key",
+            owner.to_str().unwrap(),
+        ],
+    );
+    s.git_ok(&work, &["config", "--unset", "user.email"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let granted = std::fs::read_to_string(work.join(".aigate/exemptions.toml")).unwrap();
+    s.push_rules(&work, &owner, &[(".aigate/exemptions.toml", &granted)]);
+    s.commit(&work, "c.rs", CURSOR_COMMIT);
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(ok, "{out}");
+    let log = std::fs::read_to_string(remote.join("aigate-audit.jsonl")).unwrap();
+    assert!(
+        log.lines().last().unwrap().contains("\"granted_by\""),
+        "{log}"
+    );
+    // A granted record edited afterwards (a wider scope) no longer verifies.
+    let widened = granted.replace("branches = [\"main\"]", "branches = [\"**\"]");
+    s.push_rules(&work, &owner, &[(".aigate/exemptions.toml", &widened)]);
+    s.commit(&work, "d.rs", CURSOR_COMMIT);
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("no valid owner's grant"), "{out}");
+}
+
+#[test]
+fn max_days_holds_without_a_first_day() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    let policy = s.path("p.toml");
+    std::fs::write(
+        &policy,
+        "[tools]\napproved = [\"kiro\"]\n[exemptions]\nmax_days = 30\n",
+    )
+    .unwrap();
+    let ex = s.path("ex.toml");
+    std::fs::write(&ex, exemption("2099-01-01")).unwrap();
+    s.git_ok(
+        &remote,
+        &["config", "aigate.policy", policy.to_str().unwrap()],
+    );
+    s.git_ok(
+        &remote,
+        &["config", "aigate.exemptions", ex.to_str().unwrap()],
+    );
+    s.commit(&work, "c.rs", CURSOR_COMMIT);
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("30 days"), "{out}");
+}

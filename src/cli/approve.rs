@@ -47,7 +47,7 @@ pub(crate) fn approve(
         reviewer: reviewer.clone(),
         time: engine::now(),
     };
-    let signature = sign(&repo, key, &statement.to_text())?;
+    let signature = sign(&repo, key, &statement.to_text(), approvals::NAMESPACE)?;
     let record = approvals::record(&statement, &signature);
 
     // Check it against the trust root this checkout knows, so a wrong key shows up now.
@@ -122,7 +122,12 @@ pub(crate) fn approve(
 /// Signs `text` with the reviewer's SSH key as git would (`ssh-keygen -Y sign`, git's
 /// `gpg.ssh.program`, `user.signingKey` as a key file, a public key whose private half is in
 /// ssh-agent, or a literal `key::ssh-...`). Returns the armored signature.
-fn sign(repo: &aigate::git::Repo, key: Option<&Path>, text: &str) -> Result<String> {
+pub(crate) fn sign(
+    repo: &aigate::git::Repo,
+    key: Option<&Path>,
+    text: &str,
+    namespace: &str,
+) -> Result<String> {
     if let Some(f) = repo.config_string("gpg.format") {
         if f != "ssh" {
             bail!("approvals are signed with SSH keys (gpg.format is `{f}`): git config gpg.format ssh, and user.signingKey to your key");
@@ -153,7 +158,7 @@ fn sign(repo: &aigate::git::Repo, key: Option<&Path>, text: &str) -> Result<Stri
     let msg = dir.join("statement");
     std::fs::write(&msg, text)?;
     let mut cmd = Command::new(&program);
-    cmd.args(["-Y", "sign", "-n", approvals::NAMESPACE, "-q"]);
+    cmd.args(["-Y", "sign", "-n", namespace, "-q"]);
     if agent {
         cmd.arg("-U");
     }

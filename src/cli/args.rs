@@ -209,6 +209,14 @@ pub(crate) enum ExemptionCmd {
     },
     /// Show one exemption
     Show { id: String },
+    /// Grant an exemption, as a compliance owner: signs the record with your SSH key (git's
+    /// user.signingKey); a server with owners honours only granted exemptions
+    Grant {
+        id: String,
+        /// The SSH key to sign with (default: git config user.signingKey)
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
     /// Revoke an exemption (the record is kept, marked revoked)
     Revoke {
         id: String,

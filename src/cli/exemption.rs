@@ -111,6 +111,7 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
                 bail!("--expires {expires} is in the past");
             }
             let record = Record {
+                grant: None,
                 id: String::new(),
                 tools: ids,
                 branches,
@@ -234,6 +235,30 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
                         .unwrap_or_default()
                 );
             }
+            Ok(0)
+        }
+        ExemptionCmd::Grant { id, key } => {
+            let (ex, _) = load_exemptions(repo.as_ref(), &path)?;
+            let Some(e) = ex.get(&id) else {
+                bail!(
+                    "no exemption `{id}` in {}; `aigate exemption list` shows them",
+                    path.display()
+                );
+            };
+            let by = repo
+                .as_ref()
+                .and_then(|r| r.config_string("user.email"))
+                .filter(|e| e.contains('@'))
+                .context("git config user.email is not set: a grant names its owner by email, as the owners' keys do")?;
+            let repo_ref = repo.as_ref().context("`aigate exemption grant` runs in a git repository (it signs with git's signing key)")?;
+            let signature = super::approve::sign(
+                repo_ref,
+                key.as_deref(),
+                &e.record.grant_text(),
+                aigate::exemptions::GRANT_NAMESPACE,
+            )?;
+            aigate::exemption_file::grant(&path, &e.record.id, &by, &signature)?;
+            println!("aigate: granted {} as {by}; commit the change, and have another owner approve the commit", e.record.id);
             Ok(0)
         }
         ExemptionCmd::Revoke { id, reason, by } => {

@@ -363,22 +363,36 @@ pub fn verify(record: &str, signers: &AllowedSigners, now: i64) -> Result<Verifi
     }
     let (text, armored) = split_record(record)?;
     let statement = Statement::parse(text)?;
+    let fingerprint = verify_signed(text, armored, &statement.reviewer, NAMESPACE, signers, now)?;
+    Ok(Verified {
+        statement,
+        fingerprint,
+    })
+}
+
+/// Verifies an armored SSH signature of `text`, made in `namespace` by `principal` with a key
+/// the trust root gives them at `now`. Returns the key's fingerprint.
+pub fn verify_signed(
+    text: &str,
+    armored: &str,
+    principal: &str,
+    namespace: &str,
+    signers: &AllowedSigners,
+    now: i64,
+) -> Result<String, String> {
     let sig = SshSig::from_pem(armored.trim().as_bytes())
         .map_err(|e| format!("the signature does not parse ({e})"))?;
-    if sig.namespace() != NAMESPACE {
+    if sig.namespace() != namespace {
         return Err(format!(
-            "the signature is for namespace `{}`, not `{NAMESPACE}`",
+            "the signature is for namespace `{}`, not `{namespace}`",
             sig.namespace()
         ));
     }
     let key = PublicKey::from(sig.public_key().clone());
-    signers.admits(&statement.reviewer, &key, NAMESPACE, now)?;
-    key.verify(NAMESPACE, text.as_bytes(), &sig)
-        .map_err(|_| format!("the signature of {} does not verify", statement.reviewer))?;
-    Ok(Verified {
-        statement,
-        fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
-    })
+    signers.admits(principal, &key, namespace, now)?;
+    key.verify(namespace, text.as_bytes(), &sig)
+        .map_err(|_| format!("the signature of {principal} does not verify"))?;
+    Ok(key.fingerprint(HashAlg::Sha256).to_string())
 }
 
 #[cfg(test)]

@@ -42,6 +42,40 @@ pub struct Record {
     pub expires: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
+    /// An owner's signature over the record (`aigate exemption grant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<Grant>,
+}
+
+/// A compliance owner's grant: their principal and SSH signature over `Record::grant_text`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub by: String,
+    pub signature: String,
+}
+
+/// The SSHSIG namespace of exemption grants.
+pub const GRANT_NAMESPACE: &str = "aigate-exemption";
+
+impl Record {
+    /// What a grant signs: every field that says what the exemption allows, in a fixed form.
+    pub fn grant_text(&self) -> String {
+        let list = |v: &[String]| v.join(",");
+        format!(
+            "aigate exemption v1\nid {}\ntools {}\nbranches {}\npaths {}\nauthors {}\napproved_by {}\nticket {}\nreason {}\nnot_before {}\nexpires {}\n",
+            self.id,
+            list(&self.tools),
+            list(&self.branches),
+            list(&self.paths),
+            list(&self.authors),
+            self.approved_by,
+            self.ticket,
+            self.reason.replace('\n', " "),
+            self.not_before.as_deref().unwrap_or(""),
+            self.expires
+        )
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -69,6 +103,11 @@ pub struct Exemption {
     pub valid_from: i64,
     /// ...up to, not including, this one: the end of the `expires` day, UTC.
     pub valid_until: i64,
+    /// The policy's `[exemptions] max_days`, judged at use when the record has no not_before.
+    pub max_days: Option<u32>,
+    /// Whether an owner's grant verified (None: grants are not required here): who granted it
+    /// with which key, or why it does not count.
+    pub granted: Option<Result<String, String>>,
 }
 
 /// An exemption that covered a tool on a commit.
@@ -77,6 +116,9 @@ pub struct ExemptionUse {
     pub id: String,
     pub tool: String,
     pub ticket: String,
+    /// The owner whose signed grant made it valid, with the key's fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<String>,
 }
 
 /// The exemptions that apply, loaded from accepted state.
@@ -195,6 +237,8 @@ impl Exemptions {
                 authors,
                 valid_from: from,
                 valid_until: until,
+                max_days,
+                granted: None,
                 record: r,
             });
         }
@@ -202,6 +246,34 @@ impl Exemptions {
             origin: origin.to_string(),
             list,
         })
+    }
+
+    /// Requires every exemption to carry a grant that verifies against the owners' keys at
+    /// `now` (a server with owners): the others stay listed but cover nothing.
+    pub fn require_grants(
+        &mut self,
+        owners: &crate::approvals::AllowedSigners,
+        owner_names: &[String],
+        now: i64,
+    ) {
+        for e in &mut self.list {
+            let r = &e.record;
+            e.granted = Some(match &r.grant {
+                None => Err("not granted".into()),
+                Some(g) if !owner_names.iter().any(|o| o.eq_ignore_ascii_case(&g.by)) => {
+                    Err(format!("{} is not an owner", g.by))
+                }
+                Some(g) => crate::approvals::verify_signed(
+                    &r.grant_text(),
+                    &g.signature,
+                    &g.by,
+                    GRANT_NAMESPACE,
+                    owners,
+                    now,
+                )
+                .map(|fp| format!("{} ({fp})", g.by)),
+            });
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Exemption> {
@@ -254,6 +326,7 @@ impl Exemptions {
                         id: e.record.id.clone(),
                         tool: tool.to_string(),
                         ticket: e.record.ticket.clone(),
+                        granted_by: e.granted.as_ref().and_then(|g| g.as_ref().ok().cloned()),
                     })
                 }
                 Err(why) => {
@@ -285,6 +358,21 @@ impl Exemption {
         }
         if target.now >= self.valid_until {
             return Err(format!("expired on {}", r.expires));
+        }
+        if let (Some(max), None) = (self.max_days, &r.not_before) {
+            // Without a first day, the longest an exemption may last counts from its use.
+            if self.valid_until - target.now > i64::from(max) * 86_400 + 86_400 {
+                return Err(format!(
+                    "it runs to {}, longer than the policy's {max} days from today",
+                    r.expires
+                ));
+            }
+        }
+        if let Some(Err(why)) = &self.granted {
+            return Err(format!(
+                "it has no valid owner's grant ({why}): an owner runs aigate exemption grant {}",
+                r.id
+            ));
         }
         if !self.tools.iter().any(|t| t == tool) {
             return Err(format!("it covers {}, not `{tool}`", self.tools.join(", ")));
