@@ -28,11 +28,18 @@ pub struct ToolSpec {
     pub id: String,
     #[serde(default)]
     pub name: Option<String>,
+    /// `agent` (a coding agent or IDE assistant, the default) or `review-bot` (an AI review or
+    /// fix bot whose suggestions get committed); a policy may approve a whole category.
+    #[serde(default)]
+    pub category: Option<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(default)]
     pub signature: Vec<SignatureSpec>,
 }
+
+/// The tool categories a catalog entry may name.
+pub const CATEGORIES: [&str; 2] = ["agent", "review-bot"];
 
 /// One signature as written in a catalog file.
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +126,7 @@ struct Signature {
 pub struct Tool {
     pub id: String,
     pub name: String,
+    pub category: String,
     aliases: Vec<String>,
     signatures: Vec<Signature>,
 }
@@ -205,6 +213,11 @@ impl Catalog {
             if id.is_empty() {
                 bail!("{origin}: a tool has an empty id");
             }
+            if let Some(c) = &spec.category {
+                if !CATEGORIES.contains(&c.as_str()) {
+                    bail!("{origin}: tool `{}`: unknown category `{c}` (use {})", spec.id, CATEGORIES.join(" or "));
+                }
+            }
             let mut aliases: Vec<String> = spec.aliases.iter().map(|a| normalize_name(a)).collect();
             aliases.push(id.clone());
             match self.tools.iter_mut().find(|t| t.id == id) {
@@ -214,9 +227,13 @@ impl Catalog {
                     if let Some(n) = &spec.name {
                         t.name = n.clone();
                     }
+                    if let Some(c) = &spec.category {
+                        t.category = c.clone();
+                    }
                 }
                 None => self.tools.push(Tool {
                     name: spec.name.clone().unwrap_or_else(|| spec.id.clone()),
+                    category: spec.category.clone().unwrap_or_else(|| "agent".into()),
                     id,
                     aliases,
                     signatures: sigs,
@@ -571,5 +588,44 @@ mod tests {
         assert_eq!(cat.resolve("claude"), Some("claude-code"));
         assert_eq!(cat.resolve("KIRO"), Some("kiro"));
         assert_eq!(cat.resolve("nonesuch"), None);
+    }
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_a_sourced_signature_and_aliases_are_unique() {
+        let file: CatalogFile = toml::from_str(BUILTIN).unwrap();
+        let mut seen: std::collections::HashMap<String, String> = Default::default();
+        for t in &file.tool {
+            assert!(!t.signature.is_empty(), "{} has no signature", t.id);
+            for s in &t.signature {
+                assert!(s.source.is_some(), "{}: a signature without a source", t.id);
+            }
+            for a in t.aliases.iter().chain(std::iter::once(&t.id)) {
+                let n = normalize_name(a);
+                if let Some(other) = seen.insert(n.clone(), t.id.clone()) {
+                    assert_eq!(other, t.id, "alias `{n}` names both {other} and {}", t.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_signature_matches_a_whole_vendor_domain() {
+        let file: CatalogFile = toml::from_str(BUILTIN).unwrap();
+        for t in &file.tool {
+            for s in &t.signature {
+                if let Some(e) = &s.email {
+                    assert!(
+                        e.contains('@') && !e.starts_with('@') && !e.contains('*'),
+                        "{}: `{e}` is not one exact address",
+                        t.id
+                    );
+                }
+            }
+        }
     }
 }
