@@ -92,6 +92,15 @@ impl Rules {
         Ok(out)
     }
 
+    /// Adds what the verdict needs from outside the commit object: its verified approvals
+    /// (when reviews are signed).
+    pub fn attach(&self, repo: &Repo, facts: &mut CommitFacts) -> Result<()> {
+        if self.policy.verify == Verify::Signed && facts.approvals.is_empty() {
+            facts.approvals = self.approvals_of(repo, &facts.id)?;
+        }
+        Ok(())
+    }
+
     /// Judges commits already read.
     pub fn judge(&self, facts: &CommitFacts, target: &Target<'_>) -> CommitVerdict {
         let t = trailers::parse_str(&facts.message, &self.trailers);
@@ -109,9 +118,7 @@ impl Rules {
         want_paths: bool,
     ) -> Result<(CommitFacts, CommitVerdict)> {
         let mut facts = repo.facts(id, false)?;
-        if self.policy.verify == Verify::Signed {
-            facts.approvals = self.approvals_of(repo, &facts.id)?;
-        }
+        self.attach(repo, &mut facts)?;
         let v = self.judge(&facts, target);
         self.finish(repo, id, facts, v, target, want_paths)
     }
@@ -127,6 +134,12 @@ impl Rules {
         want_paths: bool,
     ) -> Result<(CommitFacts, CommitVerdict)> {
         let reviewed = v.ai_assisted || self.policy.require_for == crate::policy::RequireFor::All;
+        let v = if reviewed && self.policy.verify == Verify::Signed && facts.approvals.is_empty() {
+            self.attach(repo, &mut facts)?;
+            self.judge(&facts, target)
+        } else {
+            v
+        };
         let paths = facts.changed_paths.is_none()
             && ((want_paths && v.ai_assisted)
                 || (reviewed && (self.policy.needs_paths() || !self.exemptions.list.is_empty())));
@@ -177,9 +190,7 @@ impl Rules {
                     }
                     if limits.advice_only {
                         let mut facts = repo.facts(*id, false)?;
-                        if self.policy.verify == Verify::Signed {
-                            facts.approvals = self.approvals_of(repo, &facts.id)?;
-                        }
+                        self.attach(repo, &mut facts)?;
                         return Ok(self.judge(&facts, target));
                     }
                     Ok(self.judge_commit(repo, *id, target, false)?.1)
@@ -260,7 +271,8 @@ fn exemptions_from_file(path: &Path, policy: &Policy) -> Result<Exemptions> {
 }
 
 /// Rules for a developer's checkout: `--policy FILE`, else `.aigate.toml` at the top of the
-/// work tree, else the built-in default; exemptions from `.aigate/exemptions.toml`.
+/// work tree, else the built-in default; exemptions from `.aigate/exemptions.toml`, the trust
+/// root from `.aigate/allowed_signers`, approvals from the local `refs/aigate/approvals`.
 pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rules> {
     let top = repo.workdir().map(Path::to_path_buf);
     let policy = worktree_policy(repo, policy_file)?;
@@ -270,7 +282,18 @@ pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rul
         }
         _ => Exemptions::default(),
     };
-    Ok(Rules::new(policy, exemptions, repo.trailer_config()))
+    let mut rules = Rules::new(policy, exemptions, repo.trailer_config());
+    if let Some(top) = &top {
+        let path = top.join(SIGNERS_FILE);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            rules.signers = AllowedSigners::parse(&text, SIGNERS_FILE)
+                .map_err(|e| anyhow::anyhow!("error: {e}"))?;
+        }
+    }
+    rules.approvals_tip = repo.approvals_tip();
+    Ok(rules)
 }
 
 /// The policy alone, for a checkout: `--policy FILE`, `.aigate.toml`, or the built-in default.

@@ -11,6 +11,7 @@ fn main() {
     for (src, json) in [
         ("../../rules/ai-tools.toml", "ai-tools.json"),
         ("../../rules/agents.toml", "agents.json"),
+        ("../../rules/models.toml", "models.json"),
     ] {
         println!("cargo:rerun-if-changed={src}");
         let text = std::fs::read_to_string(src).unwrap_or_else(|e| panic!("{src}: {e}"));

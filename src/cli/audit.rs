@@ -131,13 +131,14 @@ pub(crate) fn audit_cmd(
                     let outs: Result<Vec<Out>> = ids
                         .into_iter()
                         .map(|(id, data)| {
-                            let facts = match data {
+                            let mut facts = match data {
                                 Some(d) => aigate::git::repo::facts_of(id, &d)?,
                                 None => aigate::git::repo::facts_of(
                                     id,
                                     aigate::git::repo::read_commit(&odb, id)?.data(),
                                 )?,
                             };
+                            facts.notes = repo.notes_of(id);
                             if since.is_some_and(|s| facts.time < s)
                                 || until.is_some_and(|u| facts.time >= u)
                             {

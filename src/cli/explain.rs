@@ -25,7 +25,8 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
         .commit_id(what)
         .with_context(|| format!("`{what}` is neither a rule (AIG001..AIG008) nor a commit"))?;
     let refname = target_ref(&repo, branch, &rules.policy);
-    let facts = repo.facts(id, true)?;
+    let mut facts = repo.facts(id, true)?;
+    rules.attach(&repo, &mut facts)?;
     let v = rules.judge(
         &facts,
         &Target {

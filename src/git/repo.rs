@@ -29,7 +29,15 @@ pub struct Repo {
     pub git: Repository,
     /// Opened from git's environment (a hook, perhaps in a quarantine), not from a path.
     from_env: bool,
+    /// The tips of the AI attribution notes refs (read on first use; a server sets those a
+    /// push brings).
+    note_tips: std::cell::OnceCell<Vec<(String, Oid)>>,
 }
+
+/// Notes refs whose notes are AI attribution (git-ai's authorship logs, Agent Trace records).
+pub const NOTE_REFS: [&str; 2] = ["refs/notes/ai", "refs/notes/agent-trace"];
+/// The largest note read.
+const MAX_NOTE: usize = 1 << 20;
 
 impl Repo {
     /// Opens the repository at or above `dir`.
@@ -39,6 +47,7 @@ impl Repo {
         Ok(Repo {
             git,
             from_env: false,
+            note_tips: std::cell::OnceCell::new(),
         })
     }
 
@@ -49,6 +58,7 @@ impl Repo {
         Ok(Repo {
             git,
             from_env: false,
+            note_tips: std::cell::OnceCell::new(),
         })
     }
 
@@ -66,17 +76,67 @@ impl Repo {
         Ok(Repo {
             git,
             from_env: true,
+            note_tips: std::cell::OnceCell::new(),
         })
     }
 
     /// Another handle on the same repository, opened the same way (for another thread: a
     /// libgit2 repository is not shared between threads).
     pub fn reopen(&self) -> Result<Repo> {
-        if self.from_env {
-            Repo::from_env()
+        let r = if self.from_env {
+            Repo::from_env()?
         } else {
-            Repo::open(self.git.path())
+            Repo::open(self.git.path())?
+        };
+        if let Some(t) = self.note_tips.get() {
+            let _ = r.note_tips.set(t.clone());
         }
+        Ok(r)
+    }
+
+    /// Uses these notes tips (a server: the accepted ones, or those the push brings).
+    pub fn set_note_tips(&mut self, tips: Vec<(String, Oid)>) {
+        self.note_tips = std::cell::OnceCell::from(tips);
+    }
+
+    fn note_tips(&self) -> &[(String, Oid)] {
+        self.note_tips.get_or_init(|| {
+            NOTE_REFS
+                .iter()
+                .filter_map(|r| Some((r.to_string(), self.git.refname_to_id(r).ok()?)))
+                .collect()
+        })
+    }
+
+    /// The AI attribution notes on a commit: (notes ref, text).
+    pub fn notes_of(&self, id: Oid) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let hex = id.to_string();
+        for (r, tip) in self.note_tips() {
+            let Ok(tree) = self.git.find_commit(*tip).and_then(|c| c.tree()) else {
+                continue;
+            };
+            // Notes trees fan out by leading hex pairs as they grow.
+            let paths = [
+                hex.clone(),
+                format!("{}/{}", &hex[..2], &hex[2..]),
+                format!("{}/{}/{}", &hex[..2], &hex[2..4], &hex[4..]),
+            ];
+            for p in paths {
+                if let Ok(e) = tree.get_path(Path::new(&p)) {
+                    if let Ok(b) = self.git.find_blob(e.id()) {
+                        if b.size() <= MAX_NOTE {
+                            out.push((
+                                r.clone(),
+                                String::from_utf8_lossy(b.content()).into_owned(),
+                            ));
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        out
     }
 
     /// The top of the work tree (None for a bare repository).
@@ -301,6 +361,7 @@ impl Repo {
     pub fn facts(&self, id: Oid, paths: bool) -> Result<CommitFacts> {
         let odb = self.git.odb()?;
         let mut facts = facts_of(id, read_commit(&odb, id)?.data())?;
+        facts.notes = self.notes_of(id);
         if paths {
             facts.changed_paths = Some(self.changed_paths_of(id)?);
         }
@@ -607,6 +668,7 @@ pub fn facts_of(id: Oid, data: &[u8]) -> Result<CommitFacts> {
         time: c.time,
         changed_paths: None,
         approvals: Vec::new(),
+        notes: Vec::new(),
         extra_evidence: Vec::new(),
         blast: None,
     })

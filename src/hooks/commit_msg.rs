@@ -32,6 +32,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         time: now(),
         changed_paths: None,
         approvals: Vec::new(),
+        notes: Vec::new(),
         extra_evidence: agent
             .iter()
             .map(|d| crate::catalog::Evidence {

@@ -5,6 +5,7 @@ use super::*;
 use crate::engine::{self, now};
 use crate::exemptions::{rfc3339, PUSH_OPTION};
 use crate::git::approvals;
+use crate::git::repo::NOTE_REFS;
 use crate::git::repo::{is_zero, Repo};
 use crate::identity::canonical_email;
 use crate::policy::Mode;
@@ -140,7 +141,23 @@ fn fail_closed(prefix: &str, why: &str, updates: &[Update]) {
 /// commits new to the protected set (one walk) → judge → decide → report and record.
 fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     let started = Instant::now();
-    let repo = Repo::from_env()?;
+    let mut repo = Repo::from_env()?;
+    // AI attribution notes pushed with the commits they annotate count for them.
+    let pushed_notes: Vec<(String, Oid)> = updates
+        .iter()
+        .filter(|u| NOTE_REFS.contains(&u.refname.as_str()) && !is_zero(&u.new))
+        .filter_map(|u| Some((u.refname.clone(), oid(&u.new).ok()?)))
+        .collect();
+    if !pushed_notes.is_empty() {
+        let mut tips: Vec<(String, Oid)> = NOTE_REFS
+            .iter()
+            .filter_map(|r| Some((r.to_string(), repo.git.refname_to_id(r).ok()?)))
+            .filter(|(r, _)| !pushed_notes.iter().any(|(p, _)| p == r))
+            .collect();
+        tips.extend(pushed_notes);
+        repo.set_note_tips(tips);
+    }
+    let repo = repo;
     let mut gov = engine::governing(&repo)?;
     let push = PushInfo::from_env(&repo, &gov);
     let mut plan = classify(&repo, &gov, updates)?;

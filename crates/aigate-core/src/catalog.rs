@@ -147,6 +147,12 @@ pub enum EvidenceSource {
     Committer,
     /// The agent itself, seen running `git commit` (environment or process ancestry).
     Agent,
+    /// A trailer or marker line moved into the body by a squash (`git merge --squash`
+    /// indents it, `rebase -i` puts it mid-message, forges list it under bullets): evidence,
+    /// never an attestation or a review.
+    Squashed,
+    /// An AI attribution note on the commit (git-ai, Agent Trace).
+    Note,
 }
 
 /// One piece of AI evidence: the tool and the text that showed it.
@@ -215,7 +221,11 @@ impl Catalog {
             }
             if let Some(c) = &spec.category {
                 if !CATEGORIES.contains(&c.as_str()) {
-                    bail!("{origin}: tool `{}`: unknown category `{c}` (use {})", spec.id, CATEGORIES.join(" or "));
+                    bail!(
+                        "{origin}: tool `{}`: unknown category `{c}` (use {})",
+                        spec.id,
+                        CATEGORIES.join(" or ")
+                    );
                 }
             }
             let mut aliases: Vec<String> = spec.aliases.iter().map(|a| normalize_name(a)).collect();
@@ -257,6 +267,20 @@ impl Catalog {
         self.tools
             .iter()
             .find(|t| t.aliases.contains(&n))
+            .map(|t| t.id.as_str())
+    }
+
+    /// The tool whose identity (author, bot, or co-author address) this is, if any.
+    pub fn tool_of_identity(&self, id: &Identity) -> Option<&str> {
+        self.tools
+            .iter()
+            .find(|t| {
+                t.signatures.iter().any(|s| match &s.matcher {
+                    Matcher::Identity(m) => m.matches(id),
+                    Matcher::Trailer { id: Some(m), .. } => m.matches(id),
+                    _ => false,
+                })
+            })
             .map(|t| t.id.as_str())
     }
 
@@ -302,12 +326,24 @@ impl Catalog {
                         }
                     }
                     Matcher::Marker(re) => {
-                        for line in c.message.lines().filter(|l| re.is_match(l.trim_end())) {
-                            push(Evidence {
-                                tool: tool.id.clone(),
-                                source: EvidenceSource::Marker,
-                                text: line.trim_end().to_string(),
-                            });
+                        for line in c.message.lines() {
+                            let line = line.trim_end();
+                            if re.is_match(line) {
+                                push(Evidence {
+                                    tool: tool.id.clone(),
+                                    source: EvidenceSource::Marker,
+                                    text: line.to_string(),
+                                });
+                                continue;
+                            }
+                            let bare = strip_squash_prefix(line);
+                            if bare.len() != line.len() && re.is_match(bare) {
+                                push(Evidence {
+                                    tool: tool.id.clone(),
+                                    source: EvidenceSource::Squashed,
+                                    text: bare.to_string(),
+                                });
+                            }
                         }
                     }
                     Matcher::Identity(m) => {
@@ -327,8 +363,127 @@ impl Catalog {
                 }
             }
         }
+        self.squashed_trailers(c, &mut push);
         out
     }
+
+    /// Evidence from AI attribution notes: each tool a note names (`"tool": "cursor"`, or an
+    /// Agent Trace `"tool": {"name": "claude-code"}`), resolved through the aliases; a note
+    /// that names no tool the catalog knows still shows AI work, as `unknown-ai`.
+    pub fn note_evidence(&self, notes: &[(String, String)]) -> Vec<Evidence> {
+        let mut out: Vec<Evidence> = Vec::new();
+        for (r, text) in notes {
+            let mut tools: Vec<String> = Vec::new();
+            let mut rest = text.as_str();
+            // `"tool"` keys, each followed by a string or an object with a `"name"`.
+            while let Some(i) = rest.find("\"tool\"") {
+                rest = &rest[i + 6..];
+                let after = rest
+                    .trim_start()
+                    .strip_prefix(':')
+                    .unwrap_or("")
+                    .trim_start();
+                let value = if let Some(obj) = after.strip_prefix('{') {
+                    obj.find("\"name\"").and_then(|j| {
+                        let v = obj[j + 6..].trim_start().strip_prefix(':')?.trim_start();
+                        v.strip_prefix('"')?.split('"').next()
+                    })
+                } else {
+                    after.strip_prefix('"').and_then(|v| v.split('"').next())
+                };
+                if let Some(v) = value.filter(|v| !v.is_empty() && v.len() < 64) {
+                    let id = self
+                        .resolve(v)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| normalize_name(v));
+                    if !tools.contains(&id) {
+                        tools.push(id);
+                    }
+                }
+                if tools.len() >= 16 {
+                    break;
+                }
+            }
+            let ai_marked = text.contains("\"type\": \"ai\"") || text.contains("\"type\":\"ai\"");
+            if tools.is_empty() && ai_marked {
+                tools.push("unknown-ai".into());
+            }
+            for t in tools {
+                out.push(Evidence {
+                    tool: t,
+                    source: EvidenceSource::Note,
+                    text: format!("note in {r}"),
+                });
+            }
+        }
+        out
+    }
+
+    /// Trailer-shaped lines anywhere in the message (indented, bulleted, mid-message) that a
+    /// trailer signature matches: attribution a squash moved out of the trailer block.
+    fn squashed_trailers(&self, c: &CommitView<'_>, push: &mut dyn FnMut(Evidence)) {
+        let keys: Vec<&str> = self
+            .tools
+            .iter()
+            .flat_map(|t| t.signatures.iter())
+            .filter_map(|s| match &s.matcher {
+                Matcher::Trailer { key, .. } => Some(key.as_str()),
+                _ => None,
+            })
+            .collect();
+        for line in c.message.lines() {
+            let bare = strip_squash_prefix(line.trim_end());
+            let Some((key, value)) = bare.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            if value.is_empty()
+                || !keys.iter().any(|k| k.eq_ignore_ascii_case(key))
+                || c.trailers.iter().any(|t| t.is(key) && t.value == value)
+            {
+                continue;
+            }
+            for tool in &self.tools {
+                for sig in &tool.signatures {
+                    let Matcher::Trailer {
+                        key: k,
+                        id,
+                        value: re,
+                    } = &sig.matcher
+                    else {
+                        continue;
+                    };
+                    if !k.eq_ignore_ascii_case(key) {
+                        continue;
+                    }
+                    let ok = match (id, re) {
+                        (Some(m), _) => Identity::parse(value).is_some_and(|i| m.matches(&i)),
+                        (None, Some(re)) => re.is_match(value),
+                        (None, None) => true,
+                    };
+                    if ok {
+                        push(Evidence {
+                            tool: tool.id.clone(),
+                            source: EvidenceSource::Squashed,
+                            text: bare.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A line without what squashes put before moved trailers: indentation and a list bullet
+/// (`    Co-authored-by: ...`, `* Co-authored-by: ...`, `- 🤖 Generated with ...`).
+fn strip_squash_prefix(line: &str) -> &str {
+    let l = line.trim_start();
+    for b in ["* ", "- ", "+ ", "• "] {
+        if let Some(rest) = l.strip_prefix(b) {
+            return rest.trim_start();
+        }
+    }
+    l
 }
 
 /// A catalog regex. The built-in catalog's are compiled on first use (the commit-msg hook
@@ -345,7 +500,7 @@ pub struct LazyRegex {
 }
 
 impl LazyRegex {
-    fn new(pattern: &str, eager: bool) -> Result<LazyRegex> {
+    pub(crate) fn new(pattern: &str, eager: bool) -> Result<LazyRegex> {
         let re = std::sync::OnceLock::new();
         if eager {
             let compiled =

@@ -27,6 +27,9 @@ pub struct CommitFacts {
     /// verdict counts those for its target). Filled by the shell when the policy asks for
     /// signed reviews.
     pub approvals: Vec<ApprovalSeen>,
+    /// AI attribution notes on the commit (notes ref, text): git-ai authorship logs under
+    /// `refs/notes/ai`, Agent Trace records under `refs/notes/agent-trace`.
+    pub notes: Vec<(String, String)>,
 }
 
 /// A verified approval of one commit: who signed, with which key, for which ref.

@@ -19,12 +19,14 @@
 //! 6. `verdict`
 pub mod agent;
 pub mod approvals;
+pub mod attestation;
 pub mod catalog;
 pub mod commit;
 pub mod diagnostic;
 pub mod exemptions;
 pub mod facts;
 pub mod identity;
+pub mod models;
 pub mod policy;
 pub mod rules;
 pub mod trailers;

@@ -80,6 +80,17 @@ pub struct PolicyFile {
     pub identities: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub refs: RefsSection,
+    #[serde(default)]
+    pub models: ModelsSection,
+}
+
+/// Which models attestations may name (`vendor/family` globs, e.g. `anthropic/claude-*`).
+/// Empty: any model.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModelsSection {
+    #[serde(default)]
+    pub approved: Vec<Spanned<String>>,
 }
 
 /// How a review is counted: a typed `Reviewed-by:` trailer, or a signed approval only.
@@ -393,6 +404,8 @@ pub struct Policy {
     governed_set: GlobSet,
     pub identities: std::collections::BTreeMap<String, String>,
     pub allow_replace_refs: bool,
+    /// `[models] approved`: model-family globs (empty: any model).
+    pub models_approved: Vec<String>,
     /// Guarded paths (agents.blast_radius): the globs, checked at load; the set is built on
     /// first use, since only the blast radius needs it (building it cost the commit-msg hook
     /// ~10% of its instructions).
@@ -731,6 +744,12 @@ impl Policy {
                 .map(|(k, v)| (k.clone(), v.to_ascii_lowercase()))
                 .collect(),
             allow_replace_refs: file.refs.allow_replace,
+            models_approved: file
+                .models
+                .approved
+                .iter()
+                .map(|m| m.get_ref().to_ascii_lowercase())
+                .collect(),
             guarded: LazyGlobSet::new(guarded_globs),
             agents: file.agents,
         })
@@ -766,6 +785,13 @@ impl Policy {
             } else {
                 by_branch.contains(&i)
             }
+        })
+    }
+
+    /// Whether a model family (`anthropic/claude-sonnet`) is approved by `[models] approved`.
+    pub fn approves_model(&self, id: &str) -> bool {
+        self.models_approved.iter().any(|g| {
+            crate::approvals::principal_matches(g, id) || g == id.split('/').next().unwrap_or("")
         })
     }
 

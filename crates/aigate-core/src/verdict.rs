@@ -4,7 +4,7 @@
 use crate::catalog::{CommitView, Evidence};
 use crate::exemptions::{ExemptionUse, Exemptions};
 use crate::identity::{canonical_email, Identity};
-use crate::policy::{parse_version, unknown_tool_id, Policy, RequireFor, Verify};
+use crate::policy::{parse_version, Policy, RequireFor, Verify};
 use crate::rules::Rule;
 use crate::trailers::Trailer;
 use serde::Serialize;
@@ -16,17 +16,7 @@ pub const MAX_TOOLS: usize = 64;
 /// The most exemptions one commit may cite.
 pub const MAX_EXEMPTIONS: usize = 16;
 
-/// A declared tool from an attestation trailer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Attested {
-    /// Catalog id, or the normalised name when the catalog does not know it.
-    pub tool: String,
-    pub known: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-}
+pub use crate::attestation::Attested;
 
 /// A review trailer and what was made of it.
 #[derive(Debug, Clone, Serialize)]
@@ -75,71 +65,36 @@ impl CommitVerdict {
         self.evidence
             .iter()
             .map(|e| &e.tool)
-            .chain(self.attested.iter().map(|a| &a.tool))
+            .chain(
+                self.attested
+                    .iter()
+                    .filter(|a| !a.model_only())
+                    .map(|a| &a.tool),
+            )
             .filter(|t| seen.insert(t.as_str()))
             .cloned()
             .collect()
     }
 }
 
-/// Reads attestations: `Assisted-by: TOOL[@VERSION][:MODEL] [other tools]`. The whole value
-/// (before a `:MODEL`) may be a display name with spaces, like `Claude Code`.
+/// Reads attestations (`crate::attestation` has the grammar): every tool or model declared,
+/// each tool once; people credited with the trailer are left out.
 pub fn attested_tools(trailers: &[Trailer], policy: &Policy) -> Vec<Attested> {
-    let cat = &policy.catalog;
+    let models = crate::models::Models::builtin();
     let mut out: Vec<Attested> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut add = |a: Attested| {
-        if seen.insert(a.tool.clone()) {
-            out.push(a);
-        }
-    };
     for t in trailers
         .iter()
         .filter(|t| policy.is_attestation_key(&t.key))
     {
-        // Drop an `<email>` some people add, like a co-author line.
-        let value = t.value.split('<').next().unwrap_or("").trim();
-        if value.is_empty() {
-            continue;
-        }
-        let split = |tok: &str| {
-            let (head, model) = match tok.split_once(':') {
-                Some((h, m)) => (h, Some(m.trim().to_string()).filter(|m| !m.is_empty())),
-                None => (tok, None),
+        for a in crate::attestation::read(&t.value, &policy.catalog, models) {
+            let key = if a.model_only() {
+                format!("model:{}", a.model.as_deref().unwrap_or(""))
+            } else {
+                a.tool.clone()
             };
-            let (name, version) = match head.split_once(['@', '/']) {
-                Some((n, v)) if parse_version(v).is_some() => (n, Some(v.to_string())),
-                _ => (head, None),
-            };
-            (name.trim().to_string(), version, model)
-        };
-        let (whole, wv, wm) = split(value);
-        if let Some(id) = cat.resolve(&whole) {
-            add(Attested {
-                tool: id.to_string(),
-                known: true,
-                model: wm,
-                version: wv,
-            });
-            continue;
-        }
-        for (i, tok) in value.split_whitespace().enumerate() {
-            let (name, version, model) = split(tok);
-            match cat.resolve(&name) {
-                Some(id) => add(Attested {
-                    tool: id.to_string(),
-                    known: true,
-                    model,
-                    version,
-                }),
-                // The first token is the agent; later unknown tokens are non-AI tools.
-                None if i == 0 => add(Attested {
-                    tool: unknown_tool_id(&name),
-                    known: false,
-                    model,
-                    version,
-                }),
-                None => {}
+            if seen.insert(key) {
+                out.push(a);
             }
         }
     }
@@ -161,9 +116,15 @@ pub fn judge(
         committer: &facts.committer,
     });
     evidence.extend(facts.extra_evidence.iter().cloned());
+    if !facts.notes.is_empty() {
+        evidence.extend(policy.catalog.note_evidence(&facts.notes));
+    }
     let attested = attested_tools(trailers, policy);
-    let attested_ids: std::collections::HashSet<&str> =
-        attested.iter().map(|a| a.tool.as_str()).collect();
+    let attested_ids: std::collections::HashSet<&str> = attested
+        .iter()
+        .filter(|a| !a.model_only())
+        .map(|a| a.tool.as_str())
+        .collect();
     let ai = !evidence.is_empty() || !attested.is_empty();
     let mut findings = Vec::new();
     let mut finding = |rule: Rule, message: String, fix: String| {
@@ -217,8 +178,43 @@ pub fn judge(
 
         // Every tool involved must be approved here, or covered by a valid exemption.
         let cited = exemptions.cited(trailers, target.push_exemptions);
+        // A model named without its tool: the policy approves tools, so the tool must be named.
+        for a in attested.iter().filter(|a| a.model_only()) {
+            let model = a.model.as_deref().unwrap_or("");
+            finding(
+                Rule::ModelWithoutTool,
+                format!("`{model}` names a model but no tool"),
+                format!(
+                    "git commit --amend --trailer \"{}: {first_tool}:{}\"",
+                    policy.attestation_trailers[0],
+                    model.to_ascii_lowercase().replace(' ', "-")
+                ),
+            );
+        }
+        // Models the policy does not approve ([models] approved).
+        if !policy.models_approved.is_empty() {
+            for a in attested.iter().filter(|a| a.model.is_some()) {
+                let model = a.model.as_deref().unwrap_or("");
+                if !a
+                    .model_id
+                    .as_deref()
+                    .is_some_and(|id| policy.approves_model(id))
+                {
+                    finding(
+                        Rule::UnapprovedTool,
+                        format!(
+                            "model `{model}`{} is not approved for {branch} (policy models.approved: {})",
+                            a.model_id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default(),
+                            policy.models_approved.join(", ")
+                        ),
+                        "use an approved model, or ask the owners to approve it".into(),
+                    );
+                }
+            }
+        }
         let mut tools: Vec<(String, Option<String>)> = attested
             .iter()
+            .filter(|a| !a.model_only())
             .map(|a| (a.tool.clone(), a.version.clone()))
             .collect();
         let mut in_tools = attested_ids.clone();
