@@ -133,3 +133,117 @@ proptest! {
         prop_assert_eq!(got, git_parse(&msg), "message: {:?}", msg);
     }
 }
+
+/// A small deterministic generator (xorshift), so a failure reproduces from its seed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
+        v[(self.next() % v.len() as u64) as usize]
+    }
+}
+
+/// Hostile lines: scissors and near-scissors, comment characters, CR, NUL, folding,
+/// separators, dividers, Conflicts blocks, look-alike keys.
+const HOSTILE: [&str; 36] = [
+    "",
+    " ",
+    "\t",
+    "\r",
+    "# ------------------------ >8 ------------------------",
+    "# ------------------------ >8 ------------------------ ",
+    "# ------------------------ >8 ------------------------x",
+    "# ------------------------ >8 ------------------------\r",
+    "#  ------------------------ >8 ------------------------",
+    "# ----------------------- >8 ------------------------",
+    "------------------------ >8 ------------------------",
+    "; ------------------------ >8 ------------------------",
+    "# comment",
+    "#",
+    "#Reviewed-by: X <x@e.com>",
+    "Conflicts:",
+    "\tfile.c",
+    "---",
+    "--- a/file",
+    "Signed-off-by: A U Thor <a@example.com>",
+    "Reviewed-by: R <r@example.com>",
+    "Assisted-by: claude-code",
+    "Co-Authored-By: Claude <noreply@anthropic.com>",
+    "(cherry picked from commit 0123abcd)",
+    "  folded continuation",
+    "\tfolded tab",
+    "Key : spaced",
+    "Key:no-space",
+    "Key:",
+    "Foo Bar: not a key",
+    "K: v\u{0}nul",
+    "K: v\rcr",
+    "x: y: z",
+    "Ünïcode-Key: v",
+    "plain prose line",
+    "http://example.com/a:b",
+];
+
+#[test]
+fn parser_matches_git_on_100000_adversarial_messages() {
+    let n: usize = std::env::var("AIGATE_PARITY_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut msgs = Vec::with_capacity(n);
+    for i in 0..n {
+        let lines = (rng.next() % 10) as usize;
+        let mut m = String::from(if rng.next() % 8 == 0 { "" } else { "subject" });
+        for _ in 0..lines {
+            m.push('\n');
+            m.push_str(rng.pick(&HOSTILE));
+        }
+        if rng.next() % 2 == 0 {
+            m.push('\n');
+        }
+        std::fs::write(dir.path().join(format!("{i}")), &m).unwrap();
+        msgs.push(m);
+    }
+    // One git process rewrites thousands of files in place with their parsed trailers.
+    for chunk in (0..n).collect::<Vec<_>>().chunks(4000) {
+        let status = Command::new("git")
+            .args([
+                "-c",
+                "core.commentChar=#",
+                "interpret-trailers",
+                "--parse",
+                "--no-divider",
+                "--in-place",
+            ])
+            .args(chunk.iter().map(|i| dir.path().join(format!("{i}"))))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir.path())
+            .status()
+            .expect("git runs");
+        assert!(status.success());
+    }
+    let mut diffs = Vec::new();
+    for (i, m) in msgs.iter().enumerate() {
+        let want: Vec<String> = String::from_utf8_lossy(&std::fs::read(dir.path().join(format!("{i}"))).unwrap())
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        let got: Vec<String> = render(m).into_iter().map(|s| s.trim_end().to_string()).collect();
+        if got != want {
+            diffs.push(format!("{m:?}: git {want:?}, aigate {got:?}"));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} of {n} differ:\n{}",
+        diffs.len(),
+        diffs[..diffs.len().min(8)].join("\n")
+    );
+}

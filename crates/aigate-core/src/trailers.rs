@@ -245,20 +245,28 @@ fn last_line(buf: &[u8], len: usize) -> Option<usize> {
     }
 }
 
-/// `wt_status_locate_end`: where a scissors line cuts the message.
+/// `wt_status_locate_end`: where a scissors line cuts the message. As in git (2.47), only a
+/// whole scissors line cuts: one with anything after it (a space, CR, text) is an ordinary
+/// comment line.
 fn scissors_end(buf: &[u8], len: usize, comment: &[u8]) -> usize {
     let mut pattern = Vec::with_capacity(comment.len() + CUT_LINE.len() + 2);
     pattern.push(b'\n');
     pattern.extend_from_slice(comment);
     pattern.push(b' ');
     pattern.extend_from_slice(CUT_LINE);
-    if buf.starts_with(&pattern[1..]) {
+    let whole_line_at = |end: usize| end == buf.len() || buf[end] == b'\n';
+    if buf.starts_with(&pattern[1..]) && whole_line_at(pattern.len() - 1) {
         return 0;
     }
-    match find_sub(buf, &pattern) {
-        Some(p) => len.min(p + 1),
-        None => len,
+    let mut from = 0;
+    while let Some(p) = find_sub(&buf[from..], &pattern) {
+        let at = from + p;
+        if whole_line_at(at + pattern.len()) {
+            return len.min(at + 1);
+        }
+        from = at + 1;
     }
+    len
 }
 
 fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
