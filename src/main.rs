@@ -54,7 +54,7 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Policy {
             cmd: PolicyCmd::Check { file },
         } => cli::policy::policy_check(file.as_deref()),
-        Cmd::Init { force } => cli::policy::init(force),
+        Cmd::Init { force, preset } => cli::policy::init(force, &preset),
         Cmd::Catalog => cli::policy::catalog(),
         Cmd::Hook { hook } => match hook {
             HookCmd::CommitMsg { file } => hooks::commit_msg(&file),

@@ -395,7 +395,10 @@ fn attack_a_trailer_block_that_fails_the_25_percent_rule_counts_for_nothing() {
     let (ok, out) = push(&s, &work, &["HEAD:main"]);
     // No trailers: the attestation and the review count for nothing, while the Claude line
     // is still evidence wherever it stands (attribution moved by squashes)...
-    assert!(!ok && out.contains("AIG001") && out.contains("AIG004"), "{out}");
+    assert!(
+        !ok && out.contains("AIG001") && out.contains("AIG004"),
+        "{out}"
+    );
     s.git_ok(&work, &["reset", "-q", "--hard", "HEAD~1"]);
     // ...but with a Signed-off-by the block is recognised (>= 25%), and then it must hold.
     s.commit(

@@ -231,11 +231,15 @@ fn parser_matches_git_on_100000_adversarial_messages() {
     }
     let mut diffs = Vec::new();
     for (i, m) in msgs.iter().enumerate() {
-        let want: Vec<String> = String::from_utf8_lossy(&std::fs::read(dir.path().join(format!("{i}"))).unwrap())
-            .lines()
-            .map(|l| l.trim_end().to_string())
+        let want: Vec<String> =
+            String::from_utf8_lossy(&std::fs::read(dir.path().join(format!("{i}"))).unwrap())
+                .lines()
+                .map(|l| l.trim_end().to_string())
+                .collect();
+        let got: Vec<String> = render(m)
+            .into_iter()
+            .map(|s| s.trim_end().to_string())
             .collect();
-        let got: Vec<String> = render(m).into_iter().map(|s| s.trim_end().to_string()).collect();
         if got != want {
             diffs.push(format!("{m:?}: git {want:?}, aigate {got:?}"));
         }

@@ -91,8 +91,12 @@ pub(crate) enum Cmd {
     },
     /// Write a commented starter policy to .aigate.toml
     Init {
+        /// Overwrite an existing .aigate.toml
         #[arg(long)]
         force: bool,
+        /// A published project policy: starter (default), kernel, fedora, llvm, qemu (no AI)
+        #[arg(long, value_name = "NAME", default_value = "starter")]
+        preset: String,
     },
     /// List the AI tools aigate knows and their aliases
     Catalog,

@@ -3,7 +3,7 @@
 use super::*;
 use aigate::catalog::Catalog;
 use aigate::engine::{self};
-use aigate::policy::{Policy, STARTER_POLICY};
+use aigate::policy::Policy;
 use aigate::rules::ALL;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -51,7 +51,11 @@ pub(crate) fn policy_check(file: Option<&Path>) -> Result<i32> {
     }
 }
 
-pub(crate) fn init(force: bool) -> Result<i32> {
+pub(crate) fn init(force: bool, preset: &str) -> Result<i32> {
+    let Some((_, text)) = aigate::policy::PRESETS.iter().find(|(n, _)| *n == preset) else {
+        let names: Vec<&str> = aigate::policy::PRESETS.iter().map(|(n, _)| *n).collect();
+        bail!("unknown preset `{preset}`: use one of {}", names.join(", "));
+    };
     let repo = open_repo(None)?;
     let Some(top) = repo.workdir() else {
         bail!("`aigate init` needs a work tree; on a server set git config aigate.policy")
@@ -60,8 +64,7 @@ pub(crate) fn init(force: bool) -> Result<i32> {
     if path.exists() && !force {
         bail!("{} exists; use --force to overwrite it", path.display());
     }
-    std::fs::write(&path, STARTER_POLICY)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     println!("aigate: wrote {}. Review it, then commit it: git add .aigate.toml && git commit -m \"Add aigate policy\"", path.display());
     Ok(0)
 }

@@ -30,6 +30,15 @@ pub const GOVERNED_FILES: [&str; 3] = [
     ".aigate/allowed_signers",
 ];
 
+/// `aigate init --preset NAME`: policies real projects publish, each with its source.
+pub const PRESETS: [(&str, &str); 5] = [
+    ("starter", STARTER_POLICY),
+    ("kernel", include_str!("../../../rules/presets/kernel.toml")),
+    ("fedora", include_str!("../../../rules/presets/fedora.toml")),
+    ("llvm", include_str!("../../../rules/presets/llvm.toml")),
+    ("qemu", include_str!("../../../rules/presets/qemu.toml")),
+];
+
 /// `aigate init`'s starter policy, with every key explained.
 pub const STARTER_POLICY: &str = include_str!("../../../rules/policy-starter.toml");
 
@@ -976,6 +985,17 @@ pub fn unknown_tool_id(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_preset_loads_and_names_its_source() {
+        for (name, text) in super::PRESETS {
+            super::Policy::from_str(text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                text.contains("http") || name == "starter",
+                "{name} has no source"
+            );
+        }
+    }
 
     #[test]
     fn plain_branch_globs_match_exactly_as_globset_does() {
