@@ -466,6 +466,9 @@ pub fn owners_of(repo: &Repo, rules: &Rules) -> Result<(AllowedSigners, Vec<Stri
     let mut names: Vec<String> = Vec::new();
     if let Some((text, origin)) = config_file(repo, "aigate.owners")? {
         let file = AllowedSigners::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(p) = file.principals().iter().find(|p| p.contains(['*', '?'])) {
+            anyhow::bail!("{origin}: owner `{p}` is a pattern; owners are exact emails (an admin fixes the file named by git config aigate.owners)");
+        }
         for p in file.principals() {
             if !names.contains(&p) {
                 names.push(p);

@@ -8,9 +8,10 @@ use toml_edit::{value, Array, ArrayOfTables, DocumentMut, InlineTable, Item, Tab
 
 const HEADER: &str =
     "# aigate exemptions: compliance records that let a named unapproved tool through
-# for a bounded scope and time. Changes take effect once reviewed and merged into the
-# protected branch. Commits cite one with `AI-Exemption: ID` (or `git push -o aigate.exemption=ID`).
-# Manage with `aigate exemption request|list|show|revoke`.
+# for a bounded scope and time. They apply from the governing branch only, once an owner
+# granted them (`aigate exemption grant ID`) and owners approved the change to this file.
+# Commits cite one with `AI-Exemption: ID` (or `git push -o aigate.exemption=ID`).
+# Manage with `aigate exemption request|grant|list|show|revoke`.
 ";
 
 fn load(path: &Path) -> Result<DocumentMut> {

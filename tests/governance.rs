@@ -367,3 +367,111 @@ fn max_days_holds_without_a_first_day() {
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(!ok && out.contains("30 days"), "{out}");
 }
+
+#[test]
+fn the_governing_ref_cannot_be_deleted_while_it_holds_the_rules_whatever_the_mode() {
+    let (s, remote, work, owner) = governed();
+    s.push_rules(
+        &work,
+        &owner,
+        &[(
+            ".aigate.toml",
+            "[branches]\nmode = \"off\"\nallow_deletion = true\n",
+        )],
+    );
+    s.git_ok(&remote, &["config", "receive.denyDeleteCurrent", "ignore"]);
+    let (ok, out) = push(&s, &work, &["--delete", "main"]);
+    assert!(!ok && out.contains("governing ref"), "{out}");
+}
+
+#[test]
+fn owners_are_exact_emails() {
+    let s = Scratch::new();
+    let (remote, _work) = s.remote_and_clone();
+    let key = s.keygen("o");
+    let owners = s.path("owners");
+    std::fs::write(&owners, s.signer_line("*@example.com", &key)).unwrap();
+    let o = s.aigate(
+        &remote,
+        &["install", "--server", "--owners", owners.to_str().unwrap()],
+    );
+    assert!(
+        !o.status.success() && all(&o).contains("pattern"),
+        "{}",
+        all(&o)
+    );
+}
+
+#[test]
+fn a_rule_change_needs_as_many_distinct_owners_as_governance_min_and_covers_its_paths() {
+    let (s, _remote, work, owner) = governed();
+    let omar = s.keygen("omar");
+    let signers = format!(
+        "{}{}",
+        s.signer_line(OWNER, &owner),
+        s.signer_line("omar@example.com", &omar)
+    );
+    s.push_rules(
+        &work,
+        &owner,
+        &[
+            (
+                ".aigate.toml",
+                "[governance]\nowners = [\"olivia@example.com\", \"omar@example.com\"]\nmin = 2\npaths = [\"CODEOWNERS\"]\n",
+            ),
+            (".aigate/allowed_signers", &signers),
+        ],
+    );
+    // CODEOWNERS is now governed, and one owner is not enough.
+    write(&s, &work, "CODEOWNERS", "* @team\n");
+    s.commit_staged(&work, "codeowners");
+    assert!(s
+        .approve(&work, OWNER, &owner, "HEAD", "main")
+        .status
+        .success());
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(
+        !ok && out.contains("CODEOWNERS") && out.contains("from 2 owner"),
+        "{out}"
+    );
+    assert!(s
+        .approve(&work, "omar@example.com", &omar, "HEAD", "main")
+        .status
+        .success());
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_push_too_large_for_the_time_budget_is_refused_on_protected_refs_only() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    s.git_ok(&remote, &["config", "aigate.timeBudget", "0.000001"]);
+    s.commit(&work, "a.rs", "docs: a");
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("too large to judge in time"), "{out}");
+    assert!(out.contains("aigate.timeBudget"), "{out}");
+    let (ok, out) = push(&s, &work, &["main:refs/heads/topic"]);
+    assert!(ok, "unprotected refs pass: {out}");
+}
+
+#[test]
+fn the_pusher_named_by_gitolite_is_recorded() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    s.commit(&work, "a.rs", "docs: a");
+    let o = s
+        .cmd("git", &work)
+        .env("GL_USER", "alice")
+        .args(["push", "--no-verify", "origin", "main"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", all(&o));
+    let log = std::fs::read_to_string(remote.join("aigate-audit.jsonl")).unwrap();
+    assert!(
+        log.lines().last().unwrap().contains("\"gitolite:alice\""),
+        "{log}"
+    );
+}

@@ -110,7 +110,18 @@ pub(crate) fn approve(
                 .status()
                 .context("cannot run git push")?;
             if !o.success() {
-                bail!("pushing the approval failed; retry with: git push {remote} {REF}:{REF}");
+                // Leave the local approvals as they were: a refused record is not kept.
+                match base {
+                    Some(b) => {
+                        let _ = repo.git.reference(REF, b, true, "aigate: approval refused");
+                    }
+                    None => {
+                        if let Ok(mut r) = repo.git.find_reference(REF) {
+                            let _ = r.delete();
+                        }
+                    }
+                }
+                bail!("the remote refused the approval (see its message above); nothing was kept");
             }
             println!("aigate: pushed {REF} to {remote}");
         }

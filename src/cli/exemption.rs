@@ -149,8 +149,8 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
                         .unwrap_or(Path::new("")),
                 )
                 .unwrap_or(&path);
-            println!("aigate: granted {id} in {}", shown.display());
-            println!("next: commit it and have it reviewed and merged like any change; it takes effect once it is on the protected branch:");
+            println!("aigate: drafted {id} in {}", shown.display());
+            println!("next: an owner grants it (aigate exemption grant {id}), then the change is committed and approved by the owners on the governing branch:");
             println!(
                 "  git add {} && git commit -m \"Exemption {id}\"",
                 shown.display()

@@ -74,6 +74,12 @@ pub(crate) fn install_cmd(
             let parsed =
                 aigate::approvals::AllowedSigners::parse(&text, &file.display().to_string())
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(p) = parsed.principals().iter().find(|p| p.contains(['*', '?'])) {
+                anyhow::bail!(
+                    "{}: owner `{p}` is a pattern; list each owner's exact email",
+                    file.display()
+                );
+            }
             if parsed.signers.is_empty() {
                 anyhow::bail!(
                     "{} lists no owners (lines look like `alice@example.com ssh-ed25519 AAAA...`)",

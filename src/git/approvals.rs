@@ -10,6 +10,8 @@ use git2::{ObjectType, Oid};
 use std::path::Path;
 
 pub const REF: &str = "refs/aigate/approvals";
+/// The most approval records read for one commit.
+pub const MAX_PER_COMMIT: usize = 4096;
 
 /// The directory of a commit's approvals inside the approvals tree.
 pub fn dir_of(commit: &str) -> String {
@@ -39,7 +41,9 @@ impl Repo {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for e in sub.iter().take(64) {
+        // Many approvals of one commit are possible (reviewers, owners); a cap keeps a
+        // hostile tree bounded without letting a few hundred records hide the rest.
+        for e in sub.iter().take(MAX_PER_COMMIT) {
             if e.kind() != Some(ObjectType::Blob) {
                 continue;
             }

@@ -48,7 +48,9 @@ pub fn parse_receive_lines(input: &str) -> Result<Vec<Update>> {
 /// behind a web server's auth `REMOTE_USER`, the signer of a push certificate git verified
 /// (`GIT_PUSH_CERT_STATUS=G`); else the Unix account (file transport, plain ssh).
 pub fn pusher_login() -> (String, Option<String>) {
-    let cert_ok = env("GIT_PUSH_CERT_STATUS").as_deref() == Some("G");
+    // A push certificate names the pusher only when git verified its signature and its nonce.
+    let cert_ok = env("GIT_PUSH_CERT_STATUS").as_deref() == Some("G")
+        && env("GIT_PUSH_CERT_NONCE_STATUS").as_deref() == Some("OK");
     for (var, kind) in [
         ("GL_USERNAME", "gitlab"),
         ("GL_USER", "gitolite"),
@@ -186,12 +188,19 @@ struct PushInfo {
 impl PushInfo {
     fn from_env(repo: &Repo, gov: &engine::Governing) -> PushInfo {
         let (label, login) = pusher_login();
-        let principal = login.as_deref().and_then(|l| {
-            gov.rules
-                .policy
-                .principal_of(&label)
-                .or_else(|| gov.rules.policy.principal_of(l))
-        });
+        // `[identities]` maps the authenticated login (`alice`, or `gitolite:alice`); a Unix
+        // account (`local:git`) maps only when the policy names it with its prefix.
+        let principal = gov
+            .rules
+            .policy
+            .identities
+            .get(&label)
+            .cloned()
+            .or_else(|| {
+                login
+                    .as_deref()
+                    .and_then(|l| gov.rules.policy.principal_of(l))
+            });
         let budget_secs = repo
             .config_string("aigate.timeBudget")
             .and_then(|v| v.trim().trim_end_matches('s').parse::<f64>().ok())
@@ -384,28 +393,29 @@ fn check_refs(repo: &Repo, gov: &engine::Governing, plan: &mut [Planned]) -> Res
             p.hard.push("refs/replace/ would make git show, git archive and mirror clones serve another object for a commit id; refused (policy refs.allow_replace = false)".into());
             continue;
         }
+        if is_zero(&p.u.new) && p.u.refname == gov.refname {
+            // Whatever the mode: deleting the governing ref would change the rules.
+            let old = repo.peel_to_commit(p.old)?;
+            let held: Vec<&str> = gov
+                .from_ref
+                .iter()
+                .copied()
+                .filter(|f| repo.entry_at(old, f).ok().flatten().is_some())
+                .collect();
+            if !held.is_empty() {
+                p.hard.push(format!(
+                    "{} is the governing ref and holds {}: deleting it would change the rules",
+                    p.u.refname,
+                    held.join(", ")
+                ));
+            }
+        }
         if !p.protected {
             continue;
         }
         if is_zero(&p.u.new) {
             if !policy.allow_deletion {
                 p.soft.push("deleting a protected branch is not allowed (policy branches.allow_deletion = false)".into());
-            }
-            if p.u.refname == gov.refname {
-                let old = repo.peel_to_commit(p.old)?;
-                let held: Vec<&str> = gov
-                    .from_ref
-                    .iter()
-                    .copied()
-                    .filter(|f| repo.entry_at(old, f).ok().flatten().is_some())
-                    .collect();
-                if !held.is_empty() {
-                    p.hard.push(format!(
-                        "{} is the governing ref and holds {}: deleting it would change the rules",
-                        p.u.refname,
-                        held.join(", ")
-                    ));
-                }
             }
             continue;
         }

@@ -118,8 +118,9 @@ the branch and the paths, then cite it in the commit:
     aigate exemption request --tool TOOL --branch main --ticket SEC-123 --reason \"...\"
     git commit --amend --trailer \"AI-Exemption: EX-...\"
 
-Changing `.aigate.toml` in the same push does not help: the policy already accepted on the
-protected branch is the one that applies.",
+Changing `.aigate.toml` in the same push does not help: one governing rule set applies to
+every push (the server's config, or the files on the governing branch), and changing it needs
+the owners' signed approvals.",
             Rule::UndeclaredTool => "\
 The evidence names a tool that the attestation does not declare, e.g. the commit carries
 `Co-Authored-By: Claude <noreply@anthropic.com>` but says `Assisted-by: kiro`. An attestation
