@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let mut read = |id: &[u8]| -> Result<Vec<u8>, tree::BadTree> {
         reads += 1;
         if reads > 64 {
-            return Err(tree::BadTree); // a cycle of ids is cut, as a real object store has none
+            return Err(tree::BadTree::Malformed); // a cycle of ids is cut, as a real object store has none
         }
         Ok(if id.first().is_some_and(|x| x % 2 == 0) { a.to_vec() } else { b.to_vec() })
     };

@@ -304,11 +304,20 @@ impl Catalog {
                 out.push(e);
             }
         };
+        // Trailers by key, so each signature looks only at its own key's trailers.
+        let mut by_key: std::collections::HashMap<String, Vec<&Trailer>> = Default::default();
+        for t in c.trailers {
+            by_key
+                .entry(t.key.to_ascii_lowercase())
+                .or_default()
+                .push(t);
+        }
         for tool in &self.tools {
             for sig in &tool.signatures {
                 match &sig.matcher {
                     Matcher::Trailer { key, id, value } => {
-                        for t in c.trailers.iter().filter(|t| t.is(key)) {
+                        let same_key = by_key.get(&key.to_ascii_lowercase());
+                        for t in same_key.into_iter().flatten() {
                             let ok = match (id, value) {
                                 (Some(m), _) => {
                                     Identity::parse(&t.value).is_some_and(|i| m.matches(&i))
@@ -431,16 +440,24 @@ impl Catalog {
                 _ => None,
             })
             .collect();
+        // The trailers git sees, to skip their lines (a set: a message can hold 100,000).
+        let mut real: Option<std::collections::HashSet<(String, &str)>> = None;
         for line in c.message.lines() {
             let bare = strip_squash_prefix(line.trim_end());
             let Some((key, value)) = bare.split_once(':') else {
                 continue;
             };
             let value = value.trim();
-            if value.is_empty()
-                || !keys.iter().any(|k| k.eq_ignore_ascii_case(key))
-                || c.trailers.iter().any(|t| t.is(key) && t.value == value)
-            {
+            if value.is_empty() || !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                continue;
+            }
+            let real = real.get_or_insert_with(|| {
+                c.trailers
+                    .iter()
+                    .map(|t| (t.key.to_ascii_lowercase(), t.value.as_str()))
+                    .collect()
+            });
+            if real.contains(&(key.trim().to_ascii_lowercase(), value)) {
                 continue;
             }
             for tool in &self.tools {

@@ -20,25 +20,36 @@ impl Entry<'_> {
     }
 }
 
-/// A tree object that does not parse.
+/// A tree that cannot be compared: an object that does not parse, or nesting deeper than
+/// `MAX_DEPTH`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("malformed tree object")]
-pub struct BadTree;
+pub enum BadTree {
+    #[error("malformed tree object")]
+    Malformed,
+    #[error("tree nested deeper than {MAX_DEPTH} levels (git's core.maxTreeDepth)")]
+    TooDeep,
+}
 
 /// The entries of a raw tree object, in stored order. `hash_len`: 20 (SHA-1) or 32 (SHA-256).
 pub fn entries(mut data: &[u8], hash_len: usize) -> Result<Vec<Entry<'_>>, BadTree> {
     let mut out = Vec::new();
     while !data.is_empty() {
-        let sp = data.iter().position(|&b| b == b' ').ok_or(BadTree)?;
+        let sp = data
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or(BadTree::Malformed)?;
         let mode = std::str::from_utf8(&data[..sp])
             .ok()
             .and_then(|m| u32::from_str_radix(m, 8).ok())
-            .ok_or(BadTree)?;
+            .ok_or(BadTree::Malformed)?;
         let rest = &data[sp + 1..];
-        let nul = rest.iter().position(|&b| b == 0).ok_or(BadTree)?;
+        let nul = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(BadTree::Malformed)?;
         let end = nul + 1 + hash_len;
         if rest.len() < end {
-            return Err(BadTree);
+            return Err(BadTree::Malformed);
         }
         out.push(Entry {
             mode,
@@ -61,8 +72,13 @@ pub struct Change {
     pub old_gitlink: bool,
 }
 
+/// Trees nested deeper than this are refused (git's `core.maxTreeDepth` default): a hostile
+/// tree cannot make the comparison deep or its paths long.
+pub const MAX_DEPTH: usize = 4096;
+
 /// The files that differ between tree `old` and tree `new` (ids as raw bytes; `None`: empty),
-/// in git's order. `read(id)` returns a tree's raw bytes.
+/// in git's order. `read(id)` returns a tree's raw bytes. Iterative: a deep tree costs heap,
+/// not stack.
 pub fn changes<E>(
     old: Option<&[u8]>,
     new: Option<&[u8]>,
@@ -72,80 +88,116 @@ pub fn changes<E>(
 where
     E: From<BadTree>,
 {
-    let mut out = Vec::new();
-    diff(old, new, hash_len, read, "", &mut out)?;
-    Ok(out)
-}
-
-fn diff<E: From<BadTree>>(
-    old: Option<&[u8]>,
-    new: Option<&[u8]>,
-    hash_len: usize,
-    read: &mut impl FnMut(&[u8]) -> Result<Vec<u8>, E>,
-    prefix: &str,
-    out: &mut Vec<Change>,
-) -> Result<(), E> {
-    if old == new {
-        return Ok(());
+    /// One tree pair being compared: its entries (owned), where the merge stands, its path.
+    struct Frame {
+        a: Vec<Owned>,
+        b: Vec<Owned>,
+        i: usize,
+        j: usize,
+        prefix: String,
     }
-    let old_data = old.map(&mut *read).transpose()?;
-    let new_data = new.map(&mut *read).transpose()?;
-    let a = match &old_data {
-        Some(d) => entries(d, hash_len)?,
-        None => Vec::new(),
+    #[derive(Clone)]
+    struct Owned {
+        mode: u32,
+        name: Vec<u8>,
+        id: Vec<u8>,
+    }
+    let load = |id: Option<&[u8]>,
+                read: &mut dyn FnMut(&[u8]) -> Result<Vec<u8>, E>|
+     -> Result<Vec<Owned>, E> {
+        let Some(id) = id else { return Ok(Vec::new()) };
+        let data = read(id)?;
+        Ok(entries(&data, hash_len)?
+            .into_iter()
+            .map(|e| Owned {
+                mode: e.mode,
+                name: e.name.to_vec(),
+                id: e.id.to_vec(),
+            })
+            .collect())
     };
-    let b = match &new_data {
-        Some(d) => entries(d, hash_len)?,
-        None => Vec::new(),
-    };
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let order = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => git_order(x, y),
+    let mut out = Vec::new();
+    if old == new {
+        return Ok(out);
+    }
+    let mut stack = vec![Frame {
+        a: load(old, read)?,
+        b: load(new, read)?,
+        i: 0,
+        j: 0,
+        prefix: String::new(),
+    }];
+    while let Some(f) = stack.last_mut() {
+        if f.i >= f.a.len() && f.j >= f.b.len() {
+            stack.pop();
+            continue;
+        }
+        fn view(o: &Owned) -> Entry<'_> {
+            Entry {
+                mode: o.mode,
+                name: &o.name,
+                id: &o.id,
+            }
+        }
+        let order = match (f.a.get(f.i), f.b.get(f.j)) {
+            (Some(x), Some(y)) => git_order(&view(x), &view(y)),
             (Some(_), None) => std::cmp::Ordering::Less,
             _ => std::cmp::Ordering::Greater,
         };
         let (x, y) = match order {
-            std::cmp::Ordering::Less => (a.get(i).copied(), None),
-            std::cmp::Ordering::Greater => (None, b.get(j).copied()),
-            std::cmp::Ordering::Equal => (a.get(i).copied(), b.get(j).copied()),
+            std::cmp::Ordering::Less => (f.a.get(f.i).cloned(), None),
+            std::cmp::Ordering::Greater => (None, f.b.get(f.j).cloned()),
+            std::cmp::Ordering::Equal => (f.a.get(f.i).cloned(), f.b.get(f.j).cloned()),
         };
         if x.is_some() {
-            i += 1;
+            f.i += 1;
         }
         if y.is_some() {
-            j += 1;
+            f.j += 1;
         }
-        if let (Some(x), Some(y)) = (x, y) {
+        if let (Some(x), Some(y)) = (&x, &y) {
             if x.id == y.id && x.mode == y.mode {
                 continue;
             }
         }
-        let name = String::from_utf8_lossy(x.or(y).map(|e| e.name).unwrap_or_default());
-        let path = format!("{prefix}{name}");
-        let tree = |e: Option<Entry<'_>>| e.filter(Entry::is_tree).map(|e| e.id.to_vec());
-        let (ta, tb) = (tree(x), tree(y));
-        if ta.is_some() || tb.is_some() {
-            diff(
-                ta.as_deref(),
-                tb.as_deref(),
-                hash_len,
-                read,
-                &format!("{path}/"),
-                out,
-            )?;
-        }
-        let (fa, fb) = (x.filter(|e| !e.is_tree()), y.filter(|e| !e.is_tree()));
+        let name = String::from_utf8_lossy(
+            x.as_ref()
+                .or(y.as_ref())
+                .map(|e| e.name.as_slice())
+                .unwrap_or_default(),
+        );
+        let path = format!("{}{name}", f.prefix);
+        let is_tree = |e: &Option<Owned>| {
+            e.as_ref()
+                .filter(|e| e.mode == 0o40000)
+                .map(|e| e.id.clone())
+        };
+        let (ta, tb) = (is_tree(&x), is_tree(&y));
+        let file = |e: &Option<Owned>| e.clone().filter(|e| e.mode != 0o40000);
+        let (fa, fb) = (file(&x), file(&y));
         if fa.is_some() || fb.is_some() {
             out.push(Change {
-                path,
-                old: fa.map(|e| e.id.to_vec()),
-                new: fb.map(|e| e.id.to_vec()),
-                old_gitlink: fa.is_some_and(|e| e.is_gitlink()),
+                path: path.clone(),
+                old: fa.as_ref().map(|e| e.id.clone()),
+                new: fb.as_ref().map(|e| e.id.clone()),
+                old_gitlink: fa.as_ref().is_some_and(|e| e.mode == 0o160000),
             });
         }
+        if ta.is_some() || tb.is_some() {
+            if stack.len() >= MAX_DEPTH {
+                return Err(BadTree::TooDeep.into());
+            }
+            let frame = Frame {
+                a: load(ta.as_deref(), read)?,
+                b: load(tb.as_deref(), read)?,
+                i: 0,
+                j: 0,
+                prefix: format!("{path}/"),
+            };
+            stack.push(frame);
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// git's tree order: names compared as bytes, a tree's name as if it ended in `/`. Within one
@@ -185,8 +237,9 @@ mod tests {
     }
 
     fn run(store: &HashMap<u8, Vec<u8>>, old: Option<u8>, new: Option<u8>) -> Vec<String> {
-        let mut read =
-            |id: &[u8]| -> Result<Vec<u8>, BadTree> { store.get(&id[0]).cloned().ok_or(BadTree) };
+        let mut read = |id: &[u8]| -> Result<Vec<u8>, BadTree> {
+            store.get(&id[0]).cloned().ok_or(BadTree::Malformed)
+        };
         let (o, n) = (old.map(|i| [i; 20]), new.map(|i| [i; 20]));
         changes(
             o.as_ref().map(|x| &x[..]),
@@ -245,7 +298,38 @@ mod tests {
         for cut in 0..t.len() {
             let _ = entries(&t[..cut], 20);
         }
-        assert_eq!(entries(&t[..t.len() - 1], 20), Err(BadTree));
-        assert_eq!(entries(b"zz a\0", 20), Err(BadTree));
+        assert_eq!(entries(&t[..t.len() - 1], 20), Err(BadTree::Malformed));
+        assert_eq!(entries(b"zz a\0", 20), Err(BadTree::Malformed));
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_tree_nested_ten_thousand_levels_is_refused_without_overflowing_the_stack() {
+        // Tree k holds one subtree `d` pointing to tree k+1; the old side is empty.
+        let n: u32 = 10_000;
+        let id = |k: u32| {
+            let mut v = vec![0u8; 20];
+            v[..4].copy_from_slice(&k.to_be_bytes());
+            v
+        };
+        let store: HashMap<Vec<u8>, Vec<u8>> = (0..n)
+            .map(|k| {
+                let mut t = b"40000 d\0".to_vec();
+                t.extend(id(k + 1));
+                if k == n - 1 {
+                    t = b"100644 f\0".to_vec();
+                    t.extend(id(n + 1));
+                }
+                (id(k), t)
+            })
+            .collect();
+        let mut read = |i: &[u8]| store.get(i).cloned().ok_or(BadTree::Malformed);
+        let r = changes(None, Some(&id(0)), 20, &mut read);
+        assert_eq!(r, Err(BadTree::TooDeep));
     }
 }

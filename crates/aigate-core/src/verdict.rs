@@ -422,20 +422,18 @@ pub fn judge(
     }
     if signed {
         // Approvals without a trailer still count; show them as reviews.
+        let mut shown: std::collections::HashSet<String> = reviews
+            .iter()
+            .filter(|r| r.counts)
+            .filter_map(|r| r.reviewer.as_ref().map(|i| i.canonical_email()))
+            .collect();
         for a in facts
             .approvals
             .iter()
             .filter(|a| a.refname == target.refname)
         {
             let who = canonical_email(&a.reviewer);
-            if counted.contains(&who)
-                && !reviews.iter().any(|r| {
-                    r.counts
-                        && r.reviewer
-                            .as_ref()
-                            .is_some_and(|i| i.canonical_email() == who)
-                })
-            {
+            if counted.contains(&who) && shown.insert(who.clone()) {
                 reviews.push(Review {
                     text: format!("signed approval by {} ({})", a.reviewer, a.fingerprint),
                     reviewer: Some(Identity::new(String::new(), a.reviewer.clone())),
@@ -634,6 +632,28 @@ mod tests {
             .iter()
             .any(|f| f.message.contains("names 5000 tools")));
         assert!(!v.passed());
+    }
+
+    #[test]
+    fn tens_of_thousands_of_trailers_and_squashed_lines_are_judged_in_linear_time() {
+        // Each of these once cost a pass over all the others (tool de-duplication, squashed
+        // lines against the trailer list): a hostile size, judged once.
+        let mut msg = String::from("feat: x\n\n");
+        for i in 0..20_000 {
+            msg.push_str(&format!(
+                "    Co-Authored-By: Claude <noreply@anthropic.com> {i}\n"
+            ));
+        }
+        msg.push('\n');
+        for _ in 0..40_000 {
+            msg.push_str(
+                "Assisted-by: claude-code\nCo-Authored-By: Claude <noreply@anthropic.com>\n",
+            );
+        }
+        msg.push_str("Reviewed-by: Rob <rob@example.com>\n");
+        let v = verdict("", &msg);
+        assert!(v.ai_assisted);
+        assert_eq!(v.tools(), ["claude-code"]);
     }
 
     #[test]
