@@ -163,7 +163,10 @@ fn an_approval_by_the_commits_author_does_not_count() {
     sv.approve("ann@example.com", &sv.alice, &c);
     let (ok, out) = sv.push(&["main"]);
     assert!(!ok, "{out}");
-    assert!(out.contains("AIG005") && out.contains("author"), "{out}");
+    assert!(
+        out.contains("AIG004") && out.contains("is the commit's author"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -498,7 +498,7 @@ fn gitolite_over_sshd_records_the_authenticated_pusher_and_enforces_signed_revie
         ],
     );
 
-    // Alice approves the AI commit she pushes: the pusher's approval is refused.
+    // Alice approves the AI commit she pushes: the pusher's approval does not count.
     let c = s.commit(&work, "b.txt", &format!("feat: b\n\n{CLAUDE}\n{ATTESTED}"));
     let o = s.approve(&work, "alice@example.com", &alice, &c, "main");
     assert!(o.status.success(), "{}", all(&o));
@@ -506,7 +506,7 @@ fn gitolite_over_sshd_records_the_authenticated_pusher_and_enforces_signed_revie
     let out = all(&o);
     assert!(!o.status.success(), "{out}");
     assert!(
-        out.contains("AIG005") && out.contains("the pusher"),
+        out.contains("AIG004") && out.contains("the pusher"),
         "{out}"
     );
 

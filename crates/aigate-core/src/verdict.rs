@@ -310,6 +310,9 @@ pub fn judge(
     // Signed approvals: the only reviews that count under verify = "signed".
     let mut approved_by: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut counted_approvals = Vec::new();
+    // Approvals only grow (refs/aigate/approvals is append-only), so one that cannot count is
+    // set aside with the reason rather than failing the commit for good.
+    let mut set_aside: Vec<String> = Vec::new();
     if signed {
         let pusher = target.pusher.map(canonical_email);
         for a in facts
@@ -319,31 +322,29 @@ pub fn judge(
         {
             let who = canonical_email(&a.reviewer);
             approved_by.insert(who.clone());
-            if who == author || who == committer {
-                let role = if who == author { "author" } else { "committer" };
-                finding(
-                    Rule::SelfReview,
-                    format!("the approval by {} is by the commit's {role}", a.reviewer),
-                    "ask someone else to review and approve; a review must come from another person".into(),
-                );
+            let why = if who == author {
+                Some("the commit's author")
+            } else if who == committer {
+                Some("the commit's committer")
             } else if !policy.pusher_approves && pusher.as_deref() == Some(who.as_str()) {
-                finding(
-                    Rule::SelfReview,
-                    format!("the approval by {} is by the pusher, who cannot approve what they push (review.pusher_approves = false)", a.reviewer),
-                    "have another reviewer approve, or let the author push the approved commits".into(),
-                );
+                Some("the pusher, who cannot approve what they push")
             } else if !policy.reviewer_allowed(&a.reviewer) {
-                finding(
-                    Rule::ReviewerNotAllowed,
-                    format!(
-                        "the approval by {} is not from an allowed reviewer ({})",
-                        a.reviewer,
-                        policy.reviewers.join(", ")
-                    ),
-                    "have an allowed reviewer approve the commit".into(),
-                );
-            } else if counted.insert(who) {
-                counted_approvals.push(a.clone());
+                Some("not an allowed reviewer")
+            } else {
+                None
+            };
+            match why {
+                Some(why) => {
+                    let note = format!("{} is {why}", a.reviewer);
+                    if !set_aside.contains(&note) {
+                        set_aside.push(note);
+                    }
+                }
+                None => {
+                    if counted.insert(who) {
+                        counted_approvals.push(a.clone());
+                    }
+                }
             }
         }
     }
@@ -466,9 +467,17 @@ pub fn judge(
                 ),
             )
         };
+        let aside = if set_aside.is_empty() {
+            String::new()
+        } else {
+            format!("; not counted: {}", set_aside.join(", "))
+        };
         finding(
             Rule::MissingReview,
-            format!("{} of {required} required {what}{why}", counted.len()),
+            format!(
+                "{} of {required} required {what}{why}{aside}",
+                counted.len()
+            ),
             fix,
         );
     }
