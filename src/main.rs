@@ -12,6 +12,13 @@ use cli::*;
 use std::path::Path;
 
 fn main() {
+    // Rust ignores SIGPIPE, so printing into a closed pipe panics; git (and every Unix tool)
+    // just ends. Hooks write to git, which keeps its pipes open.
+    #[cfg(unix)]
+    // SAFETY: called first thing, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // libgit2 re-hashes every object it reads by default; git does not. Objects in a repository
     // (and in a push's quarantine) were hashed when git wrote or indexed them, so the re-hash
     // only costs time (~10% of an audit).

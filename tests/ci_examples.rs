@@ -101,3 +101,49 @@ fn the_gitlab_job_fails_the_pipeline_and_writes_sarif() {
     assert!(all(&o).contains("AIG001"), "{}", all(&o));
     assert_eq!(sarif_results(&work.join("gl-aigate.sarif")), 2);
 }
+
+/// The GitHub step's script for a push event: `before` → `sha` pushed to `branch`.
+fn github_push_script(before: &str, sha: &str, branch: &str) -> String {
+    let yml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/ci/github-actions.yml"
+    ))
+    .unwrap();
+    let start = yml.find("- name: Check commits").expect("step");
+    let block = &yml[start..];
+    let run = &block[block.find("run: |").unwrap() + 6..];
+    let script: String = run
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("          ") || l.trim().is_empty())
+        .map(|l| format!("{}\n", l.trim_start()))
+        .collect();
+    script
+        .replace("${{ github.event_name }}", "push")
+        .replace("${{ github.event.pull_request.base.sha }}", "")
+        .replace("${{ github.event.pull_request.head.sha }}", "")
+        .replace("${{ github.base_ref }}", "")
+        .replace("${{ github.event.before }}", before)
+        .replace("${{ github.sha }}", sha)
+        .replace("${{ github.ref_name }}", branch)
+}
+
+#[test]
+fn the_github_actions_step_handles_pushes_that_create_or_rewrite_a_branch() {
+    let (s, work, _base, head) = repo();
+    let zero = "0".repeat(40);
+    let gone = "1234567890123456789012345678901234567890";
+    for before in [zero.as_str(), gone] {
+        let _ = std::fs::remove_file(work.join("aigate.sarif"));
+        let o = s
+            .cmd("bash", &work)
+            .env("PATH", path_with_aigate())
+            .args(["-c", &github_push_script(before, &head, "release/1")])
+            .output()
+            .unwrap();
+        // The AI commit is judged (refused), not an error, and the SARIF is whole.
+        assert_eq!(o.status.code(), Some(1), "before {before}: {}", all(&o));
+        assert!(all(&o).contains("AIG001"), "{}", all(&o));
+        assert_eq!(sarif_results(&work.join("aigate.sarif")), 2);
+    }
+}

@@ -340,3 +340,46 @@ fn example_policy_approves_kiro_only() {
     assert!(!o.status.success());
     assert!(all(&o).contains("AIG002"), "{}", all(&o));
 }
+
+#[test]
+fn the_fix_printed_for_a_refused_commit_makes_the_commit_and_loses_nothing() {
+    let (s, _remote, work) = installed();
+    let before = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    std::fs::write(work.join("new.txt"), "new work\n").unwrap();
+    s.git_ok(&work, &["add", "new.txt"]);
+    let o = s.git(
+        &work,
+        &["commit", "-q", "-m", "feat: new work", "-m", CLAUDE],
+    );
+    let out = all(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        !out.contains("--amend"),
+        "a refused commit does not exist to amend:\n{out}"
+    );
+    // Run the printed fix as printed (plus the review, which needs a person).
+    let fix = out
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("fix: ")
+                .filter(|f| f.contains("Assisted-by"))
+        })
+        .unwrap_or_else(|| panic!("no fix line:\n{out}"))
+        .to_string();
+    let o = s
+        .cmd("sh", &work)
+        .args(["-c", &format!("{fix} --trailer '{REVIEW}'")])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", all(&o));
+    assert_eq!(s.git_ok(&work, &["rev-parse", "HEAD~1"]), before);
+    let msg = s.git_ok(&work, &["log", "-1", "--format=%B"]);
+    assert!(
+        msg.starts_with("feat: new work") && msg.contains("Assisted-by: claude-code"),
+        "{msg}"
+    );
+    assert!(s
+        .git_ok(&work, &["show", "--name-only", "--format=", "HEAD"])
+        .contains("new.txt"));
+}

@@ -73,7 +73,7 @@ pub(crate) fn audit_cmd(
     let progress = if std::io::stderr().is_terminal() {
         let p = indicatif::ProgressBar::new_spinner();
         p.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} audited {pos} commits ({per_sec})")
+            indicatif::ProgressStyle::with_template("{spinner} audited {pos} commits in {elapsed}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         Some(p)

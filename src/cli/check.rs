@@ -20,23 +20,43 @@ pub(crate) fn check(
     let repo = open_repo(None)?;
     let rules = engine::rules_for_worktree(&repo, policy)?;
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
+    // Commits of `tip` not on a protected branch (local or remote-tracking); `except`: the
+    // target branch itself does not count (a push event has already moved it).
+    let not_on_protected = |tip: git2::Oid, except: Option<&str>| -> Result<Vec<git2::Oid>> {
+        let hide: Vec<_> = repo
+            .refs_where(|n| {
+                let b = n
+                    .strip_prefix("refs/remotes/")
+                    .and_then(|r| r.split_once('/'))
+                    .map(|(_, b)| format!("refs/heads/{b}"));
+                let name = b.clone().unwrap_or_else(|| n.to_string());
+                if except == Some(name.as_str()) {
+                    return false;
+                }
+                rules.policy.is_protected(n) || b.is_some_and(|b| rules.policy.is_protected(&b))
+            })?
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        repo.new_commits(&[tip], &hide)
+    };
     let ids = match &range {
-        Some(r) => repo.range(r)?,
-        None => {
-            let head = repo.commit_id("HEAD")?;
-            let hide: Vec<_> = repo
-                .refs_where(|n| {
-                    let b = n
-                        .strip_prefix("refs/remotes/")
-                        .and_then(|r| r.split_once('/'))
-                        .map(|(_, b)| format!("refs/heads/{b}"));
-                    rules.policy.is_protected(n) || b.is_some_and(|b| rules.policy.is_protected(&b))
-                })?
-                .into_iter()
-                .map(|(_, id)| id)
-                .collect();
-            repo.new_commits(&[head], &hide)?
-        }
+        Some(r) => match r.split_once("..").filter(|(_, to)| !to.starts_with('.')) {
+            // A push that created the branch (GitHub's `before` is all zeros) or rewrote it
+            // (the old tip is not in this clone): its commits not on another protected branch.
+            Some((from, to)) if aigate::git::is_zero(from) || repo.commit_id(from).is_err() => {
+                let tip = repo.commit_id(if to.is_empty() { "HEAD" } else { to })?;
+                eprintln!(
+                    "aigate: note: base `{}` is {}; checking the commits of {} that are on no other protected branch",
+                    engine::short(from),
+                    if aigate::git::is_zero(from) { "empty (a new branch)" } else { "not in this clone (a force push?)" },
+                    engine::short(&tip.to_string())
+                );
+                not_on_protected(tip, Some(&refname))?
+            }
+            _ => repo.range(r)?,
+        },
+        None => not_on_protected(repo.commit_id("HEAD")?, None)?,
     };
     let target = Target {
         refname: &refname,

@@ -10,7 +10,7 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
     if let Some(rule) = Rule::lookup(what).filter(|_| {
         what.to_ascii_lowercase().starts_with("aig") || !what.chars().all(|c| c.is_ascii_hexdigit())
     }) {
-        println!(
+        aigate::say!(
             "{} {}: {}\n\n{}",
             rule.id(),
             rule.name(),
@@ -36,9 +36,9 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
             pusher: None,
         },
     );
-    println!("commit {}  {}", short(&v.commit), v.summary);
-    println!("author {}", v.author);
-    println!(
+    aigate::say!("commit {}  {}", short(&v.commit), v.summary);
+    aigate::say!("author {}", v.author);
+    aigate::say!(
         "target {} ({}; policy {})",
         refname,
         if rules.policy.is_protected(&refname) {
@@ -48,9 +48,9 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
         },
         rules.policy.origin
     );
-    println!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
+    aigate::say!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
     for e in &v.evidence {
-        println!("  evidence  {:<12} {:?}: {}", e.tool, e.source, e.text);
+        aigate::say!("  evidence  {:<12} {:?}: {}", e.tool, e.source, e.text);
     }
     for a in &v.attested {
         let extra = [
@@ -61,7 +61,7 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
         .flatten()
         .collect::<Vec<_>>()
         .join(", ");
-        println!(
+        aigate::say!(
             "  attested  {:<12} {}{}",
             a.tool,
             if a.known { "" } else { "(not in the catalog) " },
@@ -69,26 +69,28 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
         );
     }
     for r in &v.reviews {
-        println!(
+        aigate::say!(
             "  review    {} ({})",
             r.text,
             if r.counts { "counts" } else { "does not count" }
         );
     }
     if v.reviews_required > 0 {
-        println!("  reviews required: {}", v.reviews_required);
+        aigate::say!("  reviews required: {}", v.reviews_required);
     }
     for e in &v.exemptions {
-        println!(
+        aigate::say!(
             "  exemption {} covers {} (ticket {})",
-            e.id, e.tool, e.ticket
+            e.id,
+            e.tool,
+            e.ticket
         );
     }
     if v.findings.is_empty() {
-        println!("no findings");
+        aigate::say!("no findings");
     }
     for f in &v.findings {
-        println!("{} {}: {}\n  fix: {}", f.rule, f.name, f.message, f.fix);
+        aigate::say!("{} {}: {}\n  fix: {}", f.rule, f.name, f.message, f.fix);
     }
     Ok(if v.passed() { 0 } else { 1 })
 }

@@ -15,8 +15,8 @@ pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> 
             .unwrap_or_default();
         let t = trailers::parse(&buf, &cfg);
         match format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&t)?),
-            _ => t.iter().for_each(|t| println!("{t}")),
+            Format::Json => aigate::say!("{}", serde_json::to_string_pretty(&t)?),
+            _ => t.iter().for_each(|t| aigate::say!("{t}")),
         }
         return Ok(0);
     }
@@ -36,14 +36,14 @@ pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> 
             Format::Json => docs.push(serde_json::json!({"commit": f.id, "trailers": t})),
             _ => {
                 if rev.contains("..") {
-                    println!("commit {}", f.id);
+                    aigate::say!("commit {}", f.id);
                 }
-                t.iter().for_each(|t| println!("{t}"));
+                t.iter().for_each(|t| aigate::say!("{t}"));
             }
         }
     }
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&docs)?);
+        aigate::say!("{}", serde_json::to_string_pretty(&docs)?);
     }
     Ok(0)
 }

@@ -51,9 +51,23 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         now: now(),
         pusher: None,
     };
-    let v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
+    let mut v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
     let protected = rules.policy.is_protected(&refname);
     let enforced = rules.policy.mode == Mode::Enforce;
+    if enforced && protected && !v.passed() {
+        // The commit will not exist: `--amend` would fold the staged change into the previous
+        // commit. Commit again from the refused message instead.
+        let again = format!(
+            "git commit -e -F {} --trailer",
+            shell_word(&file.display().to_string())
+        );
+        for f in &mut v.findings {
+            f.fix = f
+                .fix
+                .replace("git commit --amend --no-edit --trailer", &again)
+                .replace("git commit --amend --trailer", &again);
+        }
+    }
     let rep = RefReport::local(&refname, protected, vec![v]);
     eprint!(
         "{}",
@@ -69,6 +83,17 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         eprintln!("aigate: commit refused on protected branch {}. To record work before review, commit on a feature branch; pushes to {} are checked again.", refname.trim_start_matches("refs/heads/"), refname.trim_start_matches("refs/heads/"));
     }
     Ok(if refused { REFUSE } else { PASS })
+}
+
+/// A path as one shell word (quoted when it needs to be).
+fn shell_word(s: &str) -> String {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// The message as git will store it: comment lines dropped, cut at the scissors line.

@@ -206,16 +206,28 @@ impl<W: Write> Sink for Table<W> {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
+        // Columns keep their width: longer text is cut with an ellipsis (the CSV and JSON
+        // formats carry it whole).
+        let cell = |s: String, w: usize| {
+            let s = crate::report::terminal_safe(&s).into_owned();
+            if s.chars().count() > w {
+                let mut c: String = s.chars().take(w - 1).collect();
+                c.push('…');
+                c
+            } else {
+                s
+            }
+        };
         writeln!(
             self.0,
             "{:<10} {:<10} {:<9} {:<22} {:<22} {:<26} {}",
             &r.commit[..r.commit.len().min(10)],
             r.date,
             r.verdict,
-            join(&r.tools),
-            join(&r.attestation),
-            join(&r.reviewers),
-            extra
+            cell(join(&r.tools), 22),
+            cell(join(&r.attestation), 22),
+            cell(join(&r.reviewers), 26),
+            crate::report::terminal_safe(&extra)
         )
     }
 
@@ -240,7 +252,7 @@ impl<W: Write> Sink for Markdown<W> {
             writeln!(self.0, "|---|---|---|---|---|---|---|---|---|")?;
             self.1 = true;
         }
-        let esc = |s: &str| s.replace('|', "\\|");
+        let esc = |s: &str| crate::report::terminal_safe(s).replace('|', "\\|");
         writeln!(
             self.0,
             "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",

@@ -51,7 +51,7 @@ fn branch(r: &str) -> &str {
 pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin: &str) -> String {
     let mut out = String::new();
     let mut line = |s: &str| {
-        let _ = writeln!(out, "{prefix}{s}");
+        let _ = writeln!(out, "{prefix}{}", super::terminal_safe(s));
     };
     let mut older = false;
     for r in reports {

@@ -7,3 +7,33 @@ pub mod audit_log;
 pub mod human;
 
 pub use human::{human, json, summarize, RefReport};
+
+/// Text from commits made safe for a terminal: control characters (but newline and tab) and
+/// the bidirectional controls that reorder what is shown are printed as `\u{..}` escapes, so a
+/// crafted name or message cannot move the cursor, clear a line or hide a refused row.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    };
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `println!` for human output that may carry commit text.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::report::terminal_safe(&format!($($arg)*)))
+    };
+}
