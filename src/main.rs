@@ -56,6 +56,16 @@ fn run(cli: Cli) -> Result<i32> {
             push.as_deref(),
             key.as_deref(),
         ),
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "aigate", &mut std::io::stdout());
+            Ok(0)
+        }
+        Cmd::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
         Cmd::Approvals { rev, into } => cli::approve::list(rev.as_deref(), into.as_deref()),
         Cmd::Explain { what, branch } => cli::explain::explain(&what, branch.as_deref()),
         Cmd::Policy {

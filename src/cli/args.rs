@@ -78,6 +78,13 @@ pub(crate) enum Cmd {
         #[arg(long, value_name = "REF")]
         into: Option<String>,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): aigate man > aigate.1
+    Man,
     /// Explain a commit (evidence, attestation, reviews, findings) or a rule (AIG004)
     Explain {
         what: String,

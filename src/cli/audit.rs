@@ -21,6 +21,11 @@ pub(crate) fn audit_cmd(
     policy: Option<&Path>,
     expiring: &str,
 ) -> Result<i32> {
+    only(
+        format,
+        &[Format::Table, Format::Json, Format::Csv, Format::Markdown, Format::Sarif],
+        "audit",
+    )?;
     use std::io::IsTerminal;
     // libgit2's object cache is capped per repository handle (one per worker) so memory stays
     // flat however long the history (by default each may grow to 256 MiB); the blast radius's

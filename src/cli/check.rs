@@ -17,6 +17,7 @@ pub(crate) fn check(
     format: Format,
     policy: Option<&Path>,
 ) -> Result<i32> {
+    only(format, &[Format::Human, Format::Json, Format::Sarif], "check")?;
     let repo = open_repo(None)?;
     let rules = engine::rules_for_worktree(&repo, policy)?;
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);

@@ -164,6 +164,7 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
             expiring_within,
             format,
         } => {
+            only(format, &[Format::Table, Format::Json], "exemption list")?;
             let (ex, _) = load_exemptions(repo.as_ref(), &path)?;
             let within = expiring_within.as_deref().map(parse_days).transpose()?;
             let chosen: Vec<_> = ex

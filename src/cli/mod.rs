@@ -88,3 +88,21 @@ pub(crate) fn git_user(repo: Option<&Repo>) -> String {
         None => std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
     }
 }
+
+/// Refuses a `--format` the command does not produce (rather than silently printing another).
+pub(crate) fn only(format: args::Format, allowed: &[args::Format], cmd: &str) -> Result<()> {
+    use clap::ValueEnum;
+    if allowed.contains(&format) {
+        return Ok(());
+    }
+    let name = |f: &args::Format| {
+        f.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    };
+    anyhow::bail!(
+        "`aigate {cmd}` has no --format {}: use {}",
+        name(&format),
+        allowed.iter().map(name).collect::<Vec<_>>().join(", ")
+    )
+}

@@ -7,6 +7,7 @@ use anyhow::Result;
 use std::io::Read;
 
 pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> Result<i32> {
+    only(format, &[Format::Text, Format::Json], "trailers")?;
     if stdin {
         let mut buf = Vec::new();
         std::io::stdin().read_to_end(&mut buf)?;
@@ -15,7 +16,7 @@ pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> 
             .unwrap_or_default();
         let t = trailers::parse(&buf, &cfg);
         match format {
-            Format::Json => aigate::say!("{}", serde_json::to_string_pretty(&t)?),
+            Format::Json => println!("{}", serde_json::to_string_pretty(&t)?),
             _ => t.iter().for_each(|t| aigate::say!("{t}")),
         }
         return Ok(0);
@@ -43,7 +44,7 @@ pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> 
         }
     }
     if format == Format::Json {
-        aigate::say!("{}", serde_json::to_string_pretty(&docs)?);
+        println!("{}", serde_json::to_string_pretty(&docs)?);
     }
     Ok(0)
 }

@@ -346,7 +346,7 @@ pub struct Json<W: Write>(pub W, pub usize);
 impl<W: Write> Sink for Json<W> {
     fn row(&mut self, r: &Row) -> io::Result<()> {
         self.0.write_all(if self.1 == 0 {
-            b"{\"rows\": [\n  "
+            b"{\"schema_version\": 1, \"rows\": [\n  "
         } else {
             b",\n  "
         })?;
@@ -357,7 +357,7 @@ impl<W: Write> Sink for Json<W> {
 
     fn end(&mut self, s: &Summary) -> io::Result<()> {
         self.0
-            .write_all(if self.1 == 0 { b"{\"rows\": [" } else { b"\n" })?;
+            .write_all(if self.1 == 0 { b"{\"schema_version\": 1, \"rows\": [" } else { b"\n" })?;
         self.0.write_all(b"],\n\"summary\": ")?;
         serde_json::to_writer_pretty(&mut self.0, s)?;
         self.0.write_all(b"}\n")

@@ -50,6 +50,7 @@ pub fn line(
     governing_ref: &str,
 ) -> String {
     json!({
+        "schema_version": super::SCHEMA_VERSION,
         "time": rfc3339(time),
         "pusher": pusher,
         "pusher_principal": principal,

@@ -104,6 +104,7 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
 pub fn json(reports: &[RefReport], enforced: bool) -> String {
     #[derive(Serialize)]
     struct Doc<'a> {
+        schema_version: u32,
         passed: bool,
         enforced: bool,
         refs: &'a [RefReport],
@@ -112,6 +113,7 @@ pub fn json(reports: &[RefReport], enforced: bool) -> String {
         .iter()
         .any(|r| r.blocked() && (r.protected || r.refusal.is_some()));
     serde_json::to_string_pretty(&Doc {
+        schema_version: super::SCHEMA_VERSION,
         passed,
         enforced,
         refs: reports,

@@ -8,6 +8,10 @@ pub mod human;
 
 pub use human::{human, json, summarize, RefReport};
 
+/// The version of every JSON document aigate writes (check, audit, the audit log); it rises
+/// when a field changes meaning or goes away (new fields do not raise it). docs/json.md.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// Text from commits made safe for a terminal: control characters (but newline and tab) and
 /// the bidirectional controls that reorder what is shown are printed as `\u{..}` escapes, so a
 /// crafted name or message cannot move the cursor, clear a line or hide a refused row.
