@@ -23,7 +23,13 @@ pub(crate) fn audit_cmd(
 ) -> Result<i32> {
     only(
         format,
-        &[Format::Table, Format::Json, Format::Csv, Format::Markdown, Format::Sarif],
+        &[
+            Format::Table,
+            Format::Json,
+            Format::Csv,
+            Format::Markdown,
+            Format::Sarif,
+        ],
         "audit",
     )?;
     use std::io::IsTerminal;

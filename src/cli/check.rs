@@ -17,7 +17,11 @@ pub(crate) fn check(
     format: Format,
     policy: Option<&Path>,
 ) -> Result<i32> {
-    only(format, &[Format::Human, Format::Json, Format::Sarif], "check")?;
+    only(
+        format,
+        &[Format::Human, Format::Json, Format::Sarif],
+        "check",
+    )?;
     let repo = open_repo(None)?;
     let rules = engine::rules_for_worktree(&repo, policy)?;
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
@@ -45,7 +49,12 @@ pub(crate) fn check(
         Some(r) => match r.split_once("..").filter(|(_, to)| !to.starts_with('.')) {
             // A push that created the branch (GitHub's `before` is all zeros) or rewrote it
             // (the old tip is not in this clone): its commits not on another protected branch.
-            Some((from, to)) if aigate::git::is_zero(from) || repo.commit_id(from).is_err() => {
+            Some((from, to))
+                if aigate::git::is_zero(from)
+                    || (from.len() == 40
+                        && from.bytes().all(|b| b.is_ascii_hexdigit())
+                        && repo.commit_id(from).is_err()) =>
+            {
                 let tip = repo.commit_id(if to.is_empty() { "HEAD" } else { to })?;
                 eprintln!(
                     "aigate: note: base `{}` is {}; checking the commits of {} that are on no other protected branch",

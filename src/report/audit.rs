@@ -356,8 +356,11 @@ impl<W: Write> Sink for Json<W> {
     }
 
     fn end(&mut self, s: &Summary) -> io::Result<()> {
-        self.0
-            .write_all(if self.1 == 0 { b"{\"schema_version\": 1, \"rows\": [" } else { b"\n" })?;
+        self.0.write_all(if self.1 == 0 {
+            b"{\"schema_version\": 1, \"rows\": ["
+        } else {
+            b"\n"
+        })?;
         self.0.write_all(b"],\n\"summary\": ")?;
         serde_json::to_writer_pretty(&mut self.0, s)?;
         self.0.write_all(b"}\n")
