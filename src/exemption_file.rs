@@ -116,22 +116,29 @@ pub fn append(path: &Path, mut r: Record, now_nanos: u128) -> Result<String> {
     Ok(r.id)
 }
 
-/// Marks a record revoked (by whom, when, why); the record stays for the audit trail.
-pub fn revoke(path: &Path, id: &str, rv: &Revocation) -> Result<()> {
-    let mut doc = load(path)?;
+/// The record with this id (ids compare ignoring case).
+fn record_mut<'d>(doc: &'d mut DocumentMut, path: &Path, id: &str) -> Result<&'d mut Table> {
     let Some(Item::ArrayOfTables(a)) = doc.get_mut("exemption") else {
         bail!("{} has no exemptions", path.display());
     };
-    let Some(t) = a.iter_mut().find(|t| {
-        t.get("id")
-            .and_then(Item::as_str)
-            .is_some_and(|v| v.eq_ignore_ascii_case(id))
-    }) else {
-        bail!(
-            "no exemption `{id}` in {}; `aigate exemption list` shows them",
-            path.display()
-        );
-    };
+    a.iter_mut()
+        .find(|t| {
+            t.get("id")
+                .and_then(Item::as_str)
+                .is_some_and(|v| v.eq_ignore_ascii_case(id))
+        })
+        .with_context(|| {
+            format!(
+                "no exemption `{id}` in {}; `aigate exemption list` shows them",
+                path.display()
+            )
+        })
+}
+
+/// Marks a record revoked (by whom, when, why); the record stays for the audit trail.
+pub fn revoke(path: &Path, id: &str, rv: &Revocation) -> Result<()> {
+    let mut doc = load(path)?;
+    let t = record_mut(&mut doc, path, id)?;
     if t.contains_key("revoked") {
         bail!("exemption `{id}` is already revoked");
     }
@@ -148,16 +155,7 @@ pub fn revoke(path: &Path, id: &str, rv: &Revocation) -> Result<()> {
 /// Writes an owner's grant (principal and signature) into a record.
 pub fn grant(path: &Path, id: &str, by: &str, signature: &str) -> Result<()> {
     let mut doc = load(path)?;
-    let Some(Item::ArrayOfTables(a)) = doc.get_mut("exemption") else {
-        bail!("{} has no exemptions", path.display());
-    };
-    let Some(t) = a.iter_mut().find(|t| {
-        t.get("id")
-            .and_then(Item::as_str)
-            .is_some_and(|v| v.eq_ignore_ascii_case(id))
-    }) else {
-        bail!("no exemption `{id}` in {}", path.display());
-    };
+    let t = record_mut(&mut doc, path, id)?;
     let mut g = Table::new();
     g.insert("by", value(by));
     g.insert("signature", value(signature.trim_end()));

@@ -35,29 +35,16 @@ fn sarif_results(path: &Path) -> usize {
 #[test]
 fn the_github_actions_step_fails_the_check_and_writes_sarif() {
     let (s, work, base, head) = repo();
-    let yml = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/ci/github-actions.yml"
-    ))
-    .unwrap();
-    let start = yml.find("- name: Check commits").expect("step");
-    let block = &yml[start..];
-    let run = &block[block.find("run: |").unwrap() + 6..];
-    let script: String = run
-        .lines()
-        .skip(1)
-        .take_while(|l| l.starts_with("          ") || l.trim().is_empty())
-        .map(|l| format!("{}\n", l.trim_start()))
-        .collect();
-    let script = script
-        .replace("${{ github.event_name }}", "pull_request")
-        .replace("${{ github.event.pull_request.base.sha }}", &base)
-        .replace("${{ github.event.pull_request.head.sha }}", &head)
-        .replace("${{ github.base_ref }}", "main")
+    let script = github_script(&[
+        ("${{ github.event_name }}", "pull_request"),
+        ("${{ github.event.pull_request.base.sha }}", &base),
+        ("${{ github.event.pull_request.head.sha }}", &head),
+        ("${{ github.base_ref }}", "main"),
         // The push branch of the script (not taken for a pull request).
-        .replace("${{ github.event.before }}", &base)
-        .replace("${{ github.sha }}", &head)
-        .replace("${{ github.ref_name }}", "main");
+        ("${{ github.event.before }}", &base),
+        ("${{ github.sha }}", &head),
+        ("${{ github.ref_name }}", "main"),
+    ]);
     assert!(
         !script.contains("${{"),
         "unsubstituted expression in:\n{script}"
@@ -104,6 +91,20 @@ fn the_gitlab_job_fails_the_pipeline_and_writes_sarif() {
 
 /// The GitHub step's script for a push event: `before` → `sha` pushed to `branch`.
 fn github_push_script(before: &str, sha: &str, branch: &str) -> String {
+    github_script(&[
+        ("${{ github.event_name }}", "push"),
+        ("${{ github.event.pull_request.base.sha }}", ""),
+        ("${{ github.event.pull_request.head.sha }}", ""),
+        ("${{ github.base_ref }}", ""),
+        ("${{ github.event.before }}", before),
+        ("${{ github.sha }}", sha),
+        ("${{ github.ref_name }}", branch),
+    ])
+}
+
+/// The "Check commits" step of docs/ci/github-actions.yml as a shell script, with the
+/// forge's expressions replaced.
+fn github_script(subst: &[(&str, &str)]) -> String {
     let yml = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/docs/ci/github-actions.yml"
@@ -112,20 +113,16 @@ fn github_push_script(before: &str, sha: &str, branch: &str) -> String {
     let start = yml.find("- name: Check commits").expect("step");
     let block = &yml[start..];
     let run = &block[block.find("run: |").unwrap() + 6..];
-    let script: String = run
+    let mut script: String = run
         .lines()
         .skip(1)
         .take_while(|l| l.starts_with("          ") || l.trim().is_empty())
         .map(|l| format!("{}\n", l.trim_start()))
         .collect();
+    for (from, to) in subst {
+        script = script.replace(from, to);
+    }
     script
-        .replace("${{ github.event_name }}", "push")
-        .replace("${{ github.event.pull_request.base.sha }}", "")
-        .replace("${{ github.event.pull_request.head.sha }}", "")
-        .replace("${{ github.base_ref }}", "")
-        .replace("${{ github.event.before }}", before)
-        .replace("${{ github.sha }}", sha)
-        .replace("${{ github.ref_name }}", branch)
 }
 
 #[test]

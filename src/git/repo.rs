@@ -501,10 +501,17 @@ impl Repo {
         let t = self.trees_of(id)?;
         let tree = self.git.find_tree(t.new)?;
         let parent_tree = t.old.map(|o| self.git.find_tree(o)).transpose()?;
-        let diff = self
-            .git
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
-            .context("cannot diff the commit against its first parent")?;
+        self.paths_differing(parent_tree.as_ref(), &tree)
+            .context("cannot diff the commit against its first parent")
+    }
+
+    /// Each path that differs between two trees, once, in diff order.
+    fn paths_differing(
+        &self,
+        old: Option<&git2::Tree<'_>>,
+        new: &git2::Tree<'_>,
+    ) -> Result<Vec<String>> {
+        let diff = self.git.diff_tree_to_tree(old, Some(new), None)?;
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for d in diff.deltas() {
@@ -552,23 +559,8 @@ impl Repo {
         let old_tree = old
             .map(|o| self.git.find_commit(o).and_then(|c| c.tree()))
             .transpose()?;
-        let diff = self
-            .git
-            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), None)
-            .context("cannot compare the trees")?;
-        let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for d in diff.deltas() {
-            for f in [d.old_file(), d.new_file()] {
-                if let Some(p) = f.path_bytes() {
-                    let p = String::from_utf8_lossy(p).into_owned();
-                    if seen.insert(p.clone()) {
-                        out.push(p);
-                    }
-                }
-            }
-        }
-        Ok(out)
+        self.paths_differing(old_tree.as_ref(), &new_tree)
+            .context("cannot compare the trees")
     }
 
     /// The parents of each commit, as the objects record them.
