@@ -3,6 +3,12 @@
 
     scripts/bench.py [--commits 100000] [--refs 1000] [--runs 5] [--aigate PATH] [--only hook,server,audit]
 
+hostile: pushes anyone with write access can make, each timed through the whole hook with the
+        default budget (4 s): 20 tags at the tip of an unmerged branch holding the whole history,
+        2,000 new branches onto 2,000 loose refs, 20 AI commits alternating two versions of a
+        200,000-line file, one commit with 100,000 Assisted-by lines, the whole history as new
+        commits to main, and a tree nested 10,000 levels deep. Each row prints the time and the
+        outcome (accepted, or refused and why); none may overrun the budget by much.
 hook:   `aigate hook commit-msg FILE` (whole process, agent detection on) against
         `git interpret-trailers --parse FILE` on the same message.
 audit:  `aigate audit` of the whole history against `git log --format=%B`, with peak memory
@@ -49,7 +55,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--new", default="1,100,10000")
     ap.add_argument("--aigate", default=os.path.join(ROOT, "target", "release", "aigate"))
-    ap.add_argument("--only", default="hook,server,audit")
+    ap.add_argument("--only", default="hook,server,audit,hostile")
     a = ap.parse_args()
     only = set(a.only.split(","))
     if not os.access(a.aigate, os.X_OK):
@@ -72,6 +78,8 @@ def main():
         bench_hook(a)
     if "audit" in only:
         bench_audit(a, repo, tip)
+    if "hostile" in only:
+        bench_hostile(a, repo, tip)
     if "server" not in only:
         return
     env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
@@ -171,6 +179,86 @@ def bench_audit(a, repo, tip):
     row("audit, blast radius off, vs git log --format=%B", ["git", "log", "--format=%B", tip], ["--policy", noblast])
     # Work of the same kind: git comparing every commit's tree with its parent's.
     row("audit, default policy, vs git log --raw --format=%B", ["git", "log", "--raw", "--no-renames", "--format=%B", tip], [])
+
+
+def fast_import(repo, script):
+    subprocess.run(["git", "-C", repo, "fast-import", "--quiet"], input=script.encode() if isinstance(script, str) else script, check=True)
+
+
+def bench_hostile(a, repo, tip):
+    """Hostile pushes through the whole pre-receive hook (objects already in the repository)."""
+    env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
+    env.pop("GIT_OBJECT_DIRECTORY", None)
+    zero = "0" * 40
+
+    def hook(label, lines, r=repo):
+        e = dict(env, GIT_DIR=r)
+        t, p = run([a.aigate, "hook", "pre-receive"], cwd=r, stdin=lines, env=e)
+        why = [l for l in p.stderr.splitlines() if "refused:" in l or "too large" in l or "deeper" in l]
+        outcome = "accepted" if p.returncode == 0 else "refused: " + (why[0].split("aigate: ", 1)[-1][:90] if why else p.stderr.strip().splitlines()[-1][:90])
+        print(f"hostile: {label}: {t:.2f}s, {outcome}", flush=True)
+
+    root = git(repo, "rev-list", "--max-parents=0", tip).splitlines()[0]
+    # 1. 20 tags at the tip of a branch no protected ref reaches (main at the root commit).
+    git(repo, "update-ref", "refs/heads/main", root)
+    hook("20 tags at the tip of an unmerged branch (unprotected tags)",
+         "".join(f"{zero} {tip} refs/tags/h{i}\n" for i in range(20)))
+    pol = os.path.join(ROOT, "target", "bench", "policy-protect-tags.toml")
+    with open(pol, "w") as f:
+        f.write('[branches]\nprotected = ["main", "refs/tags/*"]\n')
+    git(repo, "config", "aigate.policy", pol)
+    hook("20 tags at the tip of an unmerged branch (protected tags)",
+         "".join(f"{zero} {tip} refs/tags/h{i}\n" for i in range(20)))
+    git(repo, "config", "--unset", "aigate.policy")
+    # 5. the whole history as new commits to main.
+    hook("the whole history pushed to main", f"{root} {tip} refs/heads/main\n")
+    git(repo, "update-ref", "refs/heads/main", tip)
+    # 2. 2,000 new branches onto 2,000 loose refs.
+    subprocess.run(["git", "-C", repo, "update-ref", "--stdin"], check=True,
+                   input="".join(f"create refs/heads/loose/{i} {tip}\n" for i in range(2000)), text=True)
+    hook("2,000 new branches onto 2,000 loose refs",
+         "".join(f"{zero} {tip} refs/heads/new/{i}\n" for i in range(2000)))
+    subprocess.run(["git", "-C", repo, "update-ref", "--stdin"], check=True,
+                   input="".join(f"delete refs/heads/loose/{i}\n" for i in range(2000)), text=True)
+
+    # A scratch repository for the crafted objects.
+    scratch = os.path.join(ROOT, "target", "bench", "hostile.git")
+    subprocess.run(["rm", "-rf", scratch], check=True)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", scratch], check=True)
+    ai = "Co-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code\nReviewed-by: Rob <rob@example.com>\n"
+
+    def commit(ref, mark, parent, msg, files, t):
+        out = [f"commit {ref}", f"mark :{mark}", f"committer Ann <ann@example.com> {t} +0000",
+               f"data {len(msg.encode())}", msg]
+        if isinstance(parent, int):
+            out.append(f"from :{parent}")
+        elif parent:
+            out.append(f"from {parent}")
+        out += files
+        return "\n".join(out) + "\n"
+
+    # 3. 20 AI commits alternating two versions of a 200,000-line file.
+    va = "".join(f"line {i} alpha\n" for i in range(200_000))
+    vb = "".join(f"line {i} beta\n" for i in range(200_000))
+    blobs = f"blob\nmark :1\ndata {len(va)}\n{va}\nblob\nmark :2\ndata {len(vb)}\n{vb}\n"
+    script = blobs + commit("refs/heads/main", 10, None, "base\n", ["M 100644 :1 big.txt"], 1_700_000_000)
+    for i in range(20):
+        script += commit("refs/heads/incoming", 11 + i, 10 + i, f"feat: flip {i}\n\n{ai}",
+                         [f"M 100644 :{2 if i % 2 == 0 else 1} big.txt"], 1_700_000_001 + i)
+    fast_import(scratch, script)
+    base, new = git(scratch, "rev-parse", "main"), git(scratch, "rev-parse", "incoming")
+    hook("20 AI commits alternating two versions of a 200,000-line file, to main",
+         f"{base} {new} refs/heads/main\n", scratch)
+    # 4. one commit with 100,000 Assisted-by lines.
+    msg = "feat: many\n\n" + "Assisted-by: claude-code\n" * 100_000 + ai
+    fast_import(scratch, commit("refs/heads/many", 100, base, msg, ["M 100644 :1 big.txt"], 1_700_000_100).replace("commit refs/heads/many\nmark :100", f"blob\nmark :1\ndata 2\nx\n\ncommit refs/heads/many\nmark :100", 1))
+    hook("one commit with 100,000 Assisted-by lines, to main",
+         f"{base} {git(scratch, 'rev-parse', 'many')} refs/heads/main\n", scratch)
+    # 6. a tree nested 10,000 levels deep.
+    deep = "/".join(["d"] * 10_000) + "/f"
+    fast_import(scratch, f"blob\nmark :1\ndata 2\nx\n\n" + commit("refs/heads/deep", 200, base, f"feat: deep\n\n{ai}", [f"M 100644 :1 {deep}"], 1_700_000_200))
+    hook("a tree nested 10,000 levels deep, to main",
+         f"{base} {git(scratch, 'rev-parse', 'deep')} refs/heads/main\n", scratch)
 
 
 if __name__ == "__main__":

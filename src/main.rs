@@ -137,6 +137,30 @@ fn run(cli: Cli) -> Result<i32> {
             for l in install::uninstall(&r, hooks)? {
                 println!("aigate: {l}");
             }
+            if server {
+                let keys: Vec<String> = r
+                    .git
+                    .config()
+                    .and_then(|mut c| c.snapshot())
+                    .map(|c| {
+                        let mut v = Vec::new();
+                        if let Ok(mut it) = c.entries(Some("^aigate\\.")) {
+                            while let Some(Ok(e)) = it.next() {
+                                if let Ok(n) = e.name() {
+                                    v.push(n.to_string());
+                                }
+                            }
+                        }
+                        v
+                    })
+                    .unwrap_or_default();
+                if !keys.is_empty() {
+                    println!(
+                        "aigate: kept git config {} (the audit log and rules stay for the record); remove them with: git config --remove-section aigate",
+                        keys.join(", ")
+                    );
+                }
+            }
             Ok(0)
         }
         Cmd::Exemption { cmd, file } => cli::exemption::exemption_cmd(cmd, file.as_deref()),

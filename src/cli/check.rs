@@ -76,10 +76,18 @@ pub(crate) fn check(
     };
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.
     let sarif = format == Format::Sarif;
-    let judged: Vec<_> = ids
-        .iter()
-        .map(|id| rules.judge_commit(&repo, *id, &target, sarif))
-        .collect::<Result<_>>()?;
+    let judged: Vec<_> = if sarif {
+        ids.iter()
+            .map(|id| rules.judge_commit(&repo, *id, &target, true))
+            .collect::<Result<_>>()?
+    } else {
+        // Verdicts alone: judged on every core for long ranges.
+        rules
+            .judge_ids(&repo, &ids, &target)?
+            .into_iter()
+            .map(|v| (aigate::verdict::CommitFacts::default(), v))
+            .collect()
+    };
     let commits = judged.iter().map(|(_, v)| v.clone()).collect();
     let protected = rules.policy.is_protected(&refname) && rules.policy.mode != Mode::Off;
     let rep = RefReport::local(&refname, protected, commits);

@@ -56,6 +56,7 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
         let extra = [
             a.version.as_deref().map(|v| format!("version {v}")),
             a.model.as_deref().map(|m| format!("model {m}")),
+            a.model_id.as_deref().map(|m| format!("({m})")),
         ]
         .into_iter()
         .flatten()
@@ -63,7 +64,11 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
         .join(", ");
         aigate::say!(
             "  attested  {:<12} {}{}",
-            a.tool,
+            if a.model_only() {
+                "(no tool)"
+            } else {
+                a.tool.as_str()
+            },
             if a.known { "" } else { "(not in the catalog) " },
             extra
         );
@@ -77,6 +82,14 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
     }
     if v.reviews_required > 0 {
         aigate::say!("  reviews required: {}", v.reviews_required);
+    }
+    for a in &v.approvals {
+        aigate::say!(
+            "  approval  {} for {} (key {})",
+            a.reviewer,
+            a.refname,
+            a.fingerprint
+        );
     }
     for e in &v.exemptions {
         aigate::say!(
@@ -92,5 +105,11 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
     for f in &v.findings {
         aigate::say!("{} {}: {}\n  fix: {}", f.rule, f.name, f.message, f.fix);
     }
-    Ok(if v.passed() { 0 } else { 1 })
+    // Findings are violations only where the policy enforces them.
+    let enforced =
+        rules.policy.mode == aigate::policy::Mode::Enforce && rules.policy.is_protected(&refname);
+    if !v.passed() && !enforced {
+        aigate::say!("(advice: {refname} is not enforced here)");
+    }
+    Ok(if v.passed() || !enforced { 0 } else { 1 })
 }

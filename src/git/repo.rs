@@ -451,7 +451,7 @@ impl Repo {
             hash_len,
             &mut read,
         )
-        .context("cannot compare trees (check the repository with `git fsck`)")?;
+        .context("cannot compare the commit's trees")?;
         let mut b = crate::verdict::Blast::default();
         let mut bound = 0u64; // deleted lines cannot exceed the lines of the old changed files
         let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);

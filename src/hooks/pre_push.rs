@@ -7,6 +7,7 @@ use crate::engine::{self, now};
 use crate::git::repo::{is_zero, Repo};
 use crate::policy::Mode;
 use crate::report::{self, RefReport};
+use crate::rules::Rule;
 use crate::verdict::Target;
 use anyhow::Result;
 use git2::Oid;
@@ -116,7 +117,28 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
         "{}",
         report::human(&reports, enforced, "", &rules.policy.origin)
     );
-    let refused = enforced && reports.iter().any(|r| r.protected && r.blocked());
+    let mut refused = enforced && reports.iter().any(|r| r.protected && r.blocked());
+    let failing: Vec<&crate::verdict::Finding> = reports
+        .iter()
+        .filter(|r| r.protected)
+        .flat_map(|r| r.commits.iter())
+        .flat_map(|c| c.findings.iter())
+        .collect();
+    // Signed approvals may sit on the server already (a reviewer pushed them): this clone
+    // cannot know, so review findings alone are left to the server.
+    if refused
+        && rules.policy.verify == crate::policy::Verify::Signed
+        && reports.iter().all(|r| r.refusal.is_none())
+        && failing
+            .iter()
+            .all(|f| matches!(f.rule, Rule::MissingReview | Rule::UnverifiedReview))
+    {
+        refused = false;
+        eprintln!("aigate: note: the server checks signed approvals with those it has; to see them here: git fetch {remote} refs/aigate/approvals:refs/aigate/approvals");
+    }
+    if refused && failing.iter().any(|f| f.rule == Rule::UnapprovedTool) {
+        eprintln!("aigate: note: an exemption given as `git push -o aigate.exemption=ID` is seen by the server only (git does not pass push options to pre-push): cite it in the commit (AI-Exemption: ID), or push with --no-verify and let the server decide.");
+    }
     if refused {
         eprintln!("aigate: push refused; nothing was sent.");
     }

@@ -169,9 +169,16 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     check_refs(&repo, &gov, &mut plan)?;
     check_governed_changes(&repo, &gov, &mut plan, &push)?;
     let t_judge = Instant::now();
-    judge_protected(&repo, &gov, &mut plan, &push)?;
+    let found = judge_protected(&repo, &gov, &mut plan, &push)?;
     advise_unprotected(&repo, &mut gov, &mut plan, &push)?;
-    decide_report_record(&repo, &gov, plan, &push, prefix, started, t_judge)
+    decide_report_record(&repo, &gov, plan, &push, prefix, started, t_judge, found)
+}
+
+/// What finding the new commits took: the time of the walk and the commits it found.
+#[derive(Default)]
+struct Found {
+    walk: Duration,
+    commits: usize,
 }
 
 /// What the server knows of this push besides the updates: who, when, with which options.
@@ -555,14 +562,15 @@ fn judge_protected(
     gov: &engine::Governing,
     plan: &mut [Planned],
     push: &PushInfo,
-) -> Result<()> {
+) -> Result<Found> {
     let policy = &gov.rules.policy;
     let idx: Vec<usize> = (0..plan.len())
         .filter(|&i| plan[i].protected && plan[i].tip.is_some())
         .collect();
     if idx.is_empty() {
-        return Ok(());
+        return Ok(Found::default());
     }
+    let t_walk = Instant::now();
     let hide: Vec<Oid> = repo
         .refs_where(|n| policy.is_protected(n) || n == gov.refname)?
         .into_iter()
@@ -577,6 +585,10 @@ fn judge_protected(
         idx.iter()
             .map(|&i| reachable_within(plan[i].tip, &parents, &all))
             .collect()
+    };
+    let found = Found {
+        walk: t_walk.elapsed(),
+        commits: all.len(),
     };
     let mut rules = engine::JudgeLimits::default();
     rules.deadline = Some(push.deadline);
@@ -601,7 +613,7 @@ fn judge_protected(
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 /// The commits of `all` reachable from `tip` through parents inside `all`.
@@ -671,6 +683,7 @@ fn decide_report_record(
     prefix: &str,
     started: Instant,
     t_judge: Instant,
+    found: Found,
 ) -> Result<i32> {
     let policy = &gov.rules.policy;
     let enforce = policy.mode == Mode::Enforce;
@@ -710,8 +723,10 @@ fn decide_report_record(
     if std::env::var_os("AIGATE_TIMINGS").is_some() {
         let n: usize = reports.iter().map(|r| r.commits.len()).sum();
         eprintln!(
-            "aigate: timings: rules+refs {}us, judge {}us ({n} commits), total {}us",
+            "aigate: timings: rules+refs {}us, find {}us ({} commits), judge+report {}us ({n} verdicts), total {}us",
             (t_judge - started).as_micros(),
+            found.walk.as_micros(),
+            found.commits,
             t_judge.elapsed().as_micros(),
             started.elapsed().as_micros()
         );

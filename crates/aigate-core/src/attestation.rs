@@ -47,8 +47,9 @@ fn is_version(v: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// What one attestation value declares (empty: a person, or nothing).
-pub fn read(value: &str, catalog: &Catalog, models: &Models) -> Vec<Attested> {
+/// What one attestation value declares (empty: a person, or nothing). The model table is
+/// read only when a value needs it.
+pub fn read(value: &str, catalog: &Catalog, models: &dyn Fn() -> &'static Models) -> Vec<Attested> {
     let (name, email) = match value.split_once('<') {
         Some((n, rest)) => (n.trim(), rest.split('>').next().map(str::trim)),
         None => (value.trim(), None),
@@ -61,7 +62,12 @@ pub fn read(value: &str, catalog: &Catalog, models: &Models) -> Vec<Attested> {
         .map(str::to_string);
     let model = |text: &str| {
         let text = text.trim().trim_matches(['(', ')']).trim();
-        (!text.is_empty()).then(|| (text.to_string(), models.resolve(text).map(|m| m.id.clone())))
+        (!text.is_empty()).then(|| {
+            (
+                text.to_string(),
+                models().resolve(text).map(|m| m.id.clone()),
+            )
+        })
     };
     let tool = |id: &str, model_text: Option<&str>, version: Option<String>| {
         let m = model_text.and_then(model);
@@ -197,7 +203,7 @@ mod tests {
     use super::*;
 
     fn one(v: &str) -> Vec<(String, Option<String>)> {
-        read(v, &Catalog::builtin().unwrap(), Models::builtin())
+        read(v, &Catalog::builtin().unwrap(), &Models::builtin)
             .into_iter()
             .map(|a| (a.tool, a.model_id))
             .collect()

@@ -3,6 +3,7 @@
 //! Pure: no git, no files.
 
 use crate::identity::Identity;
+use crate::literals::{anchored_literals, required_literals};
 use crate::trailers::Trailer;
 use anyhow::{bail, Context, Result};
 use regex::Regex;
@@ -10,8 +11,48 @@ use serde::{Deserialize, Serialize};
 
 /// The catalog that ships in the binary.
 pub const BUILTIN: &str = include_str!("../../../rules/ai-tools.toml");
-/// The same catalog as JSON, converted by build.rs (faster to read on every commit).
-const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/ai-tools.json"));
+// The same catalog as Rust statics, made by build.rs (`BUILTIN_TOOLS`): nothing to parse.
+include!(concat!(env!("OUT_DIR"), "/ai-tools.rs"));
+
+/// A built-in tool, as build.rs writes it.
+pub(crate) struct StaticTool {
+    id: &'static str,
+    name: Option<&'static str>,
+    category: Option<&'static str>,
+    aliases: &'static [&'static str],
+    signatures: &'static [StaticSig],
+}
+
+/// A built-in signature, with its regex pre-checks computed at build time.
+pub(crate) struct StaticSig {
+    kind: &'static str,
+    key: Option<&'static str>,
+    email: Option<&'static str>,
+    bot: Option<&'static str>,
+    name: Option<&'static str>,
+    value: Option<&'static str>,
+    pattern: Option<&'static str>,
+    pre: Option<StaticPre>,
+    pre_name: Option<StaticPre>,
+}
+
+pub(crate) struct StaticPre {
+    prefix: Option<&'static str>,
+    suffix: Option<&'static str>,
+    inner: &'static [&'static str],
+    fold: bool,
+}
+
+impl StaticPre {
+    fn to_pre(&self) -> Pre {
+        Pre {
+            prefix: self.prefix.map(str::to_string),
+            suffix: self.suffix.map(str::to_string),
+            inner: self.inner.iter().map(|s| s.to_string()).collect(),
+            fold: self.fold,
+        }
+    }
+}
 
 /// The catalog file as written.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -54,6 +95,21 @@ pub struct SignatureSpec {
     pub pattern: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
+    /// Pre-checks of `pattern` or `value`, computed by build.rs for the built-in catalog.
+    #[serde(skip)]
+    pub pre: Option<Pre>,
+    /// Pre-checks of `name`, likewise.
+    #[serde(skip)]
+    pub pre_name: Option<Pre>,
+}
+
+/// A regex's literal pre-checks (see `literals`).
+#[derive(Debug, Clone, Default)]
+pub struct Pre {
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    pub inner: Vec<String>,
+    pub fold: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -185,9 +241,43 @@ pub fn normalize_name(s: &str) -> String {
 impl Catalog {
     /// The built-in catalog.
     pub fn builtin() -> Result<Catalog> {
+        let own = |s: Option<&'static str>| s.map(str::to_string);
+        let specs: Vec<ToolSpec> = BUILTIN_TOOLS
+            .iter()
+            .map(|t| {
+                Ok(ToolSpec {
+                    id: t.id.to_string(),
+                    name: own(t.name),
+                    category: own(t.category),
+                    aliases: t.aliases.iter().map(|a| a.to_string()).collect(),
+                    signature: t
+                        .signatures
+                        .iter()
+                        .map(|g| {
+                            Ok(SignatureSpec {
+                                kind: match g.kind {
+                                    "trailer" => SignatureKind::Trailer,
+                                    "marker" => SignatureKind::Marker,
+                                    "identity" => SignatureKind::Identity,
+                                    k => bail!("unknown signature kind `{k}`"),
+                                },
+                                key: own(g.key),
+                                email: own(g.email),
+                                bot: own(g.bot),
+                                name: own(g.name),
+                                value: own(g.value),
+                                pattern: own(g.pattern),
+                                source: None,
+                                pre: g.pre.as_ref().map(StaticPre::to_pre),
+                                pre_name: g.pre_name.as_ref().map(StaticPre::to_pre),
+                            })
+                        })
+                        .collect::<Result<_>>()?,
+                })
+            })
+            .collect::<Result<_>>()?;
         let mut c = Catalog::default();
-        let file: CatalogFile = serde_json::from_str(BUILTIN_JSON)?;
-        c.add(&file.tool, "rules/ai-tools.toml (built in)", false)?;
+        c.add(&specs, "rules/ai-tools.toml (built in)", false)?;
         Ok(c)
     }
 
@@ -513,11 +603,35 @@ pub struct LazyRegex {
     pattern: String,
     prefix: Option<String>,
     suffix: Option<String>,
+    /// Literals every match contains (lower case when `fold`), checked before compiling.
+    inner: Vec<String>,
+    fold: bool,
     re: std::sync::OnceLock<Regex>,
 }
 
 impl LazyRegex {
     pub(crate) fn new(pattern: &str, eager: bool) -> Result<LazyRegex> {
+        LazyRegex::with_pre(pattern, eager, None)
+    }
+
+    /// With pre-checks computed ahead (build.rs) instead of now.
+    fn with_pre(pattern: &str, eager: bool, pre: Option<&Pre>) -> Result<LazyRegex> {
+        if let Some(pre) = pre {
+            let re = std::sync::OnceLock::new();
+            if eager {
+                let compiled =
+                    Regex::new(pattern).with_context(|| format!("invalid regex `{pattern}`"))?;
+                let _ = re.set(compiled);
+            }
+            return Ok(LazyRegex {
+                pattern: pattern.to_string(),
+                prefix: pre.prefix.clone(),
+                suffix: pre.suffix.clone(),
+                inner: pre.inner.clone(),
+                fold: pre.fold,
+                re,
+            });
+        }
         let re = std::sync::OnceLock::new();
         if eager {
             let compiled =
@@ -525,10 +639,13 @@ impl LazyRegex {
             let _ = re.set(compiled);
         }
         let (prefix, suffix) = anchored_literals(pattern);
+        let (inner, fold) = required_literals(pattern).unwrap_or_default();
         Ok(LazyRegex {
             pattern: pattern.to_string(),
             prefix,
             suffix,
+            inner,
+            fold,
             re,
         })
     }
@@ -537,6 +654,16 @@ impl LazyRegex {
         if self.prefix.as_deref().is_some_and(|p| !text.starts_with(p))
             || self.suffix.as_deref().is_some_and(|s| !text.ends_with(s))
         {
+            return false;
+        }
+        let found = |lit: &String| {
+            if self.fold {
+                contains_ignore_ascii_case(text, lit)
+            } else {
+                text.contains(lit.as_str())
+            }
+        };
+        if !self.inner.iter().all(found) {
             return false;
         }
         self.re
@@ -549,87 +676,21 @@ impl LazyRegex {
     }
 }
 
-/// The literal a pattern must start with (after `^`) and end with (before `$`), when that is
-/// plain: no flags, no alternation outside groups, no quantifier on the literal's edge.
-/// `None` whenever unsure, which only costs the pre-check.
-fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Tok {
-        Lit(char),
-        Quant,
-        Open,
-        Close,
-        Alt,
-        Class,
-        Start,
-        End,
-        Other,
-    }
-    // Flags can change case or whitespace rules.
-    if p.contains("(?") {
-        return (None, None);
-    }
-    let mut toks = Vec::new();
-    let mut chars = p.chars();
-    while let Some(c) = chars.next() {
-        toks.push(match c {
-            '\\' => match chars.next() {
-                Some(e) if e.is_ascii_punctuation() => Tok::Lit(e),
-                _ => Tok::Other,
-            },
-            '*' | '+' | '?' | '{' => Tok::Quant,
-            '(' => Tok::Open,
-            ')' => Tok::Close,
-            '|' => Tok::Alt,
-            '[' => Tok::Class,
-            '^' => Tok::Start,
-            '$' => Tok::End,
-            '.' | ']' | '}' => Tok::Other,
-            c => Tok::Lit(c),
-        });
-    }
-    // Inside a class, `(` and `|` are literals: group depth cannot be trusted.
-    if toks.contains(&Tok::Class) && toks.contains(&Tok::Alt) {
-        return (None, None);
-    }
-    let mut depth = 0i32;
-    for t in &toks {
-        match t {
-            Tok::Open => depth += 1,
-            Tok::Close => depth -= 1,
-            Tok::Alt if depth <= 0 => return (None, None),
-            _ => {}
-        }
-    }
-    let lit = |t: &Tok| match t {
-        Tok::Lit(c) => Some(*c),
-        _ => None,
-    };
-    let prefix = (toks.first() == Some(&Tok::Start)).then(|| {
-        let mut run: Vec<char> = toks[1..].iter().map_while(lit).collect();
-        // A quantifier after the run may make its last character optional.
-        if toks.get(1 + run.len()) == Some(&Tok::Quant) {
-            run.pop();
-        }
-        run.into_iter().collect::<String>()
-    });
-    let suffix = (toks.last() == Some(&Tok::End)).then(|| {
-        let n = toks.len() - 1;
-        let mut run: Vec<char> = toks[..n].iter().rev().map_while(lit).collect();
-        run.reverse();
-        run.into_iter().collect::<String>()
-    });
-    (
-        prefix.filter(|s| !s.is_empty()),
-        suffix.filter(|s| !s.is_empty()),
-    )
+/// Whether `text` contains `lit` (ASCII lower case), ignoring ASCII case.
+fn contains_ignore_ascii_case(text: &str, lit: &str) -> bool {
+    let (t, l) = (text.as_bytes(), lit.as_bytes());
+    l.is_empty() || t.windows(l.len()).any(|w| w.eq_ignore_ascii_case(l))
 }
 
 fn id_match(s: &SignatureSpec, eager: bool) -> Result<Option<IdMatch>> {
     Ok(match (&s.email, &s.bot, &s.name) {
         (Some(e), None, None) => Some(IdMatch::Email(e.clone())),
         (None, Some(b), None) => Some(IdMatch::Bot(b.clone())),
-        (None, None, Some(n)) => Some(IdMatch::Name(LazyRegex::new(n, eager)?)),
+        (None, None, Some(n)) => Some(IdMatch::Name(LazyRegex::with_pre(
+            n,
+            eager,
+            s.pre_name.as_ref(),
+        )?)),
         (None, None, None) => None,
         _ => bail!("a signature takes only one of `email`, `bot`, `name`"),
     })
@@ -647,7 +708,7 @@ fn compile(s: &SignatureSpec, eager: bool) -> Result<Signature> {
                 value: s
                     .value
                     .as_deref()
-                    .map(|v| LazyRegex::new(v, eager))
+                    .map(|v| LazyRegex::with_pre(v, eager, s.pre.as_ref()))
                     .transpose()?,
             }
         }
@@ -655,7 +716,7 @@ fn compile(s: &SignatureSpec, eager: bool) -> Result<Signature> {
             let Some(p) = &s.pattern else {
                 bail!("a marker signature needs `pattern`");
             };
-            Matcher::Marker(LazyRegex::new(p, eager)?)
+            Matcher::Marker(LazyRegex::with_pre(p, eager, s.pre.as_ref())?)
         }
         SignatureKind::Identity => match id_match(s, eager)? {
             Some(m) => Matcher::Identity(m),
@@ -678,6 +739,36 @@ mod tests {
     }
 
     #[test]
+    fn required_literals_are_taken_only_where_sound() {
+        let r = |p: &str| required_literals(p);
+        let s = |x: &[&str], f: bool| Some((x.iter().map(|x| x.to_string()).collect(), f));
+        assert_eq!(
+            r(r"^\s*(🤖\s*)?Generated with \[?Claude Code\b"),
+            s(&["Generated with ", "Claude Code"], false)
+        );
+        assert_eq!(r(r"(?i)^codex\b[^<]*<"), s(&["codex"], true));
+        assert_eq!(r(r"abc|xyz"), None);
+        assert_eq!(r(r"x(?i:abc)y"), None);
+        assert_eq!(r(r"ab?cde"), s(&["cde"], false));
+        // Every built-in pattern's pre-check agrees with the regex on lines that match it.
+        let file: CatalogFile = toml::from_str(BUILTIN).unwrap();
+        for t in &file.tool {
+            for sig in &t.signature {
+                for p in [&sig.pattern, &sig.value, &sig.name].into_iter().flatten() {
+                    let lazy = LazyRegex::new(p, false).unwrap();
+                    let re = Regex::new(p).unwrap();
+                    for line in BUILTIN.lines().chain([
+                        "Generated with Claude Code",
+                        "🤖 Generated with [Claude Code](https://claude.com/claude-code)",
+                    ]) {
+                        assert_eq!(lazy.is_match(line), re.is_match(line), "{p} on {line}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn literal_pre_checks_are_taken_only_where_sound() {
         let l = |p: &str| anchored_literals(p);
         let s = |x: &str| Some(x.to_string());
@@ -688,6 +779,7 @@ mod tests {
         assert_eq!(l(r" \(aider\)$"), (None, s(" (aider)")));
         assert_eq!(l(r"^abc*"), (s("ab"), None));
         assert_eq!(l(r"^(?i)cursor\b"), (None, None));
+        assert_eq!(l(r"^🤖 (?i:generated)"), (s("🤖 "), None));
         assert_eq!(l(r"^abc|xyz"), (None, None));
         assert_eq!(l(r"^ab[(]|x"), (None, None));
         assert_eq!(l(r"ab?$"), (None, None));

@@ -26,6 +26,7 @@ pub mod diagnostic;
 pub mod exemptions;
 pub mod facts;
 pub mod identity;
+mod literals;
 pub mod models;
 pub mod policy;
 pub mod rules;

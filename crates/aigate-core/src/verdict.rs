@@ -80,14 +80,15 @@ impl CommitVerdict {
 /// Reads attestations (`crate::attestation` has the grammar): every tool or model declared,
 /// each tool once; people credited with the trailer are left out.
 pub fn attested_tools(trailers: &[Trailer], policy: &Policy) -> Vec<Attested> {
-    let models = crate::models::Models::builtin();
     let mut out: Vec<Attested> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for t in trailers
         .iter()
         .filter(|t| policy.is_attestation_key(&t.key))
     {
-        for a in crate::attestation::read(&t.value, &policy.catalog, models) {
+        for a in
+            crate::attestation::read(&t.value, &policy.catalog, &crate::models::Models::builtin)
+        {
             let key = if a.model_only() {
                 format!("model:{}", a.model.as_deref().unwrap_or(""))
             } else {
