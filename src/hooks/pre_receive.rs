@@ -433,13 +433,7 @@ fn check_refs(repo: &Repo, gov: &engine::Governing, plan: &mut [Planned]) -> Res
             p.soft.push("a protected tag cannot be moved once pushed (policy branches.allow_tag_move = false); push a new tag instead".into());
             continue;
         }
-        if p.u.refname.starts_with("refs/heads/") && !policy.allow_force_push {
-            if let (Some(old_c), Some(tip)) = (repo.peel_to_commit(p.old)?, p.tip) {
-                if !repo.is_ancestor(old_c, tip)? {
-                    p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
-                }
-            }
-        }
+        // Non-fast-forwards are found with the new commits (judge_protected).
     }
     Ok(())
 }
@@ -595,6 +589,16 @@ fn judge_protected(
     for (k, &i) in idx.iter().enumerate() {
         let ids = &per_ref[k];
         let p = &mut plan[i];
+        // A fast-forward's old tip is a parent of one of the new commits: a few parent lines
+        // answer it, not a walk of the range.
+        if p.u.refname.starts_with("refs/heads/") && !is_zero(&p.u.old) && !policy.allow_force_push
+        {
+            if let (Some(old_c), Some(tip)) = (repo.peel_to_commit(p.old)?, p.tip) {
+                if !repo.is_ancestor_among(old_c, tip, ids)? {
+                    p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
+                }
+            }
+        }
         let target = Target {
             refname: &p.judged_ref,
             push_exemptions: &push.options,

@@ -188,9 +188,32 @@ pub struct Tool {
 }
 
 /// The compiled catalog.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Catalog {
     tools: Vec<Tool>,
+    /// The marker signatures by the first byte a matching line must start with, built on first
+    /// use (a message's lines are checked only against markers that can match them).
+    markers: std::sync::OnceLock<MarkerIndex>,
+    /// The trailer signatures as (tool index, signature index) by their key, lower case.
+    trailer_index: std::sync::OnceLock<std::collections::HashMap<String, Vec<(usize, usize)>>>,
+}
+
+impl Clone for Catalog {
+    fn clone(&self) -> Self {
+        Catalog {
+            tools: self.tools.clone(),
+            markers: std::sync::OnceLock::new(),
+            trailer_index: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// Marker signatures as (tool index, signature index), by the first byte of their anchored
+/// prefix; `any`: markers without one (checked against every line).
+#[derive(Debug, Default)]
+struct MarkerIndex {
+    by_first: std::collections::HashMap<u8, Vec<(usize, usize)>>,
+    any: Vec<(usize, usize)>,
 }
 
 /// Where AI evidence was found.
@@ -299,6 +322,9 @@ impl Catalog {
     }
 
     fn add(&mut self, specs: &[ToolSpec], origin: &str, eager: bool) -> Result<()> {
+        // The indexes describe the tools: built again on first use after this.
+        self.markers = std::sync::OnceLock::new();
+        self.trailer_index = std::sync::OnceLock::new();
         for spec in specs {
             let sigs = spec
                 .signature
@@ -387,6 +413,112 @@ impl Catalog {
 
     /// All AI evidence in one commit, one entry per (tool, text).
     pub fn evidence(&self, c: &CommitView<'_>) -> Vec<Evidence> {
+        // Hits are collected with their (tool, signature, occurrence) position and sorted, so
+        // evidence comes in catalog order however it was found.
+        let mut hits: Vec<((usize, usize, usize), Evidence)> = Vec::new();
+        // Each trailer against the signatures of its key; its `Name <email>` parsed once.
+        let tindex = self.trailer_index.get_or_init(|| self.trailer_index());
+        let mut nth: std::collections::HashMap<(usize, usize), usize> = Default::default();
+        for t in c.trailers {
+            let Some(sigs) = tindex.get(&t.key.to_ascii_lowercase()) else {
+                continue;
+            };
+            let mut ident: Option<Option<Identity>> = None;
+            for &(ti, si) in sigs {
+                let Matcher::Trailer { id, value, .. } = &self.tools[ti].signatures[si].matcher
+                else {
+                    continue;
+                };
+                let ok = match (id, value) {
+                    (Some(m), _) => ident
+                        .get_or_insert_with(|| Identity::parse(&t.value))
+                        .as_ref()
+                        .is_some_and(|i| m.matches(i)),
+                    (None, Some(re)) => re.is_match(&t.value),
+                    (None, None) => true,
+                };
+                if ok {
+                    let k = nth.entry((ti, si)).or_default();
+                    *k += 1;
+                    hits.push((
+                        (ti, si, *k),
+                        Evidence {
+                            tool: self.tools[ti].id.clone(),
+                            source: EvidenceSource::Trailer,
+                            text: t.to_string(),
+                        },
+                    ));
+                }
+            }
+        }
+        for (ti, tool) in self.tools.iter().enumerate() {
+            for (si, sig) in tool.signatures.iter().enumerate() {
+                if let Matcher::Identity(m) = &sig.matcher {
+                    for (k, (who, source)) in [
+                        (c.author, EvidenceSource::Author),
+                        (c.committer, EvidenceSource::Committer),
+                    ]
+                    .into_iter()
+                    .enumerate()
+                    {
+                        if m.matches(who) {
+                            hits.push((
+                                (ti, si, k),
+                                Evidence {
+                                    tool: tool.id.clone(),
+                                    source,
+                                    text: who.to_string(),
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // Markers: each line against the markers that can match it (and, for a line a squash
+        // indented or bulleted, the markers that can match it without that).
+        let index = self.markers.get_or_init(|| self.marker_index());
+        for (k, line) in c.message.lines().enumerate() {
+            let line = line.trim_end();
+            let bare = strip_squash_prefix(line);
+            let first = |l: &str| l.as_bytes().first().and_then(|b| index.by_first.get(b));
+            let mut seen_here: Vec<(usize, usize)> = Vec::new();
+            for &(ti, si) in first(line)
+                .into_iter()
+                .flatten()
+                .chain(index.any.iter())
+                .chain(
+                    first(bare)
+                        .into_iter()
+                        .flatten()
+                        .filter(|_| bare.len() != line.len()),
+                )
+            {
+                if seen_here.contains(&(ti, si)) {
+                    continue;
+                }
+                seen_here.push((ti, si));
+                let Matcher::Marker(re) = &self.tools[ti].signatures[si].matcher else {
+                    continue;
+                };
+                let (source, text) = if re.is_match(line) {
+                    (EvidenceSource::Marker, line)
+                } else if bare.len() != line.len() && re.is_match(bare) {
+                    (EvidenceSource::Squashed, bare)
+                } else {
+                    continue;
+                };
+                hits.push((
+                    (ti, si, k),
+                    Evidence {
+                        tool: self.tools[ti].id.clone(),
+                        source,
+                        text: text.to_string(),
+                    },
+                ));
+            }
+        }
+        hits.sort_by_key(|h| h.0);
         let mut out: Vec<Evidence> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut push = |e: Evidence| {
@@ -394,76 +526,40 @@ impl Catalog {
                 out.push(e);
             }
         };
-        // Trailers by key, so each signature looks only at its own key's trailers.
-        let mut by_key: std::collections::HashMap<String, Vec<&Trailer>> = Default::default();
-        for t in c.trailers {
-            by_key
-                .entry(t.key.to_ascii_lowercase())
-                .or_default()
-                .push(t);
+        for (_, e) in hits {
+            push(e);
         }
-        for tool in &self.tools {
-            for sig in &tool.signatures {
-                match &sig.matcher {
-                    Matcher::Trailer { key, id, value } => {
-                        let same_key = by_key.get(&key.to_ascii_lowercase());
-                        for t in same_key.into_iter().flatten() {
-                            let ok = match (id, value) {
-                                (Some(m), _) => {
-                                    Identity::parse(&t.value).is_some_and(|i| m.matches(&i))
-                                }
-                                (None, Some(re)) => re.is_match(&t.value),
-                                (None, None) => true,
-                            };
-                            if ok {
-                                push(Evidence {
-                                    tool: tool.id.clone(),
-                                    source: EvidenceSource::Trailer,
-                                    text: t.to_string(),
-                                });
-                            }
-                        }
-                    }
-                    Matcher::Marker(re) => {
-                        for line in c.message.lines() {
-                            let line = line.trim_end();
-                            if re.is_match(line) {
-                                push(Evidence {
-                                    tool: tool.id.clone(),
-                                    source: EvidenceSource::Marker,
-                                    text: line.to_string(),
-                                });
-                                continue;
-                            }
-                            let bare = strip_squash_prefix(line);
-                            if bare.len() != line.len() && re.is_match(bare) {
-                                push(Evidence {
-                                    tool: tool.id.clone(),
-                                    source: EvidenceSource::Squashed,
-                                    text: bare.to_string(),
-                                });
-                            }
-                        }
-                    }
-                    Matcher::Identity(m) => {
-                        for (who, source) in [
-                            (c.author, EvidenceSource::Author),
-                            (c.committer, EvidenceSource::Committer),
-                        ] {
-                            if m.matches(who) {
-                                push(Evidence {
-                                    tool: tool.id.clone(),
-                                    source,
-                                    text: who.to_string(),
-                                });
-                            }
-                        }
+        self.squashed_trailers(c, &mut push);
+        out
+    }
+
+    fn trailer_index(&self) -> std::collections::HashMap<String, Vec<(usize, usize)>> {
+        let mut idx: std::collections::HashMap<String, Vec<(usize, usize)>> = Default::default();
+        for (ti, tool) in self.tools.iter().enumerate() {
+            for (si, sig) in tool.signatures.iter().enumerate() {
+                if let Matcher::Trailer { key, .. } = &sig.matcher {
+                    idx.entry(key.to_ascii_lowercase())
+                        .or_default()
+                        .push((ti, si));
+                }
+            }
+        }
+        idx
+    }
+
+    fn marker_index(&self) -> MarkerIndex {
+        let mut idx = MarkerIndex::default();
+        for (ti, tool) in self.tools.iter().enumerate() {
+            for (si, sig) in tool.signatures.iter().enumerate() {
+                if let Matcher::Marker(re) = &sig.matcher {
+                    match re.prefix.as_deref().and_then(|p| p.as_bytes().first()) {
+                        Some(b) => idx.by_first.entry(*b).or_default().push((ti, si)),
+                        None => idx.any.push((ti, si)),
                     }
                 }
             }
         }
-        self.squashed_trailers(c, &mut push);
-        out
+        idx
     }
 
     /// Evidence from AI attribution notes: each tool a note names (`"tool": "cursor"`, or an
@@ -521,15 +617,7 @@ impl Catalog {
     /// Trailer-shaped lines anywhere in the message (indented, bulleted, mid-message) that a
     /// trailer signature matches: attribution a squash moved out of the trailer block.
     fn squashed_trailers(&self, c: &CommitView<'_>, push: &mut dyn FnMut(Evidence)) {
-        let keys: Vec<&str> = self
-            .tools
-            .iter()
-            .flat_map(|t| t.signatures.iter())
-            .filter_map(|s| match &s.matcher {
-                Matcher::Trailer { key, .. } => Some(key.as_str()),
-                _ => None,
-            })
-            .collect();
+        let keys = self.trailer_index.get_or_init(|| self.trailer_index());
         // The trailers git sees, to skip their lines (a set: a message can hold 100,000).
         let mut real: Option<std::collections::HashSet<(String, &str)>> = None;
         for line in c.message.lines() {
@@ -538,9 +626,12 @@ impl Catalog {
                 continue;
             };
             let value = value.trim();
-            if value.is_empty() || !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            let Some(sigs) = keys
+                .get(&key.to_ascii_lowercase())
+                .filter(|_| !value.is_empty())
+            else {
                 continue;
-            }
+            };
             let real = real.get_or_insert_with(|| {
                 c.trailers
                     .iter()
@@ -550,31 +641,23 @@ impl Catalog {
             if real.contains(&(key.trim().to_ascii_lowercase(), value)) {
                 continue;
             }
-            for tool in &self.tools {
-                for sig in &tool.signatures {
-                    let Matcher::Trailer {
-                        key: k,
-                        id,
-                        value: re,
-                    } = &sig.matcher
-                    else {
-                        continue;
-                    };
-                    if !k.eq_ignore_ascii_case(key) {
-                        continue;
-                    }
-                    let ok = match (id, re) {
-                        (Some(m), _) => Identity::parse(value).is_some_and(|i| m.matches(&i)),
-                        (None, Some(re)) => re.is_match(value),
-                        (None, None) => true,
-                    };
-                    if ok {
-                        push(Evidence {
-                            tool: tool.id.clone(),
-                            source: EvidenceSource::Squashed,
-                            text: bare.to_string(),
-                        });
-                    }
+            let ident = Identity::parse(value);
+            for &(ti, si) in sigs {
+                let Matcher::Trailer { id, value: re, .. } = &self.tools[ti].signatures[si].matcher
+                else {
+                    continue;
+                };
+                let ok = match (id, re) {
+                    (Some(m), _) => ident.as_ref().is_some_and(|i| m.matches(i)),
+                    (None, Some(re)) => re.is_match(value),
+                    (None, None) => true,
+                };
+                if ok {
+                    push(Evidence {
+                        tool: self.tools[ti].id.clone(),
+                        source: EvidenceSource::Squashed,
+                        text: bare.to_string(),
+                    });
                 }
             }
         }
@@ -660,7 +743,7 @@ impl LazyRegex {
             if self.fold {
                 contains_ignore_ascii_case(text, lit)
             } else {
-                text.contains(lit.as_str())
+                memchr::memmem::find(text.as_bytes(), lit.as_bytes()).is_some()
             }
         };
         if !self.inner.iter().all(found) {
@@ -679,7 +762,14 @@ impl LazyRegex {
 /// Whether `text` contains `lit` (ASCII lower case), ignoring ASCII case.
 fn contains_ignore_ascii_case(text: &str, lit: &str) -> bool {
     let (t, l) = (text.as_bytes(), lit.as_bytes());
-    l.is_empty() || t.windows(l.len()).any(|w| w.eq_ignore_ascii_case(l))
+    let Some(&first) = l.first() else {
+        return true;
+    };
+    // Candidates start with the first byte in either case; compare the rest there.
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), t).any(|i| {
+        t.get(i..i + l.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(l))
+    })
 }
 
 fn id_match(s: &SignatureSpec, eager: bool) -> Result<Option<IdMatch>> {
