@@ -101,10 +101,20 @@ pub fn current() -> Option<Detection> {
     match std::env::var("AIGATE_AGENT").ok().as_deref() {
         Some("none") => return None,
         Some(t) if !t.is_empty() => {
+            let tool = match aigate_core::catalog::Catalog::builtin()
+                .ok()
+                .and_then(|c| c.resolve(t).map(str::to_string))
+            {
+                Some(id) => id,
+                None => {
+                    eprintln!("aigate: warning: AIGATE_AGENT={t} is not a tool aigate knows (`aigate catalog` lists them); it is used as written");
+                    t.to_string()
+                }
+            };
             return Some(Detection {
-                tool: t.to_string(),
+                tool,
                 evidence: "environment AIGATE_AGENT".into(),
-            })
+            });
         }
         _ => {}
     }

@@ -38,6 +38,7 @@ pub(crate) enum Cmd {
         /// The branch the commits are going to (default: CI's target branch, else the current one)
         #[arg(long)]
         branch: Option<String>,
+        /// Output: human, json or sarif
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
@@ -51,6 +52,7 @@ pub(crate) enum Cmd {
         /// Read one message from standard input
         #[arg(long, conflicts_with = "rev")]
         stdin: bool,
+        /// Output: text (as git interpret-trailers prints) or json
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -87,7 +89,9 @@ pub(crate) enum Cmd {
     Man,
     /// Explain a commit (evidence, attestation, reviews, findings) or a rule (AIG004)
     Explain {
+        /// A commit (HEAD, an id) or a rule (AIG004, missing-review)
         what: String,
+        /// The branch the commit is going to (default: CI's target, else the current one)
         #[arg(long)]
         branch: Option<String>,
     },
@@ -96,7 +100,7 @@ pub(crate) enum Cmd {
         #[command(subcommand)]
         cmd: PolicyCmd,
     },
-    /// Write a commented starter policy to .aigate.toml
+    /// Write a commented policy to .aigate.toml (the starter, or a project's published one)
     Init {
         /// Overwrite an existing .aigate.toml
         #[arg(long)]
@@ -105,14 +109,15 @@ pub(crate) enum Cmd {
         #[arg(long, value_name = "NAME", default_value = "starter")]
         preset: String,
     },
-    /// List the AI tools aigate knows and their aliases
+    /// List the AI tools aigate knows: id, category, name and the aliases attestations may use
     Catalog,
     /// Run as a git hook (called by the scripts `aigate install` writes)
     Hook {
         #[command(subcommand)]
         hook: HookCmd,
     },
-    /// Install the hooks into a repository (client: commit-msg and pre-push)
+    /// Install the hooks into a repository (client: pre-commit, prepare-commit-msg,
+    /// commit-msg and pre-push; --server: pre-receive, or update with --per-ref)
     Install {
         /// The repository (default: the one you stand in)
         #[arg(long)]
@@ -134,13 +139,18 @@ pub(crate) enum Cmd {
     },
     /// Remove aigate's hooks and restore the ones that were there
     Uninstall {
+        /// The repository (default: the one you stand in)
         #[arg(long)]
         repo: Option<PathBuf>,
+        /// Remove the server hooks (pre-receive, update) instead of the client ones
         #[arg(long)]
         server: bool,
     },
     /// Print the hook script for HOOK (for GitLab custom_hooks/pre-receive.d/ and the like)
-    HookScript { hook: String },
+    HookScript {
+        /// commit-msg, prepare-commit-msg, pre-commit, pre-push, pre-receive or update
+        hook: String,
+    },
     /// Vouch, as a human, for the staged change an AI agent wants to commit
     Confirm,
     /// Show which AI agent, if any, aigate sees running this command
@@ -166,8 +176,10 @@ pub(crate) enum Cmd {
         /// Only commits committed before the end of this date (YYYY-MM-DD)
         #[arg(long)]
         until: Option<String>,
+        /// Output: table, json, csv, markdown or sarif
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
         #[arg(long)]
         policy: Option<PathBuf>,
         /// Window for "exemptions expiring soon" (e.g. 14d)
@@ -198,8 +210,10 @@ pub(crate) enum ExemptionCmd {
         /// First valid day (default: today)
         #[arg(long)]
         not_before: Option<String>,
+        /// The compliance ticket that approved it (e.g. SEC-123)
         #[arg(long)]
         ticket: String,
+        /// Why the exemption is needed
         #[arg(long)]
         reason: String,
         /// Who approves it (default: git config user.name <user.email>)
@@ -208,13 +222,16 @@ pub(crate) enum ExemptionCmd {
     },
     /// List exemptions
     List {
+        /// Only exemptions valid now
         #[arg(long, conflicts_with_all = ["expired", "expiring_within"])]
         active: bool,
+        /// Only expired exemptions
         #[arg(long, conflicts_with = "expiring_within")]
         expired: bool,
         /// Active ones expiring within this many days (e.g. 14d)
         #[arg(long)]
         expiring_within: Option<String>,
+        /// Output: table or json
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -231,6 +248,7 @@ pub(crate) enum ExemptionCmd {
     /// Revoke an exemption (the record is kept, marked revoked)
     Revoke {
         id: String,
+        /// Why it is revoked
         #[arg(long)]
         reason: Option<String>,
         /// Who revokes it (default: git config user.name <user.email>)

@@ -70,6 +70,13 @@ pub(crate) fn audit_cmd(
                 .with_context(|| format!("--until `{d}` is not a date (YYYY-MM-DD)"))
         })
         .transpose()?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            anyhow::bail!(
+                "--since is after --until: nothing could match (dates are inclusive, YYYY-MM-DD)"
+            );
+        }
+    }
     let days = parse_days(expiring)?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink: Box<dyn Sink> = match format {

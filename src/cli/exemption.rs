@@ -186,7 +186,14 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
                 println!("{}", serde_json::to_string_pretty(&docs)?);
             } else {
                 if chosen.is_empty() {
-                    println!("no exemptions match ({})", path.display());
+                    if path.exists() {
+                        println!("no exemptions match ({})", path.display());
+                    } else {
+                        println!(
+                            "no exemptions file at {} (aigate exemption request drafts one)",
+                            path.display()
+                        );
+                    }
                 }
                 for e in chosen {
                     let r = &e.record;

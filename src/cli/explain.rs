@@ -19,11 +19,11 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
         );
         return Ok(0);
     }
-    let repo = open_repo(None).with_context(|| format!("`{what}` is not a rule id (AIG001..AIG008) and there is no repository to find a commit in"))?;
+    let repo = open_repo(None).with_context(|| format!("`{what}` is not a rule id (AIG001..AIG010) and there is no repository to find a commit in"))?;
     let rules = engine::rules_for_worktree(&repo, None)?;
     let id = repo
         .commit_id(what)
-        .with_context(|| format!("`{what}` is neither a rule (AIG001..AIG008) nor a commit"))?;
+        .with_context(|| format!("`{what}` is neither a rule (AIG001..AIG010) nor a commit"))?;
     let refname = target_ref(&repo, branch, &rules.policy);
     let mut facts = repo.facts(id, true)?;
     rules.attach(&repo, &mut facts)?;

@@ -22,7 +22,7 @@ pub(crate) fn exit_with(result: Result<i32>) -> ! {
     let code = match result {
         Ok(c) => c,
         Err(e) => {
-            let msg = format!("{e:#}");
+            let msg = plain_git_error(&format!("{e:#}"));
             // Diagnostics from the policy and exemption parsers already say `error:`.
             match msg.find("error: ") {
                 Some(i) => eprintln!("aigate: {}{}", &msg[..i], &msg[i..]),
@@ -105,4 +105,24 @@ pub(crate) fn only(format: args::Format, allowed: &[args::Format], cmd: &str) ->
         name(&format),
         allowed.iter().map(name).collect::<Vec<_>>().join(", ")
     )
+}
+
+/// libgit2 appends its error class and code (`; class=Reference (4); code=NotFound (-3)`):
+/// internals that say nothing to a user; the sentence before them stays.
+pub(crate) fn plain_git_error(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    for part in msg.split("; class=") {
+        if out.is_empty() {
+            out.push_str(part);
+            continue;
+        }
+        // Drop `Name (n)` and an optional `; code=Name (-n)`; keep what follows (`: ...`).
+        let rest = part.split_once(')').map_or("", |(_, r)| r);
+        let rest = match rest.strip_prefix("; code=") {
+            Some(r) => r.split_once(')').map_or("", |(_, r)| r),
+            None => rest,
+        };
+        out.push_str(rest);
+    }
+    out
 }

@@ -72,7 +72,18 @@ pub(crate) fn init(force: bool, preset: &str) -> Result<i32> {
 pub(crate) fn catalog() -> Result<i32> {
     let c = Catalog::builtin()?;
     for t in c.tools() {
-        println!("{:<12} {}", t.id, t.name);
+        let aliases = c.aliases_of(&t.id);
+        println!(
+            "{:<16} {:<11} {}{}",
+            t.id,
+            t.category,
+            t.name,
+            if aliases.is_empty() {
+                String::new()
+            } else {
+                format!("  (also: {})", aliases.join(", "))
+            }
+        );
     }
     println!("\nrules:");
     for r in ALL {

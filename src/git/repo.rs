@@ -202,10 +202,14 @@ impl Repo {
 
     /// Resolves a revision to a commit id (peeling tags).
     pub fn commit_id(&self, rev: &str) -> Result<Oid> {
-        let obj = self
-            .git
-            .revparse_single(rev)
-            .with_context(|| format!("unknown revision `{rev}`"))?;
+        let obj = match self.git.revparse_single(rev) {
+            Ok(o) => o,
+            Err(_) if matches!(self.git.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch) =>
+            {
+                bail!("this repository has no commits yet: make one first (`{rev}` names nothing here)")
+            }
+            Err(e) => return Err(anyhow!("unknown revision `{rev}`: {}", e.message())),
+        };
         let c = obj
             .peel_to_commit()
             .with_context(|| format!("`{rev}` does not point to a commit"))?;

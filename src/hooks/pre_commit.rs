@@ -85,6 +85,10 @@ pub fn confirm() -> Result<i32> {
     let repo = Repo::discover(Path::new("."))?;
     let policy = engine::worktree_policy(&repo, None)?;
     let blast = repo.blast_of_index(&policy)?;
+    if blast.changed_files == 0 {
+        eprintln!("aigate: nothing is staged: stage the change to confirm (git add), then run aigate confirm.");
+        return Ok(REFUSE);
+    }
     let tree = staged_tree(&repo)?;
     std::fs::write(confirm_file(&repo), &tree).context("cannot record the confirmation")?;
     println!(

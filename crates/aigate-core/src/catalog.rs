@@ -373,6 +373,22 @@ impl Catalog {
         &self.tools
     }
 
+    /// The names attestations may use for a tool (normalised: lower case, `-` for spaces).
+    pub fn aliases_of(&self, id: &str) -> Vec<&str> {
+        self.tool(id)
+            .map(|t| {
+                let mut v: Vec<&str> = t
+                    .aliases
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|a| *a != t.id)
+                    .collect();
+                v.dedup();
+                v
+            })
+            .unwrap_or_default()
+    }
+
     pub fn tool(&self, id: &str) -> Option<&Tool> {
         self.tools.iter().find(|t| t.id == id)
     }

@@ -973,6 +973,75 @@ impl Policy {
                 r.patterns.join(", ")
             );
         }
+        let _ = writeln!(
+            s,
+            "review verification: {}{}",
+            match self.verify {
+                Verify::Trailer => "trailer (a typed Reviewed-by counts)",
+                Verify::Signed => "signed (only approvals signed with the reviewer's key count)",
+            },
+            if self.verify == Verify::Signed && !self.pusher_approves {
+                "; the pusher's own approval does not count"
+            } else {
+                ""
+            }
+        );
+        if !self.models_approved.is_empty() {
+            let _ = writeln!(s, "approved models: {}", self.models_approved.join(", "));
+        }
+        let b = &self.agents.blast_radius;
+        let _ = writeln!(
+            s,
+            "agents: attestation {:?}, on protected branches {}",
+            self.agents.attestation,
+            if self.agents.allow_on_protected {
+                "allowed"
+            } else {
+                "refused"
+            }
+        );
+        let _ = writeln!(
+            s,
+            "blast radius: over {} deleted files or {}% of tracked lines, or touching {}: {} reviews",
+            b.max_deleted_files,
+            b.max_deleted_percent,
+            b.guarded_paths.join(", "),
+            b.min_reviews
+        );
+        if let Some(d) = self.exemption_max_days {
+            let _ = writeln!(s, "exemptions: at most {d} days");
+        }
+        if !self.owners.is_empty() {
+            let _ = writeln!(
+                s,
+                "governance: {} of {} (governed: {})",
+                self.owners_min,
+                self.owners.join(", "),
+                self.governed_paths.join(", ")
+            );
+        }
+        if !self.identities.is_empty() {
+            let ids: Vec<String> = self
+                .identities
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            let _ = writeln!(s, "identities: {}", ids.join(", "));
+        }
+        let _ = writeln!(
+            s,
+            "protected tags move: {}; refs/replace: {}",
+            if self.allow_tag_move {
+                "allowed"
+            } else {
+                "refused"
+            },
+            if self.allow_replace_refs {
+                "allowed"
+            } else {
+                "refused"
+            }
+        );
         let _ = write!(s, "catalog: {} tools", self.catalog.tools().len());
         s
     }

@@ -495,6 +495,9 @@ pub fn judge(
         });
     }
     findings.sort_by_key(|f| f.rule);
+    // One line per distinct finding (an exemption cited twice, or for two tools, says it once).
+    let mut distinct = std::collections::HashSet::new();
+    findings.retain(|f| distinct.insert((f.rule, f.message.clone())));
 
     CommitVerdict {
         commit: facts.id.clone(),
