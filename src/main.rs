@@ -4,8 +4,7 @@
 mod cli;
 
 use aigate::hooks;
-use aigate::install;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Parser;
 use cli::args::*;
 use cli::*;
@@ -32,7 +31,16 @@ fn main() {
             exit_with(hooks::commit_msg(Path::new(file)));
         }
     }
-    exit_with(run(Cli::parse()));
+    let cli = Cli::parse();
+    aigate::report::set_style(
+        match cli.color {
+            ColorChoice::Auto => None,
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+        },
+        cli.quiet,
+    );
+    exit_with(run(cli));
 }
 
 fn run(cli: Cli) -> Result<i32> {
@@ -56,16 +64,8 @@ fn run(cli: Cli) -> Result<i32> {
             push.as_deref(),
             key.as_deref(),
         ),
-        Cmd::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "aigate", &mut std::io::stdout());
-            Ok(0)
-        }
-        Cmd::Man => {
-            use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
-            Ok(0)
-        }
+        Cmd::Completions { shell } => cli::policy::completions(shell),
+        Cmd::Man => cli::policy::man(),
         Cmd::Approvals { rev, into } => cli::approve::list(rev.as_deref(), into.as_deref()),
         Cmd::Explain { what, branch } => cli::explain::explain(&what, branch.as_deref()),
         Cmd::Policy {
@@ -73,47 +73,7 @@ fn run(cli: Cli) -> Result<i32> {
         } => cli::policy::policy_check(file.as_deref()),
         Cmd::Init { force, preset } => cli::policy::init(force, &preset),
         Cmd::Catalog => cli::policy::catalog(),
-        Cmd::Hook { hook } => match hook {
-            HookCmd::CommitMsg { file } => hooks::commit_msg(&file),
-            HookCmd::PrepareCommitMsg {
-                file,
-                source,
-                sha: _,
-            } => hooks::prepare_commit_msg(&file, source.as_deref()),
-            HookCmd::PreCommit => hooks::pre_commit(),
-            HookCmd::PrePush { remote, url } => {
-                let remote = remote
-                    .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
-                    .unwrap_or_else(|| "origin".into());
-                let input = if std::env::var_os("PRE_COMMIT_TO_REF").is_some() {
-                    String::new()
-                } else {
-                    stdin_string()?
-                };
-                hooks::pre_push(&remote, url.as_deref().unwrap_or(""), &input)
-            }
-            HookCmd::PreReceive => {
-                // Fail closed: bad input refuses too.
-                let updates = stdin_string().and_then(|s| hooks::parse_receive_lines(&s));
-                match updates {
-                    Ok(u) => Ok(hooks::server(&u)),
-                    Err(e) => {
-                        eprintln!("aigate: {e:#}\naigate: push refused (fail closed).");
-                        Ok(hooks::REFUSE)
-                    }
-                }
-            }
-            HookCmd::Update { refname, old, new } => {
-                let line = format!("{old} {new} {refname}");
-                match hooks::parse_receive_lines(&line) {
-                    Ok(u) => Ok(hooks::server(&u)),
-                    Err(e) => {
-                        eprintln!("aigate: {e:#}\naigate: push refused (fail closed).");
-                        Ok(hooks::REFUSE)
-                    }
-                }
-            }
-        },
+        Cmd::Hook { hook } => cli::hook::run(hook),
         Cmd::Install {
             repo,
             server,
@@ -127,42 +87,7 @@ fn run(cli: Cli) -> Result<i32> {
             policy_ref.as_deref(),
             owners.as_deref(),
         ),
-        Cmd::Uninstall { repo, server } => {
-            let r = open_repo(repo.as_deref())?;
-            let hooks: &[&str] = if server {
-                &["pre-receive", "update"]
-            } else {
-                &install::CLIENT_HOOKS
-            };
-            for l in install::uninstall(&r, hooks)? {
-                println!("aigate: {l}");
-            }
-            if server {
-                let keys: Vec<String> = r
-                    .git
-                    .config()
-                    .and_then(|mut c| c.snapshot())
-                    .map(|c| {
-                        let mut v = Vec::new();
-                        if let Ok(mut it) = c.entries(Some("^aigate\\.")) {
-                            while let Some(Ok(e)) = it.next() {
-                                if let Ok(n) = e.name() {
-                                    v.push(n.to_string());
-                                }
-                            }
-                        }
-                        v
-                    })
-                    .unwrap_or_default();
-                if !keys.is_empty() {
-                    println!(
-                        "aigate: kept git config {} (the audit log and rules stay for the record); remove them with: git config --remove-section aigate",
-                        keys.join(", ")
-                    );
-                }
-            }
-            Ok(0)
-        }
+        Cmd::Uninstall { repo, server } => cli::install::uninstall_cmd(repo.as_deref(), server),
         Cmd::Exemption { cmd, file } => cli::exemption::exemption_cmd(cmd, file.as_deref()),
         Cmd::Confirm => hooks::confirm(),
         Cmd::Agent => {
@@ -189,21 +114,6 @@ fn run(cli: Cli) -> Result<i32> {
             policy.as_deref(),
             &expiring_within,
         ),
-        Cmd::HookScript { hook } => {
-            if ![
-                "commit-msg",
-                "pre-push",
-                "pre-receive",
-                "update",
-                "pre-commit",
-                "prepare-commit-msg",
-            ]
-            .contains(&hook.as_str())
-            {
-                bail!("unknown hook `{hook}`: use commit-msg, prepare-commit-msg, pre-commit, pre-push, pre-receive or update");
-            }
-            print!("{}", install::script(&hook, &std::env::current_exe()?));
-            Ok(0)
-        }
+        Cmd::HookScript { hook } => cli::install::hook_script(&hook),
     }
 }

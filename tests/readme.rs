@@ -9,9 +9,13 @@ use std::path::Path;
 
 /// (command, expected output) pairs from the tour's ```text blocks.
 fn tour() -> Vec<(String, Vec<String>)> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let start = readme.find("## A short tour").expect("README has a tour");
-    let end = start + readme[start..].find("\n## ").unwrap_or(readme.len() - start);
+    let end = start
+        + readme[start..]
+            .find("\n## ")
+            .unwrap_or(readme.len() - start);
     let mut steps: Vec<(String, Vec<String>)> = Vec::new();
     let mut in_block = false;
     for line in readme[start..end].lines() {
@@ -24,7 +28,11 @@ fn tour() -> Vec<(String, Vec<String>)> {
         }
         match line.strip_prefix("$ ") {
             Some(cmd) => steps.push((cmd.to_string(), Vec::new())),
-            None => steps.last_mut().expect("output after a command").1.push(line.to_string()),
+            None => steps
+                .last_mut()
+                .expect("output after a command")
+                .1
+                .push(line.to_string()),
         }
     }
     steps

@@ -130,3 +130,52 @@ fn completions_and_a_man_page_come_from_the_command_line_definition() {
     let o = s.aigate(s.dir.path(), &["man"]);
     assert!(o.status.success() && text(&o.stdout).contains(".TH aigate"));
 }
+
+#[test]
+fn colour_follows_color_and_no_color_and_quiet_leaves_out_advice() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
+    let run = |args: &[&str], no_color: bool| {
+        let mut c = s.cmd(AIGATE, &work);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        all(&c.args(args).output().unwrap())
+    };
+    let out = run(
+        &[
+            "--color",
+            "always",
+            "check",
+            "HEAD~1..HEAD",
+            "--branch",
+            "main",
+        ],
+        false,
+    );
+    assert!(out.contains("\u{1b}[1;31maigate: refused:"), "{out:?}");
+    let out = run(
+        &[
+            "--color",
+            "never",
+            "check",
+            "HEAD~1..HEAD",
+            "--branch",
+            "main",
+        ],
+        false,
+    );
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    // Not a terminal here, and NO_COLOR set: no colour in auto mode.
+    let out = run(&["check", "HEAD~1..HEAD", "--branch", "main"], true);
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    // Advice on an unprotected branch is left out with --quiet; refusals never are.
+    let out = run(
+        &["--quiet", "check", "HEAD~1..HEAD", "--branch", "topic"],
+        false,
+    );
+    assert!(!out.contains("aigate: note:"), "{out}");
+    let out = run(&["-q", "check", "HEAD~1..HEAD", "--branch", "main"], false);
+    assert!(out.contains("aigate: refused:"), "{out}");
+}

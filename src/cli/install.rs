@@ -121,3 +121,57 @@ pub(crate) fn install_cmd(
     }
     Ok(0)
 }
+
+pub(crate) fn uninstall_cmd(repo: Option<&Path>, server: bool) -> Result<i32> {
+    let r = open_repo(repo)?;
+    let hooks: &[&str] = if server {
+        &["pre-receive", "update"]
+    } else {
+        &install::CLIENT_HOOKS
+    };
+    for l in install::uninstall(&r, hooks)? {
+        println!("aigate: {l}");
+    }
+    if server {
+        let keys: Vec<String> = r
+            .git
+            .config()
+            .and_then(|mut c| c.snapshot())
+            .map(|c| {
+                let mut v = Vec::new();
+                if let Ok(mut it) = c.entries(Some("^aigate\\.")) {
+                    while let Some(Ok(e)) = it.next() {
+                        if let Ok(n) = e.name() {
+                            v.push(n.to_string());
+                        }
+                    }
+                }
+                v
+            })
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            println!(
+                    "aigate: kept git config {} (the audit log and rules stay for the record); remove them with: git config --remove-section aigate",
+                    keys.join(", ")
+                );
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn hook_script(hook: &str) -> Result<i32> {
+    if ![
+        "commit-msg",
+        "pre-push",
+        "pre-receive",
+        "update",
+        "pre-commit",
+        "prepare-commit-msg",
+    ]
+    .contains(&hook)
+    {
+        anyhow::bail!("unknown hook `{hook}`: use commit-msg, prepare-commit-msg, pre-commit, pre-push, pre-receive or update");
+    }
+    print!("{}", install::script(hook, &std::env::current_exe()?));
+    Ok(0)
+}

@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod exemption;
 pub(crate) mod explain;
+pub(crate) mod hook;
 pub(crate) mod install;
 pub(crate) mod policy;
 pub(crate) mod trailers;

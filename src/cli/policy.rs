@@ -91,3 +91,20 @@ pub(crate) fn catalog() -> Result<i32> {
     }
     Ok(0)
 }
+
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<i32> {
+    use clap::CommandFactory;
+    clap_complete::generate(
+        shell,
+        &mut super::args::Cli::command(),
+        "aigate",
+        &mut std::io::stdout(),
+    );
+    Ok(0)
+}
+
+pub(crate) fn man() -> Result<i32> {
+    use clap::CommandFactory;
+    clap_mangen::Man::new(super::args::Cli::command()).render(&mut std::io::stdout())?;
+    Ok(0)
+}

@@ -50,12 +50,45 @@ fn branch(r: &str) -> &str {
 /// every line (GitLab wants `GL-HOOK-ERR: `). `tip`: the commit `--amend` would change.
 pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin: &str) -> String {
     let mut out = String::new();
+    // Commit text is escaped first; colour is added to aigate's own words after that.
     let mut line = |s: &str| {
-        let _ = writeln!(out, "{prefix}{}", super::terminal_safe(s));
+        let safe = super::terminal_safe(s);
+        let painted = if super::color() {
+            let s = safe
+                .replacen(
+                    "aigate: refused:",
+                    &super::paint("1;31", "aigate: refused:"),
+                    1,
+                )
+                .replacen(
+                    "aigate: warning:",
+                    &super::paint("1;33", "aigate: warning:"),
+                    1,
+                )
+                .replacen("aigate: note:", &super::paint("36", "aigate: note:"), 1);
+            match s.trim_start().strip_prefix("AIG").map(|_| s.find("AIG")) {
+                Some(Some(i)) if s.len() >= i + 6 => {
+                    format!(
+                        "{}{}{}",
+                        &s[..i],
+                        super::paint("31", &s[i..i + 6]),
+                        &s[i + 6..]
+                    )
+                }
+                _ => s,
+            }
+        } else {
+            safe.into_owned()
+        };
+        let _ = writeln!(out, "{prefix}{painted}");
     };
     let mut older = false;
     for r in reports {
         let enforce_here = enforced && r.protected;
+        // Quiet: advice that refuses nothing is left out.
+        if super::quiet() && !enforce_here && r.refusal.is_none() {
+            continue;
+        }
         if let Some(why) = &r.refusal {
             line(&format!("aigate: {} refused: {why}", branch(&r.refname)));
         }

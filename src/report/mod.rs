@@ -41,3 +41,49 @@ macro_rules! say {
         println!("{}", $crate::report::terminal_safe(&format!($($arg)*)))
     };
 }
+
+/// How human output looks: colour (decided once per process: `--color`, `NO_COLOR`, whether
+/// stderr is a terminal) and quiet (advice that refuses nothing is left out).
+static STYLE: std::sync::OnceLock<(bool, bool)> = std::sync::OnceLock::new();
+
+/// Sets the style: `color` is `Some(true|false)` for always/never, `None` for auto.
+pub fn set_style(color: Option<bool>, quiet: bool) {
+    let auto = || {
+        use std::io::IsTerminal;
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stderr().is_terminal()
+            && std::env::var("TERM").map_or(true, |t| t != "dumb")
+    };
+    let quiet = quiet || std::env::var_os("AIGATE_QUIET").is_some_and(|v| !v.is_empty());
+    let _ = STYLE.set((color.unwrap_or_else(auto), quiet));
+}
+
+fn style() -> (bool, bool) {
+    *STYLE.get_or_init(|| {
+        use std::io::IsTerminal;
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stderr().is_terminal()
+            && std::env::var("TERM").map_or(true, |t| t != "dumb");
+        let quiet = std::env::var_os("AIGATE_QUIET").is_some_and(|v| !v.is_empty());
+        (color, quiet)
+    })
+}
+
+/// Whether colour is on.
+pub fn color() -> bool {
+    style().0
+}
+
+/// Whether advice is left out.
+pub fn quiet() -> bool {
+    style().1
+}
+
+/// `text` in an ANSI colour (`31` red, `33` yellow, `1` bold) when colour is on.
+pub fn paint(code: &str, text: &str) -> String {
+    if color() {
+        format!("\u{1b}[{code}m{text}\u{1b}[0m")
+    } else {
+        text.to_string()
+    }
+}
