@@ -379,7 +379,7 @@ fn audit_rows_and_totals_agree_in_every_format() {
             .find(|r| r["summary"] == summary)
             .unwrap_or_else(|| panic!("no row {summary}"))
     };
-    assert_eq!(row("feat: refused")["verdict"], "refused");
+    assert_eq!(row("feat: refused")["verdict"], "fail");
     assert_eq!(row("feat: exempted")["verdict"], "exempted");
     assert_eq!(row("feat: exempted")["exemptions"][0], "EX-OK");
     assert_eq!(row("feat: kiro")["verdict"], "pass");
@@ -392,7 +392,7 @@ fn audit_rows_and_totals_agree_in_every_format() {
     assert_eq!(sum["commits"], 6);
     assert_eq!(sum["ai_assisted"], 3);
     assert_eq!(sum["ai_share_percent"], 50.0);
-    assert_eq!(sum["refused"], 1);
+    assert_eq!(sum["failing"], 1);
     assert_eq!(sum["exempted"], 1);
     assert_eq!(sum["findings_by_rule"]["AIG001"], 1);
     assert_eq!(
@@ -421,7 +421,7 @@ fn audit_rows_and_totals_agree_in_every_format() {
             .find(|r| &r[9] == summary)
             .unwrap_or_else(|| panic!("no csv row {summary}"))
     };
-    assert_eq!(&csv_row("feat: refused")[3], "refused");
+    assert_eq!(&csv_row("feat: refused")[3], "fail");
     assert_eq!(&csv_row("feat: exempted")[8], "EX-OK");
     assert!(
         text(&o.stderr).contains("commits: 6, AI-assisted: 3 (50%)"),
@@ -440,7 +440,7 @@ fn audit_rows_and_totals_agree_in_every_format() {
         "{md}"
     );
     assert!(
-        md.contains("- commits: 6, AI-assisted: 3 (50%), refused: 1, exempted: 1"),
+        md.contains("- commits: 6, AI-assisted: 3 (50%), failing: 1, exempted: 1"),
         "{md}"
     );
 
@@ -449,7 +449,7 @@ fn audit_rows_and_totals_agree_in_every_format() {
     assert_eq!(
         table
             .lines()
-            .filter(|l| l.contains(" refused ") || l.contains(" exempted ") || l.contains(" pass "))
+            .filter(|l| l.contains(" fail ") || l.contains(" exempted ") || l.contains(" pass "))
             .count(),
         3,
         "{table}"

@@ -21,7 +21,12 @@ pub struct Row {
     pub attestation: Vec<String>,
     pub reviewers: Vec<String>,
     pub exemptions: Vec<String>,
+    /// Signed approvals counted (`reviewer (SHA256:...)`), under `verify = "signed"`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<String>,
     pub findings: Vec<String>,
+    /// `pass`, `exempted`, or `fail` (the commit breaks the policy as judged now; history
+    /// already on the branch was accepted when it was pushed).
     pub verdict: &'static str,
     #[serde(skip)]
     pub detail: Vec<(Rule, String, String)>,
@@ -52,9 +57,14 @@ impl Row {
                 .filter_map(|r| r.reviewer.as_ref().map(|i| i.to_string()))
                 .collect(),
             exemptions: v.exemptions.iter().map(|e| e.id.clone()).collect(),
+            approvals: v
+                .approvals
+                .iter()
+                .map(|a| format!("{} ({})", a.reviewer, a.fingerprint))
+                .collect(),
             findings: v.findings.iter().map(|f| f.rule.id().to_string()).collect(),
             verdict: if !v.passed() {
-                "refused"
+                "fail"
             } else if !v.exemptions.is_empty() {
                 "exempted"
             } else {
@@ -76,7 +86,8 @@ pub struct Summary {
     pub commits: u64,
     pub ai_assisted: u64,
     pub ai_share_percent: f64,
-    pub refused: u64,
+    /// AI-assisted commits that break the policy as judged now.
+    pub failing: u64,
     pub exempted: u64,
     /// month (YYYY-MM) → tool → commits
     pub by_month_and_tool: BTreeMap<String, BTreeMap<String, u64>>,
@@ -104,7 +115,7 @@ impl Summary {
     pub fn add(&mut self, row: &Row) {
         self.ai_assisted += 1;
         match row.verdict {
-            "refused" => self.refused += 1,
+            "fail" => self.failing += 1,
             "exempted" => self.exempted += 1,
             _ => {}
         }
@@ -154,8 +165,8 @@ fn join(v: &[String]) -> String {
 
 fn summary_lines(s: &Summary) -> Vec<String> {
     let mut out = vec![format!(
-        "commits: {}, AI-assisted: {} ({}%), refused: {}, exempted: {}",
-        s.commits, s.ai_assisted, s.ai_share_percent, s.refused, s.exempted
+        "commits: {}, AI-assisted: {} ({}%), failing: {}, exempted: {}",
+        s.commits, s.ai_assisted, s.ai_share_percent, s.failing, s.exempted
     )];
     for (month, tools) in &s.by_month_and_tool {
         let t: Vec<String> = tools.iter().map(|(k, v)| format!("{k} {v}")).collect();

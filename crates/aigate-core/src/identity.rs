@@ -75,7 +75,11 @@ impl Identity {
 
 impl std::fmt::Display for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} <{}>", self.name, self.email)
+        if self.name.is_empty() {
+            write!(f, "<{}>", self.email)
+        } else {
+            write!(f, "{} <{}>", self.name, self.email)
+        }
     }
 }
 
