@@ -55,7 +55,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--new", default="1,100,10000")
     ap.add_argument("--aigate", default=os.path.join(ROOT, "target", "release", "aigate"))
-    ap.add_argument("--only", default="hook,server,audit,hostile")
+    ap.add_argument("--only", default="hook,server,audit,hostile,approvals")
     a = ap.parse_args()
     only = set(a.only.split(","))
     if not os.access(a.aigate, os.X_OK):
@@ -80,6 +80,8 @@ def main():
         bench_audit(a, repo, tip)
     if "hostile" in only:
         bench_hostile(a, repo, tip)
+    if "approvals" in only:
+        bench_approvals(a)
     if "server" not in only:
         return
     env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
@@ -259,6 +261,55 @@ def bench_hostile(a, repo, tip):
     fast_import(scratch, f"blob\nmark :1\ndata 2\nx\n\n" + commit("refs/heads/deep", 200, base, f"feat: deep\n\n{ai}", [f"M 100644 :1 {deep}"], 1_700_000_200))
     hook("a tree nested 10,000 levels deep, to main",
          f"{base} {git(scratch, 'rev-parse', 'deep')} refs/heads/main\n", scratch)
+
+
+def bench_approvals(a):
+    """A push of 1,000 attested AI commits to main, judged with typed reviews and then with
+    signed reviews (one range approval from `aigate approve`, verified on the server): the
+    difference is what verification costs."""
+    bench = os.path.join(ROOT, "target", "bench")
+    repo = os.path.join(bench, "approvals.git")
+    subprocess.run(["rm", "-rf", repo], check=True)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", repo], check=True)
+    ai = "Co-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code\nReviewed-by: Bob <bob@example.com>\n"
+    script = "blob\nmark :1\ndata 2\nx\n\ncommit refs/heads/main\nmark :10\ncommitter Ann <ann@example.com> 1700000000 +0000\ndata 5\nbase\nM 100644 :1 f0.txt\n"
+    for i in range(1000):
+        msg = f"feat: {i}\n\n{ai}"
+        script += (f"blob\nmark :{2000 + i}\ndata {len(str(i)) + 1}\n{i}\n\n"
+                   f"commit refs/heads/incoming\nmark :{11 + i}\ncommitter Ann <ann@example.com> {1700000001 + i} +0000\n"
+                   f"data {len(msg.encode())}\n{msg}\nfrom :{10 + i}\nM 100644 :{2000 + i} f{i}.txt\n")
+    fast_import(repo, script)
+    base, tip = git(repo, "rev-parse", "main"), git(repo, "rev-parse", "incoming")
+    key = os.path.join(bench, "bob-key")
+    if not os.path.exists(key):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key], check=True)
+    with open(key + ".pub") as f:
+        kt, kb = f.read().split()[:2]
+    signers = os.path.join(bench, "allowed_signers")
+    with open(signers, "w") as f:
+        f.write(f"bob@example.com {kt} {kb}\n")
+    git(repo, "config", "user.email", "bob@example.com")
+    t, p = run([a.aigate, "approve", f"{base}..{tip}", "--into", "main", "--key", key], cwd=repo)
+    if p.returncode != 0:
+        sys.exit(f"aigate approve failed: {p.stderr}")
+    print(f"approvals: aigate approve of 1,000 commits (one signature): {t:.2f}s", flush=True)
+    env = dict(os.environ, GIT_DIR=repo)
+    env.pop("GIT_OBJECT_DIRECTORY", None)
+    line = f"{base} {tip} refs/heads/main\n"
+    for label, policy in [("typed reviews", "[review]\nverify = \"trailer\"\n"),
+                          ("signed reviews", "[review]\nverify = \"signed\"\n")]:
+        pol = os.path.join(bench, "approvals-policy.toml")
+        with open(pol, "w") as f:
+            f.write(policy)
+        git(repo, "config", "aigate.policy", pol)
+        git(repo, "config", "aigate.allowedSigners", signers)
+        times, codes = [], set()
+        for _ in range(max(a.runs, 3)):
+            t, p = run([a.aigate, "hook", "pre-receive"], cwd=repo, stdin=line, env=env)
+            times.append(t)
+            codes.add(p.returncode)
+        print(f"approvals: 1,000-commit push, {label}: {statistics.median(times)*1000:.0f}ms, "
+              f"{'accepted' if codes == {0} else 'refused'}", flush=True)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@ pub struct Rules {
     pub approvals_tip: Option<Oid>,
     /// The time approvals are verified at (the server's clock).
     pub now: i64,
-    /// Records already verified, by blob id (a range approval covers many commits).
-    verified: Mutex<HashMap<Oid, Option<Verified>>>,
+    /// Records already verified, by blob id (a range approval covers many commits), with the
+    /// commits each covers.
+    verified: Mutex<HashMap<Oid, Option<VerifiedRecord>>>,
 }
 
 impl Rules {
@@ -62,7 +63,9 @@ impl Rules {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for (blob, text) in repo.approval_records(tip, commit)? {
+        // A range approval is one record under each commit it covers: it is read and verified
+        // once (by blob id), then each commit only looks itself up in it.
+        for blob in repo.approval_record_ids(tip, commit)? {
             let cached = self
                 .verified
                 .lock()
@@ -72,7 +75,13 @@ impl Rules {
             let v = match cached {
                 Some(v) => v,
                 None => {
-                    let v = approvals::verify(&text, &self.signers, self.now).ok();
+                    let text = repo.approval_record_text(blob)?;
+                    let v = approvals::verify(&text, &self.signers, self.now)
+                        .ok()
+                        .map(|v| {
+                            let covered = v.statement.commits.iter().cloned().collect();
+                            std::sync::Arc::new((v, covered))
+                        });
                     if let Ok(mut m) = self.verified.lock() {
                         m.insert(blob, v.clone());
                     }
@@ -80,7 +89,8 @@ impl Rules {
                 }
             };
             if let Some(v) = v {
-                if v.statement.commits.iter().any(|c| c == commit) {
+                let (v, covered) = &*v;
+                if covered.contains(commit) {
                     out.push(ApprovalSeen {
                         reviewer: v.statement.reviewer.clone(),
                         refname: v.statement.refname.clone(),
@@ -223,6 +233,9 @@ impl Rules {
         })
     }
 }
+
+/// A verified approval record and the set of commits it covers.
+type VerifiedRecord = std::sync::Arc<(Verified, std::collections::HashSet<String>)>;
 
 /// Limits on one judging run.
 #[derive(Debug, Clone, Default)]

@@ -27,6 +27,15 @@ impl Repo {
 
     /// The approval records stored for `commit` in the approvals tree at `tip`: (blob id, text).
     pub fn approval_records(&self, tip: Oid, commit: &str) -> Result<Vec<(Oid, String)>> {
+        self.approval_record_ids(tip, commit)?
+            .into_iter()
+            .map(|id| Ok((id, self.approval_record_text(id)?)))
+            .collect()
+    }
+
+    /// The blob ids of the approval records stored for `commit` at `tip` (read with
+    /// `approval_record_text`).
+    pub fn approval_record_ids(&self, tip: Oid, commit: &str) -> Result<Vec<Oid>> {
         let tree = self
             .git
             .find_commit(tip)
@@ -40,20 +49,21 @@ impl Repo {
         let Ok(sub) = self.git.find_tree(dir.id()) else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::new();
-        // Many approvals of one commit are possible (reviewers, owners); a cap keeps a
-        // hostile tree bounded without letting a few hundred records hide the rest.
-        for e in sub.iter().take(MAX_PER_COMMIT) {
-            if e.kind() != Some(ObjectType::Blob) {
-                continue;
-            }
-            let blob = self.git.find_blob(e.id())?;
-            if blob.size() > aigate_core::approvals::MAX_RECORD_BYTES {
-                continue;
-            }
-            out.push((e.id(), String::from_utf8_lossy(blob.content()).into_owned()));
+        Ok(sub
+            .iter()
+            .take(MAX_PER_COMMIT)
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+            .map(|e| e.id())
+            .collect())
+    }
+
+    /// One approval record's text (a record over the size limit reads as empty).
+    pub fn approval_record_text(&self, blob: Oid) -> Result<String> {
+        let b = self.git.find_blob(blob)?;
+        if b.size() > aigate_core::approvals::MAX_RECORD_BYTES {
+            return Ok(String::new());
         }
-        Ok(out)
+        Ok(String::from_utf8_lossy(b.content()).into_owned())
     }
 
     /// Every (path, blob id) of the approvals tree at `tip`.
