@@ -67,7 +67,11 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Completions { shell } => cli::policy::completions(shell),
         Cmd::Man => cli::policy::man(),
         Cmd::Approvals { rev, into } => cli::approve::list(rev.as_deref(), into.as_deref()),
-        Cmd::Explain { what, branch } => cli::explain::explain(&what, branch.as_deref()),
+        Cmd::Explain {
+            what,
+            branch,
+            format,
+        } => cli::explain::explain(&what, branch.as_deref(), format),
         Cmd::Policy {
             cmd: PolicyCmd::Check { file },
         } => cli::policy::policy_check(file.as_deref()),

@@ -179,3 +179,29 @@ fn colour_follows_color_and_no_color_and_quiet_leaves_out_advice() {
     let out = run(&["-q", "check", "HEAD~1..HEAD", "--branch", "main"], false);
     assert!(out.contains("aigate: refused:"), "{out}");
 }
+
+#[test]
+fn explain_and_check_give_one_shape_for_a_commit_verdict() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
+    let o = s.aigate(
+        &work,
+        &["explain", "HEAD", "--branch", "main", "--format", "json"],
+    );
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = s.aigate(
+        &work,
+        &[
+            "check",
+            "HEAD~1..HEAD",
+            "--branch",
+            "main",
+            "--format",
+            "json",
+        ],
+    );
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e["schema_version"], 1);
+    assert_eq!(e["commit"], c["refs"][0]["commits"][0]);
+}

@@ -107,6 +107,9 @@ pub(crate) enum Cmd {
         /// The branch the commit is going to (default: CI's target, else the current one)
         #[arg(long)]
         branch: Option<String>,
+        /// Output for a commit: human, or json (the commit verdict of `check --format json`)
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
     },
     /// Policy commands
     Policy {

@@ -51,7 +51,26 @@ pub(crate) fn audit_cmd(
     }
     let repo = open_repo(None)?;
     let rules = engine::rules_for_worktree(&repo, policy)?;
-    let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
+    // Rows are judged against the protected branch the history is for: --branch, else the
+    // current branch when it is protected, else the policy's first plain protected branch.
+    let refname = match branch.as_deref() {
+        Some(_) => target_ref(&repo, branch.as_deref(), &rules.policy),
+        None => {
+            let current = target_ref(&repo, None, &rules.policy);
+            if rules.policy.is_protected(&current) {
+                current
+            } else {
+                let first = rules
+                    .policy
+                    .protected
+                    .iter()
+                    .find(|p| !p.contains(['*', '?', '[']))
+                    .cloned()
+                    .unwrap_or_else(|| "main".into());
+                full_ref(&first)
+            }
+        }
+    };
     let spec = range.unwrap_or_else(|| {
         branch
             .as_deref()

@@ -6,7 +6,16 @@ use aigate::rules::Rule;
 use aigate::verdict::Target;
 use anyhow::{Context, Result};
 
-pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
+pub(crate) fn explain(
+    what: &str,
+    branch: Option<&str>,
+    format: super::args::Format,
+) -> Result<i32> {
+    super::only(
+        format,
+        &[super::args::Format::Human, super::args::Format::Json],
+        "explain",
+    )?;
     if let Some(rule) = Rule::lookup(what).filter(|_| {
         what.to_ascii_lowercase().starts_with("aig") || !what.chars().all(|c| c.is_ascii_hexdigit())
     }) {
@@ -36,6 +45,21 @@ pub(crate) fn explain(what: &str, branch: Option<&str>) -> Result<i32> {
             pusher: None,
         },
     );
+    let enforced =
+        rules.policy.mode == aigate::policy::Mode::Enforce && rules.policy.is_protected(&refname);
+    if format == super::args::Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "schema_version": aigate::report::SCHEMA_VERSION,
+                "refname": refname,
+                "protected": rules.policy.is_protected(&refname),
+                "enforced": enforced,
+                "commit": v,
+            }))?
+        );
+        return Ok(if v.passed() || !enforced { 0 } else { 1 });
+    }
     aigate::say!("commit {}  {}", short(&v.commit), v.summary);
     aigate::say!("author {}", v.author);
     aigate::say!(
