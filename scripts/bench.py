@@ -35,7 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run(cmd, cwd=None, stdin=None, env=None):
     t = time.perf_counter()
-    p = subprocess.run(cmd, cwd=cwd, input=stdin, env=env, capture_output=True, text=True)
+    p = subprocess.run(cmd, cwd=cwd, input=stdin, env=env, capture_output=True, text=True, errors="replace")
     return time.perf_counter() - t, p
 
 
@@ -56,6 +56,7 @@ def main():
     ap.add_argument("--new", default="1,100,10000")
     ap.add_argument("--aigate", default=os.path.join(ROOT, "target", "release", "aigate"))
     ap.add_argument("--only", default="hook,server,audit,hostile,approvals")
+    ap.add_argument("--git-repo", help="also time check and audit on this repository (a clone of git.git)")
     a = ap.parse_args()
     only = set(a.only.split(","))
     if not os.access(a.aigate, os.X_OK):
@@ -63,6 +64,8 @@ def main():
 
     bench = os.path.join(ROOT, "target", "bench")
     os.makedirs(bench, exist_ok=True)
+    if a.git_repo:
+        bench_real(a, a.git_repo)
     repo = os.path.join(bench, f"repo-{a.commits}-{a.refs}.git")
     if not os.path.exists(os.path.join(repo, "HEAD")):
         print(f"generating {a.commits} commits, {a.refs} refs in {repo} ...", flush=True)
@@ -181,6 +184,27 @@ def bench_audit(a, repo, tip):
     row("audit, blast radius off, vs git log --format=%B", ["git", "log", "--format=%B", tip], ["--policy", noblast])
     # Work of the same kind: git comparing every commit's tree with its parent's.
     row("audit, default policy, vs git log --raw --format=%B", ["git", "log", "--raw", "--no-renames", "--format=%B", tip], [])
+
+
+def bench_real(a, repo):
+    """check and audit on a real repository (git.git), against git log on the same commits."""
+    head = git(repo, "rev-parse", "HEAD")
+    fp = git(repo, "rev-list", "--first-parent", "-n", "10000", head).splitlines()[-1]
+    n = git(repo, "rev-list", "--count", f"{fp}..{head}")
+    runs = max(1, a.runs // 2)
+
+    def med(cmd):
+        return statistics.median(peak(cmd, repo)[0] for _ in range(runs))
+
+    g = med(["git", "log", "--format=%B", f"{fp}..{head}"])
+    h = med([a.aigate, "check", f"{fp}..{head}", "--branch", "master", "--format", "json"])
+    print(f"real repository {os.path.basename(os.path.abspath(repo))}: check of {n} commits behind the last 10,000 "
+          f"first-parent ones: git log --format=%B {g:.2f}s, aigate check {h:.2f}s, ratio {h/g:.2f}x", flush=True)
+    total = git(repo, "rev-list", "--count", head)
+    g = med(["git", "log", "--format=%B", head])
+    h = med([a.aigate, "audit", head, "--branch", "master", "--format", "json"])
+    print(f"real repository: audit of {total} commits: git log --format=%B {g:.2f}s, aigate audit {h:.2f}s, "
+          f"ratio {h/g:.2f}x", flush=True)
 
 
 def fast_import(repo, script):
