@@ -18,11 +18,7 @@ pub(crate) fn approve(
 ) -> Result<i32> {
     let repo = open_repo(None)?;
     let rev = rev.unwrap_or("HEAD");
-    let commits: Vec<String> = if rev.contains("..") {
-        repo.range(rev)?.iter().map(|c| c.to_string()).collect()
-    } else {
-        vec![repo.commit_id(rev)?.to_string()]
-    };
+    let commits = commits_of(&repo, rev)?;
     if commits.is_empty() {
         bail!("`{rev}` names no commits to approve");
     }
@@ -130,6 +126,15 @@ pub(crate) fn approve(
     Ok(0)
 }
 
+/// The full ids a commit or a range `A..B` names.
+fn commits_of(repo: &aigate::git::Repo, rev: &str) -> Result<Vec<String>> {
+    Ok(if rev.contains("..") {
+        repo.range(rev)?.iter().map(|c| c.to_string()).collect()
+    } else {
+        vec![repo.commit_id(rev)?.to_string()]
+    })
+}
+
 /// Signs `text` with the reviewer's SSH key as git would (`ssh-keygen -Y sign`, git's
 /// `gpg.ssh.program`, `user.signingKey` as a key file, a public key whose private half is in
 /// ssh-agent, or a literal `key::ssh-...`). Returns the armored signature.
@@ -208,11 +213,7 @@ fn shellexpand_home(p: &str) -> String {
 pub(crate) fn list(rev: Option<&str>, into: Option<&str>) -> Result<i32> {
     let repo = open_repo(None)?;
     let rev = rev.unwrap_or("HEAD");
-    let commits: Vec<String> = if rev.contains("..") {
-        repo.range(rev)?.iter().map(|c| c.to_string()).collect()
-    } else {
-        vec![repo.commit_id(rev)?.to_string()]
-    };
+    let commits = commits_of(&repo, rev)?;
     let policy = engine::worktree_policy(&repo, None)?;
     let target = into
         .map(full_ref)

@@ -60,14 +60,7 @@ pub(crate) fn audit_cmd(
             if rules.policy.is_protected(&current) {
                 current
             } else {
-                let first = rules
-                    .policy
-                    .protected
-                    .iter()
-                    .find(|p| !p.contains(['*', '?', '[']))
-                    .cloned()
-                    .unwrap_or_else(|| "main".into());
-                full_ref(&first)
+                first_protected(&rules.policy)
             }
         }
     };

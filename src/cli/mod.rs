@@ -69,6 +69,11 @@ pub(crate) fn target_ref(repo: &Repo, branch: Option<&str>, policy: &Policy) -> 
             return h;
         }
     }
+    first_protected(policy)
+}
+
+/// The policy's first protected branch that is a plain name (`main`), as a full ref.
+pub(crate) fn first_protected(policy: &Policy) -> String {
     let first = policy
         .protected
         .iter()
