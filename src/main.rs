@@ -51,7 +51,14 @@ fn run(cli: Cli) -> Result<i32> {
             branch,
             format,
             policy,
-        } => cli::check::check(range.or(range_flag), branch, format, policy.as_deref()),
+            rules_from,
+        } => cli::check::check(
+            range.or(range_flag),
+            branch,
+            format,
+            policy.as_deref(),
+            rules_from.as_deref(),
+        ),
         Cmd::Trailers { rev, stdin, format } => cli::trailers::trailers_cmd(rev, stdin, format),
         Cmd::Approve {
             rev,

@@ -144,3 +144,29 @@ fn the_github_actions_step_handles_pushes_that_create_or_rewrite_a_branch() {
         assert_eq!(sarif_results(&work.join("aigate.sarif")), 2);
     }
 }
+
+#[test]
+fn a_pull_request_cannot_turn_the_check_off_with_its_own_policy() {
+    let (s, work, base, _head) = repo();
+    // The pull request brings a policy that turns aigate off, and AI work on top of it.
+    std::fs::write(work.join(".aigate.toml"), "[branches]\nmode = \"off\"\n").unwrap();
+    s.git_ok(&work, &["add", ".aigate.toml"]);
+    let head = s.commit_staged(&work, "chore: config");
+    let script = github_script(&[
+        ("${{ github.event_name }}", "pull_request"),
+        ("${{ github.event.pull_request.base.sha }}", &base),
+        ("${{ github.event.pull_request.head.sha }}", &head),
+        ("${{ github.base_ref }}", "main"),
+        ("${{ github.event.before }}", &base),
+        ("${{ github.sha }}", &head),
+        ("${{ github.ref_name }}", "main"),
+    ]);
+    let o = s
+        .cmd("bash", &work)
+        .env("PATH", path_with_aigate())
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", all(&o));
+    assert!(all(&o).contains("AIG001"), "{}", all(&o));
+}

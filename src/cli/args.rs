@@ -55,8 +55,13 @@ pub(crate) enum Cmd {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
         /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "rules_from")]
         policy: Option<PathBuf>,
+        /// Read the rules (.aigate.toml, exemptions, allowed signers) at this revision, e.g.
+        /// the base of a pull request, never from the commits being judged; an all-zero or
+        /// missing revision means the built-in default
+        #[arg(long, value_name = "REV")]
+        rules_from: Option<String>,
     },
     /// Print trailers exactly as `git interpret-trailers --parse` would
     Trailers {

@@ -16,6 +16,7 @@ pub(crate) fn check(
     branch: Option<String>,
     format: Format,
     policy: Option<&Path>,
+    rules_from: Option<&str>,
 ) -> Result<i32> {
     only(
         format,
@@ -23,7 +24,27 @@ pub(crate) fn check(
         "check",
     )?;
     let repo = open_repo(None)?;
-    let rules = engine::rules_for_worktree(&repo, policy)?;
+    let rules = match rules_from {
+        // CI: the rules of the branch the change goes to, not those the change brings.
+        Some(rev) => {
+            let at = if aigate::git::is_zero(rev) {
+                None
+            } else {
+                match repo.commit_id(rev) {
+                    Ok(c) => Some(c),
+                    Err(_) if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) => None,
+                    Err(e) => return Err(e),
+                }
+            };
+            if at.is_none() {
+                eprintln!("aigate: note: --rules-from `{}` names no commit here; the built-in default applies", engine::short(rev));
+            }
+            let mut rules = engine::rules_at(&repo, at)?;
+            rules.approvals_tip = repo.approvals_tip();
+            rules
+        }
+        None => engine::rules_for_worktree(&repo, policy)?,
+    };
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
     // Commits of `tip` not on a protected branch (local or remote-tracking); `except`: the
     // target branch itself does not count (a push event has already moved it).
