@@ -438,7 +438,8 @@ pub fn governing_ref(repo: &Repo) -> String {
 /// git's allowed-signers format, set by `aigate install --server --owners FILE`) and from the
 /// policy's `[governance] owners` with their keys in the trust root.
 pub fn governing(repo: &Repo) -> Result<Governing> {
-    let refname = governing_ref(repo);
+    // A symbolic governing ref governs through its target (pushes move the target).
+    let refname = repo.resolve_symref(&governing_ref(repo));
     let tip = match repo.git.refname_to_id(&refname) {
         Ok(id) => repo.peel_to_commit(id)?,
         Err(_) => None,

@@ -475,3 +475,20 @@ fn the_pusher_named_by_gitolite_is_recorded() {
         "{log}"
     );
 }
+
+#[test]
+fn a_rule_change_through_a_symbolic_ref_of_the_governing_ref_is_governed() {
+    let (s, remote, work, _owner) = governed();
+    s.git_ok(
+        &remote,
+        &["symbolic-ref", "refs/heads/trunk", "refs/heads/main"],
+    );
+    write(&s, &work, ".aigate.toml", "[branches]\nmode = \"off\"\n");
+    s.commit_staged(&work, "chore: config");
+    let (ok, out) = push(&s, &work, &["HEAD:refs/heads/trunk"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(".aigate.toml") && out.contains("owner"),
+        "{out}"
+    );
+}

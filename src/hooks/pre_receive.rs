@@ -237,6 +237,8 @@ struct Planned {
     new: Oid,
     /// The ref judged (a symbolic ref's target when that is the protected one).
     judged_ref: String,
+    /// The ref the update finally moves (a symbolic ref's target, else the ref itself).
+    target: String,
     protected: bool,
     /// Refusals no mode relaxes: the rules themselves, approvals, replace refs.
     hard: Vec<String>,
@@ -260,7 +262,7 @@ fn classify(repo: &Repo, gov: &engine::Governing, updates: &[Update]) -> Result<
         let judged_ref = if is_prot(&u.refname) {
             u.refname.clone()
         } else {
-            target
+            target.clone()
         };
         let tip = if is_zero(&u.new) {
             None
@@ -280,6 +282,7 @@ fn classify(repo: &Repo, gov: &engine::Governing, updates: &[Update]) -> Result<
             old,
             new,
             judged_ref,
+            target,
             protected,
             hard: vec![],
             soft: vec![],
@@ -400,7 +403,7 @@ fn check_refs(repo: &Repo, gov: &engine::Governing, plan: &mut [Planned]) -> Res
             p.hard.push("refs/replace/ would make git show, git archive and mirror clones serve another object for a commit id; refused (policy refs.allow_replace = false)".into());
             continue;
         }
-        if is_zero(&p.u.new) && p.u.refname == gov.refname {
+        if is_zero(&p.u.new) && p.target == gov.refname {
             // Whatever the mode: deleting the governing ref would change the rules.
             let old = repo.peel_to_commit(p.old)?;
             let held: Vec<&str> = gov
@@ -448,7 +451,8 @@ fn check_governed_changes(
     push: &PushInfo,
 ) -> Result<()> {
     for p in plan.iter_mut() {
-        if p.u.refname != gov.refname {
+        // Through a symbolic ref too (`refs/heads/trunk` -> the governing ref).
+        if p.target != gov.refname {
             continue;
         }
         let Some(tip) = p.tip else { continue };
