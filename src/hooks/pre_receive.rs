@@ -588,8 +588,10 @@ fn judge_protected(
         walk: t_walk.elapsed(),
         commits: all.len(),
     };
-    let mut rules = engine::JudgeLimits::default();
-    rules.deadline = Some(push.deadline);
+    let limits = engine::JudgeLimits {
+        deadline: Some(push.deadline),
+        advice_only: false,
+    };
     for (k, &i) in idx.iter().enumerate() {
         let ids = &per_ref[k];
         let p = &mut plan[i];
@@ -609,7 +611,7 @@ fn judge_protected(
             now: push.now,
             pusher: push.principal.as_deref(),
         };
-        match gov.rules.judge_ids_limited(repo, ids, &target, &rules) {
+        match gov.rules.judge_ids_limited(repo, ids, &target, &limits) {
             Ok(v) => p.report.commits = v,
             Err(e) if engine::is_over_budget(&e) => {
                 p.hard.push(format!(
