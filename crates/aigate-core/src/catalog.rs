@@ -491,6 +491,46 @@ impl Catalog {
                 }
             }
         }
+        // A co-author that names a known tool, at a no-reply address: `Co-authored-by: Windsurf
+        // <noreply@windsurf.com>`. Tools' own addresses change more often than their names; a
+        // person's address is never a no-reply one, and a whole vendor domain never counts.
+        for (k, t) in c.trailers.iter().enumerate() {
+            if !(t.is("Co-authored-by") || t.is("Co-developed-by")) {
+                continue;
+            }
+            let Some(who) = Identity::parse(&t.value) else {
+                continue;
+            };
+            let local = who
+                .email
+                .split('@')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let no_reply = matches!(
+                local.as_str(),
+                "noreply" | "no-reply" | "bot" | "agent" | "ai"
+            ) || local.ends_with("[bot]")
+                || local.contains("noreply")
+                || local.contains("no-reply");
+            if !no_reply {
+                continue;
+            }
+            if let Some(ti) = self
+                .resolve(&who.name)
+                .and_then(|id| self.tools.iter().position(|t| t.id == id))
+            {
+                // Sorted after the tool's own signatures.
+                hits.push((
+                    (ti, usize::MAX, k),
+                    Evidence {
+                        tool: self.tools[ti].id.clone(),
+                        source: EvidenceSource::Trailer,
+                        text: t.to_string(),
+                    },
+                ));
+            }
+        }
         // Markers: each line against the markers that can match it (and, for a line a squash
         // indented or bulleted, the markers that can match it without that).
         let index = self.markers.get_or_init(|| self.marker_index());
@@ -933,6 +973,22 @@ mod tests {
             ),
             ["claude-code"]
         );
+    }
+
+    #[test]
+    fn a_co_author_naming_a_tool_at_a_no_reply_address_is_that_tool() {
+        let t = |m: &str| tools_in(m, "Ann <ann@example.com>", "Ann <ann@example.com>");
+        assert_eq!(
+            t("x\n\nCo-authored-by: Windsurf <noreply@windsurf.com>\n"),
+            ["windsurf"]
+        );
+        assert_eq!(
+            t("x\n\nCo-authored-by: Claude Code <noreply@example.dev>\n"),
+            ["claude-code"]
+        );
+        // People: a personal address, or a name that is no tool.
+        assert!(t("x\n\nCo-authored-by: Claude <claude@monet.fr>\n").is_empty());
+        assert!(t("x\n\nCo-authored-by: Jane Doe <noreply@example.com>\n").is_empty());
     }
 
     #[test]
