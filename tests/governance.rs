@@ -30,7 +30,7 @@ fn governed() -> (Scratch, PathBuf, PathBuf, PathBuf) {
 
 #[test]
 fn an_unreviewed_policy_change_is_refused_and_an_owners_approval_lets_it_in() {
-    let (s, _remote, work, owner) = governed();
+    let (s, remote, work, owner) = governed();
     write(&s, &work, ".aigate.toml", "[branches]\nmode = \"off\"\n");
     s.commit_staged(&work, "chore: tidy config");
     let (ok, out) = push(&s, &work, &["main"]);
@@ -49,6 +49,11 @@ fn an_unreviewed_policy_change_is_refused_and_an_owners_approval_lets_it_in() {
     assert!(o.status.success(), "{}", all(&o));
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(ok, "{out}");
+    // The audit log records the rule change and the owner whose approval counted.
+    let log = std::fs::read_to_string(remote.join("aigate-audit.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["rule_change"]["approved_by"][0], OWNER, "{last}");
+    assert_eq!(last["rule_change"]["files"][0], ".aigate.toml", "{last}");
 }
 
 #[test]

@@ -92,6 +92,7 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
             new: Some(l.local_sha.clone()),
             refusal: None,
             commits: vec![],
+            rule_change: None,
         };
         if is_zero(&l.local_sha) {
             if protected && !rules.policy.allow_deletion {

@@ -277,6 +277,7 @@ fn classify(repo: &Repo, gov: &engine::Governing, updates: &[Update]) -> Result<
                 new: Some(u.new.clone()),
                 refusal: None,
                 commits: vec![],
+                rule_change: None,
             },
             u: u.clone(),
             old,
@@ -510,6 +511,10 @@ fn check_governed_changes(
             }
         }
         let min = gov.rules.policy.owners_min as usize;
+        p.report.rule_change = Some(report::RuleChange {
+            files: changed.clone(),
+            approved_by: ok.clone(),
+        });
         if ok.len() < min {
             let seen = if notes.is_empty() {
                 String::new()

@@ -64,6 +64,7 @@ pub fn line(
         "push_options": options,
         "policy": policy_origin,
         "governing_ref": governing_ref,
+        "rule_change": r.rule_change,
         "commits": r.commits.iter().map(|c| json!({
             "commit": c.commit,
             "author": c.author.to_string(),

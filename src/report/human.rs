@@ -18,6 +18,17 @@ pub struct RefReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
     pub commits: Vec<CommitVerdict>,
+    /// A change to the rules this update makes: the files, and the owners whose signed
+    /// approvals counted for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_change: Option<RuleChange>,
+}
+
+/// A change to the governed files, and who approved it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleChange {
+    pub files: Vec<String>,
+    pub approved_by: Vec<String>,
 }
 
 impl RefReport {
@@ -30,6 +41,7 @@ impl RefReport {
             new: None,
             refusal: None,
             commits,
+            rule_change: None,
         }
     }
 

@@ -6,7 +6,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod human;
 
-pub use human::{human, json, summarize, RefReport};
+pub use human::{human, json, summarize, RefReport, RuleChange};
 
 /// The version of every JSON document aigate writes (check, audit, the audit log); it rises
 /// when a field changes meaning or goes away (new fields do not raise it). docs/json.md.
