@@ -4,7 +4,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 shared="$here/../../shared/corpus"
-mkdir -p "$here/corpus/trailers" "$here/corpus/trailers_invariants" "$here/corpus/verdict" "$here/corpus/policy" "$here/corpus/exemptions" "$here/corpus/hook_input" "$here/corpus/objects"
+mkdir -p "$here/corpus/trailers" "$here/corpus/trailers_invariants" "$here/corpus/verdict" "$here/corpus/policy" "$here/corpus/exemptions" "$here/corpus/hook_input" "$here/corpus/objects" "$here/corpus/approvals"
 if [ -f "$shared/trailer-parity.jsonl" ]; then
     python3 - "$shared/trailer-parity.jsonl" "$here/corpus" <<'PY'
 import json, sys, hashlib, os
@@ -24,6 +24,10 @@ else
     echo "note: ../shared/corpus is absent; seeding from this repository only"
 fi
 cp "$here"/../rules/*.toml "$here/corpus/policy/"
+# An approval statement, a trust-root line and attestation values for the approvals target.
+printf 'aigate approval v1\nref refs/heads/main\ncommit 0123456789012345678901234567890123456789\nreviewer bob@example.com\ntime 1700000000\n-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n' > "$here/corpus/approvals/record"
+printf 'bob@example.com namespaces="aigate-approval",valid-after="20250101" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILM+rvN+ot98qgEN796jTiQfZfG1KaT0PtFDJ/XFSqti bob\n' > "$here/corpus/approvals/signers"
+printf 'kiro:claude-sonnet-4.5 sparse\nGLM-5 via Crush <crush@charm.land>\nClaude Code (Sonnet 4.6)\nJunio C Hamano <gitster@pobox.com>\nOpus 4.7\n' > "$here/corpus/approvals/attestations"
 printf '[[exemption]]\nid = "EX-1"\ntools = ["cursor"]\nbranches = ["main"]\napproved_by = "a"\nticket = "t"\nreason = "r"\nexpires = "2030-01-01"\n' > "$here/corpus/exemptions/one"
 printf '0000000000000000000000000000000000000000 1111111111111111111111111111111111111111 refs/heads/main\n' > "$here/corpus/hook_input/receive"
 printf 'refs/heads/main 1111111111111111111111111111111111111111 refs/heads/main 0000000000000000000000000000000000000000\n' > "$here/corpus/hook_input/push"
