@@ -262,3 +262,36 @@ fn approvals_lists_who_approved_what() {
     assert!(o.status.success(), "{}", all(&o));
     assert!(text(&o.stdout).contains("bob@example.com"), "{}", all(&o));
 }
+
+#[test]
+fn an_approval_cannot_be_removed_or_changed_in_a_fast_forward() {
+    let sv = signed();
+    let c = sv.ai_commit("a.txt", "");
+    sv.approve("bob@example.com", &sv.bob, &c);
+    // A new approvals commit on top whose tree drops Bob's record.
+    let index = sv.s.path("tmp-index");
+    let git = |args: &[&str]| {
+        let o =
+            sv.s.cmd("git", &sv.work)
+                .env("GIT_INDEX_FILE", &index)
+                .args(args)
+                .output()
+                .unwrap();
+        assert!(o.status.success(), "{}", all(&o));
+        text(&o.stdout).trim().to_string()
+    };
+    git(&["read-tree", "refs/aigate/approvals"]);
+    git(&["rm", "-q", "--cached", "-r", &format!("{}/{}", &c[..2], c)]);
+    let tree = git(&["write-tree"]);
+    let commit = git(&[
+        "commit-tree",
+        &tree,
+        "-p",
+        "refs/aigate/approvals",
+        "-m",
+        "tidy",
+    ]);
+    git(&["update-ref", "refs/aigate/approvals", &commit]);
+    let (ok, out) = sv.push(&["refs/aigate/approvals:refs/aigate/approvals"]);
+    assert!(!ok && out.contains("removed"), "{out}");
+}

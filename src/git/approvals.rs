@@ -66,19 +66,6 @@ impl Repo {
         Ok(String::from_utf8_lossy(b.content()).into_owned())
     }
 
-    /// Every (path, blob id) of the approvals tree at `tip`.
-    pub fn approval_entries(&self, tip: Oid) -> Result<Vec<(String, Oid)>> {
-        let tree = self.git.find_commit(tip)?.tree()?;
-        let mut out = Vec::new();
-        tree.walk(git2::TreeWalkMode::PreOrder, |root, e| {
-            if e.kind() == Some(ObjectType::Blob) {
-                out.push((format!("{root}{}", e.name().unwrap_or("")), e.id()));
-            }
-            git2::TreeWalkResult::Ok
-        })?;
-        Ok(out)
-    }
-
     /// Adds one record covering `commits` on top of `base` (the current approvals, or none),
     /// and returns the new approvals commit (the ref is not moved).
     pub fn add_approval(

@@ -437,25 +437,10 @@ impl Repo {
         new: Oid,
         policy: &crate::policy::Policy,
     ) -> Result<crate::verdict::Blast> {
+        let changes = self
+            .tree_changes(old, new)
+            .context("cannot compare the commit's trees")?;
         let odb = self.git.odb()?;
-        let mut read = |id: &[u8]| -> Result<Vec<u8>> {
-            let id = Oid::from_bytes(id)?;
-            let obj = odb
-                .read(id)
-                .with_context(|| format!("tree {id} is missing"))?;
-            if obj.kind() != git2::ObjectType::Tree {
-                bail!("{id} is not a tree");
-            }
-            Ok(obj.data().to_vec())
-        };
-        let hash_len = new.as_bytes().len();
-        let changes = crate::tree::changes(
-            old.as_ref().map(Oid::as_bytes),
-            Some(new.as_bytes()),
-            hash_len,
-            &mut read,
-        )
-        .context("cannot compare the commit's trees")?;
         let mut b = crate::verdict::Blast::default();
         let mut bound = 0u64; // deleted lines cannot exceed the lines of the old changed files
         let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
@@ -497,6 +482,28 @@ impl Repo {
             }
         }
         Ok(b)
+    }
+
+    /// The files that differ between two trees (`old` None: every file of `new`), in git's
+    /// order; unchanged subtrees are skipped, so the cost follows the change.
+    pub fn tree_changes(&self, old: Option<Oid>, new: Oid) -> Result<Vec<crate::tree::Change>> {
+        let odb = self.git.odb()?;
+        let mut read = |id: &[u8]| -> Result<Vec<u8>> {
+            let id = Oid::from_bytes(id)?;
+            let obj = odb
+                .read(id)
+                .with_context(|| format!("tree {id} is missing"))?;
+            if obj.kind() != git2::ObjectType::Tree {
+                bail!("{id} is not a tree");
+            }
+            Ok(obj.data().to_vec())
+        };
+        crate::tree::changes(
+            old.as_ref().map(Oid::as_bytes),
+            Some(new.as_bytes()),
+            new.as_bytes().len(),
+            &mut read,
+        )
     }
 
     /// The paths a commit changes against its first parent.

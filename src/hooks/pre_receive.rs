@@ -323,64 +323,73 @@ fn check_approvals_ref(
                 .push("the approvals ref must point to a commit".into());
             continue;
         };
-        let old_entries: HashMap<String, Oid> = if is_zero(&p.u.old) {
-            HashMap::new()
+        let old_tree = if is_zero(&p.u.old) {
+            None
         } else {
             if !repo.is_ancestor(p.old, new_tip)? {
                 p.hard.push("the approvals ref only moves forward: fetch it, add your approval on top (aigate approve does), and push again".into());
                 continue;
             }
-            repo.approval_entries(p.old)?.into_iter().collect()
+            Some(repo.git.find_commit(p.old)?.tree_id())
         };
+        let new_tree = repo.git.find_commit(new_tip)?.tree_id();
+        // What this push changes in the approvals tree (unchanged subtrees are skipped: the
+        // cost follows the push, not the approvals' history). Each record is verified once,
+        // however many commits' directories hold it.
         let mut bad = Vec::new();
-        let mut seen = 0usize;
-        for (path, blob) in repo.approval_entries(new_tip)? {
-            match old_entries.get(&path) {
-                Some(b) if *b == blob => continue,
-                Some(_) => {
-                    bad.push(format!("{path}: an existing approval was changed"));
-                    continue;
-                }
-                None => {}
+        let mut verified: HashMap<Vec<u8>, Option<HashSet<String>>> = HashMap::new();
+        let changes = repo.tree_changes(old_tree, new_tree)?;
+        if changes.len() > 100_000 {
+            bad.push("too many new approvals in one push".into());
+        }
+        for ch in changes.iter().take(100_000) {
+            let path = &ch.path;
+            let Some(blob) = &ch.new else {
+                bad.push(format!("{path}: an existing approval was removed"));
+                continue;
+            };
+            if ch.old.is_some() {
+                bad.push(format!("{path}: an existing approval was changed"));
+                continue;
             }
-            seen += 1;
-            if seen > 100_000 {
-                bad.push("too many new approvals in one push".into());
-                break;
-            }
-            let text = match repo.git.find_blob(blob) {
-                Ok(b) => String::from_utf8_lossy(b.content()).into_owned(),
-                Err(e) => {
-                    bad.push(format!("{path}: {}", e.message()));
-                    continue;
+            let dirs = match verified.get(blob) {
+                Some(d) => d.clone(),
+                None => {
+                    let d = match Oid::from_bytes(blob).and_then(|id| repo.git.find_blob(id)) {
+                        Ok(b) => {
+                            let text = String::from_utf8_lossy(b.content()).into_owned();
+                            match aigate_core::approvals::verify(&text, &gov.rules.signers, now) {
+                                Ok(v) => Some(
+                                    v.statement
+                                        .commits
+                                        .iter()
+                                        .map(|c| approvals::dir_of(c))
+                                        .collect(),
+                                ),
+                                Err(why) => {
+                                    bad.push(format!("{path}: {why}"));
+                                    None
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            bad.push(format!("{path}: {}", e.message()));
+                            None
+                        }
+                    };
+                    verified.insert(blob.clone(), d.clone());
+                    d
                 }
             };
-            match aigate_core::approvals::verify(&text, &gov.rules.signers, now) {
-                Ok(v) => {
-                    // The record must sit under a commit it names.
-                    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                    if !v
-                        .statement
-                        .commits
-                        .iter()
-                        .any(|c| approvals::dir_of(c) == dir)
-                    {
-                        bad.push(format!(
-                            "{path}: stored under a commit the approval does not name"
-                        ));
-                    }
+            // The record must sit under a commit it names.
+            if let Some(dirs) = dirs {
+                let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                if !dirs.contains(dir) {
+                    bad.push(format!(
+                        "{path}: stored under a commit the approval does not name"
+                    ));
                 }
-                Err(why) => bad.push(format!("{path}: {why}")),
             }
-        }
-        if old_entries.len()
-            > repo
-                .approval_entries(new_tip)?
-                .iter()
-                .filter(|(p, _)| old_entries.contains_key(p))
-                .count()
-        {
-            bad.push("existing approvals were removed".into());
         }
         if bad.is_empty() {
             tip = Some(new_tip);
