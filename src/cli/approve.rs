@@ -156,8 +156,19 @@ pub(crate) fn sign(
         .map(|k| k.display().to_string())
         .or_else(|| repo.config_string("user.signingKey"))
         .context("no signing key: pass --key FILE, or git config user.signingKey ~/.ssh/id_ed25519.pub (and gpg.format ssh)")?;
-    let dir = std::env::temp_dir().join(format!("aigate-sign-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    // A fresh private directory: an existing one (left behind, or planted by another user of a
+    // shared /tmp) is never reused.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("aigate-sign-{}-{nanos}", std::process::id()));
+    std::fs::create_dir(&dir)
+        .with_context(|| format!("cannot create a private directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    }
     let cleanup = Cleanup(dir.clone());
     let (key_file, agent) = if let Some(literal) = configured.strip_prefix("key::") {
         let f = dir.join("key.pub");

@@ -356,22 +356,30 @@ pub struct Json<W: Write>(pub W, pub usize);
 
 impl<W: Write> Sink for Json<W> {
     fn row(&mut self, r: &Row) -> io::Result<()> {
-        self.0.write_all(if self.1 == 0 {
-            b"{\"schema_version\": 1, \"rows\": [\n  "
+        if self.1 == 0 {
+            write!(
+                self.0,
+                "{{\"schema_version\": {}, \"rows\": [\n  ",
+                super::SCHEMA_VERSION
+            )?;
         } else {
-            b",\n  "
-        })?;
+            self.0.write_all(b",\n  ")?;
+        }
         serde_json::to_writer(&mut self.0, r)?;
         self.1 += 1;
         Ok(())
     }
 
     fn end(&mut self, s: &Summary) -> io::Result<()> {
-        self.0.write_all(if self.1 == 0 {
-            b"{\"schema_version\": 1, \"rows\": ["
+        if self.1 == 0 {
+            write!(
+                self.0,
+                "{{\"schema_version\": {}, \"rows\": [",
+                super::SCHEMA_VERSION
+            )?;
         } else {
-            b"\n"
-        })?;
+            self.0.write_all(b"\n")?;
+        }
         self.0.write_all(b"],\n\"summary\": ")?;
         serde_json::to_writer_pretty(&mut self.0, s)?;
         self.0.write_all(b"}\n")

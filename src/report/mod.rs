@@ -48,25 +48,23 @@ static STYLE: std::sync::OnceLock<(bool, bool)> = std::sync::OnceLock::new();
 
 /// Sets the style: `color` is `Some(true|false)` for always/never, `None` for auto.
 pub fn set_style(color: Option<bool>, quiet: bool) {
-    let auto = || {
-        use std::io::IsTerminal;
-        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stderr().is_terminal()
-            && std::env::var("TERM").map_or(true, |t| t != "dumb")
-    };
-    let quiet = quiet || std::env::var_os("AIGATE_QUIET").is_some_and(|v| !v.is_empty());
-    let _ = STYLE.set((color.unwrap_or_else(auto), quiet));
+    let (auto, env_quiet) = default_style();
+    let _ = STYLE.set((color.unwrap_or(auto), quiet || env_quiet));
+}
+
+/// Colour when stderr is a terminal that is not `dumb` and `NO_COLOR` is unset; quiet when
+/// `AIGATE_QUIET` is set (the hooks, which take no flags).
+fn default_style() -> (bool, bool) {
+    use std::io::IsTerminal;
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal()
+        && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    let quiet = std::env::var_os("AIGATE_QUIET").is_some_and(|v| !v.is_empty());
+    (color, quiet)
 }
 
 fn style() -> (bool, bool) {
-    *STYLE.get_or_init(|| {
-        use std::io::IsTerminal;
-        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stderr().is_terminal()
-            && std::env::var("TERM").map_or(true, |t| t != "dumb");
-        let quiet = std::env::var_os("AIGATE_QUIET").is_some_and(|v| !v.is_empty());
-        (color, quiet)
-    })
+    *STYLE.get_or_init(default_style)
 }
 
 /// Whether colour is on.

@@ -418,13 +418,7 @@ impl Catalog {
 
     /// Whether an identity is one the catalog knows as an AI tool.
     pub fn is_ai_identity(&self, id: &Identity) -> bool {
-        self.tools.iter().any(|t| {
-            t.signatures.iter().any(|s| match &s.matcher {
-                Matcher::Identity(m) => m.matches(id),
-                Matcher::Trailer { id: Some(m), .. } => m.matches(id),
-                _ => false,
-            })
-        })
+        self.tool_of_identity(id).is_some()
     }
 
     /// All AI evidence in one commit, one entry per (tool, text).
