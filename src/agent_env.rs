@@ -24,8 +24,16 @@ pub fn ancestry() -> Vec<Process> {
 
 #[cfg(target_os = "linux")]
 fn linux_ancestry(start: u32) -> Vec<Process> {
+    // One read per file: /proc reports no size, so std's readers would grow the buffer from
+    // 32 bytes, a system call at a time (this runs in every commit-msg hook).
+    let read = |path: String| -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut buf = Vec::with_capacity(4096);
+        std::fs::File::open(path).ok()?.read_to_end(&mut buf).ok()?;
+        Some(buf)
+    };
     let ppid = |pid: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let stat = String::from_utf8(read(format!("/proc/{pid}/stat"))?).ok()?;
         // The name is in parentheses and may contain spaces: fields follow the last `)`.
         let rest = &stat[stat.rfind(')')? + 2..];
         rest.split(' ').nth(1)?.parse().ok()
@@ -37,11 +45,10 @@ fn linux_ancestry(start: u32) -> Vec<Process> {
         if parent <= 1 {
             break;
         }
-        let comm = std::fs::read_to_string(format!("/proc/{parent}/comm"))
-            .unwrap_or_default()
-            .trim_end()
-            .to_string();
-        let argv = std::fs::read(format!("/proc/{parent}/cmdline"))
+        let comm = read(format!("/proc/{parent}/comm"))
+            .map(|b| String::from_utf8_lossy(&b).trim_end().to_string())
+            .unwrap_or_default();
+        let argv = read(format!("/proc/{parent}/cmdline"))
             .map(|b| {
                 b.split(|&c| c == 0)
                     .filter(|s| !s.is_empty())

@@ -32,7 +32,18 @@ pub struct Repo {
     /// The tips of the AI attribution notes refs (read on first use; a server sets those a
     /// push brings).
     note_tips: std::cell::OnceCell<Vec<(String, Oid)>>,
+    /// A snapshot of the configuration, taken on first read: libgit2 re-checks every config
+    /// file on each live read, and aigate only reads settings once they are loaded.
+    config: std::cell::OnceCell<Option<Snapshot>>,
 }
+
+/// A read-only configuration snapshot that moves with its `Repo` to a worker thread.
+struct Snapshot(git2::Config);
+
+// SAFETY: a snapshot is an immutable copy owned by exactly one `Repo`; `Repo` is not `Sync`, so
+// the snapshot is only ever used from one thread at a time, as libgit2 allows for its objects
+// (git2 marks `Repository` `Send` on the same ground).
+unsafe impl Send for Snapshot {}
 
 /// Notes refs whose notes are AI attribution (git-ai's authorship logs, Agent Trace records).
 pub const NOTE_REFS: [&str; 2] = ["refs/notes/ai", "refs/notes/agent-trace"];
@@ -48,6 +59,7 @@ impl Repo {
             git,
             from_env: false,
             note_tips: std::cell::OnceCell::new(),
+            config: std::cell::OnceCell::new(),
         })
     }
 
@@ -59,13 +71,18 @@ impl Repo {
             git,
             from_env: false,
             note_tips: std::cell::OnceCell::new(),
+            config: std::cell::OnceCell::new(),
         })
     }
 
     /// The repository a client hook runs in: git's environment when it set one, else the
     /// repository around the working directory (a hook run by hand).
     pub fn for_hook() -> Result<Repo> {
-        Repo::from_env().or_else(|_| Repo::discover(Path::new(".")))
+        if std::env::var_os("GIT_DIR").is_some() {
+            Repo::from_env()
+        } else {
+            Repo::discover(Path::new("."))
+        }
     }
 
     /// Opens the repository git is running a hook in, honouring GIT_DIR, GIT_OBJECT_DIRECTORY
@@ -77,6 +94,7 @@ impl Repo {
             git,
             from_env: true,
             note_tips: std::cell::OnceCell::new(),
+            config: std::cell::OnceCell::new(),
         })
     }
 
@@ -148,7 +166,7 @@ impl Repo {
     /// trailer.<alias>.key.
     pub fn trailer_config(&self) -> TrailerConfig {
         let mut cfg = TrailerConfig::default();
-        let Ok(config) = self.git.config() else {
+        let Some(config) = self.config() else {
             return cfg;
         };
         let comment = config
@@ -187,17 +205,23 @@ impl Repo {
         cfg
     }
 
+    /// The configuration as it was when first read (None when it cannot be read).
+    fn config(&self) -> Option<&git2::Config> {
+        self.config
+            .get_or_init(|| self.git.config().and_then(|mut c| c.snapshot()).ok().map(Snapshot))
+            .as_ref()
+            .map(|s| &s.0)
+    }
+
     pub fn config_string(&self, key: &str) -> Option<String> {
-        self.git
-            .config()
-            .ok()?
+        self.config()?
             .get_string(key)
             .ok()
             .filter(|s| !s.is_empty())
     }
 
     pub fn config_bool(&self, key: &str) -> Option<bool> {
-        self.git.config().ok()?.get_bool(key).ok()
+        self.config()?.get_bool(key).ok()
     }
 
     /// Resolves a revision to a commit id (peeling tags).
