@@ -117,6 +117,20 @@ impl Rules {
         judge(facts, &t, &self.policy, &self.exemptions, target)
     }
 
+    /// Judges a commit again once its diff or approvals are known, re-using the evidence of
+    /// `first` (its message, trailers, identities and notes have not changed).
+    fn rejudge(&self, facts: &CommitFacts, target: &Target<'_>, first: &CommitVerdict) -> CommitVerdict {
+        let t = trailers::parse_str(&facts.message, &self.trailers);
+        crate::verdict::judge_with_evidence(
+            facts,
+            &t,
+            first.evidence.clone(),
+            &self.policy,
+            &self.exemptions,
+            target,
+        )
+    }
+
     /// Reads and judges one commit. Human commits are judged from the commit alone; what costs
     /// a diff (changed paths, blast radius) is read only for commits that need it.
     /// `want_paths`: the caller wants changed paths in the facts anyway (SARIF locations).
@@ -146,7 +160,7 @@ impl Rules {
         let reviewed = v.ai_assisted || self.policy.require_for == crate::policy::RequireFor::All;
         let v = if reviewed && self.policy.verify == Verify::Signed && facts.approvals.is_empty() {
             self.attach(repo, &mut facts)?;
-            self.judge(&facts, target)
+            self.rejudge(&facts, target, &v)
         } else {
             v
         };
@@ -168,7 +182,7 @@ impl Rules {
         if blast {
             facts.blast = repo.blast_of_commit(id, &self.policy)?;
         }
-        let v = self.judge(&facts, target);
+        let v = self.rejudge(&facts, target, &v);
         Ok((facts, v))
     }
 

@@ -452,9 +452,10 @@ impl Repo {
     }
 
     /// Measures a change cheaply: file counts and guarded paths come from a comparison of the
-    /// raw trees (`tree::changes`); the exact count of deleted lines (which needs a patch) is
-    /// computed only when the change could be over the percentage limit, bounded by the old
-    /// versions of the changed files.
+    /// raw trees (`tree::changes`); the lines deleted come from a line diff of the changed
+    /// files alone (each old and new version read once); the lines tracked before the change
+    /// are counted only when the deletions could reach the percentage limit, and only as far
+    /// as deciding it needs.
     fn blast(
         &self,
         old: Option<Oid>,
@@ -464,10 +465,7 @@ impl Repo {
         let changes = self
             .tree_changes(old, new)
             .context("cannot compare the commit's trees")?;
-        let odb = self.git.odb()?;
         let mut b = crate::verdict::Blast::default();
-        let mut bound = 0u64; // deleted lines cannot exceed the lines of the old changed files
-        let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
         for ch in &changes {
             b.changed_files += 1;
             if ch.new.is_none() {
@@ -476,17 +474,18 @@ impl Repo {
             if b.guarded.is_none() && policy.is_guarded(&ch.path) {
                 b.guarded = Some(ch.path.clone());
             }
-            if let (Some(id), false, true) = (&ch.old, ch.old_gitlink, pct > 0) {
-                if let Ok(blob) = odb.read(Oid::from_bytes(id)?) {
-                    bound += count_lines(blob.data());
-                }
-            }
         }
-        if let (Some(old), true) = (old, bound >= MIN_COUNTED_DELETIONS && pct > 0) {
+        let pct = u64::from(policy.agents.blast_radius.max_deleted_percent);
+        if pct == 0 {
+            return Ok(b);
+        }
+        let odb = self.git.odb()?;
+        b.deleted_lines = deleted_lines(&odb, &changes)?;
+        if let (Some(old), true) = (old, b.deleted_lines >= MIN_COUNTED_DELETIONS) {
             let old = self.git.find_tree(old)?;
-            // Over the limit needs deleted*100 > pct*total, so total < bound*100/pct: count the
-            // tracked lines only that far.
-            let cap = bound * 100 / pct + 1;
+            // Over the limit needs deleted*100 > pct*total, so total < deleted*100/pct: count
+            // the tracked lines only that far.
+            let cap = b.deleted_lines * 100 / pct + 1;
             let mut total = 0u64;
             let _ = old.walk(git2::TreeWalkMode::PreOrder, |_, e| {
                 if e.kind() == Some(git2::ObjectType::Blob) {
@@ -501,7 +500,6 @@ impl Repo {
                 }
             });
             if total <= cap {
-                b.deleted_lines = deleted_lines(&odb, &changes)?;
                 b.total_lines = Some(total);
             }
         }

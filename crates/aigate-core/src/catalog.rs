@@ -528,6 +528,18 @@ impl Catalog {
         // Markers: each line against the markers that can match it (and, for a line a squash
         // indented or bulleted, the markers that can match it without that).
         let index = self.markers.get_or_init(|| self.marker_index());
+        // Markers with no fixed start are tried on every line: first keep those whose required
+        // literals occur in the message at all (one scan per marker, not one per line).
+        let marker = |&(ti, si): &(usize, usize)| match &self.tools[ti].signatures[si].matcher {
+            Matcher::Marker(re) => Some(re),
+            _ => None,
+        };
+        let anywhere: Vec<(usize, usize)> = index
+            .any
+            .iter()
+            .filter(|m| marker(m).is_some_and(|re| re.may_occur_in(c.message)))
+            .copied()
+            .collect();
         for (k, line) in c.message.lines().enumerate() {
             let line = line.trim_end();
             let bare = strip_squash_prefix(line);
@@ -536,7 +548,7 @@ impl Catalog {
             for &(ti, si) in first(line)
                 .into_iter()
                 .flatten()
-                .chain(index.any.iter())
+                .chain(anywhere.iter())
                 .chain(
                     first(bare)
                         .into_iter()
@@ -844,20 +856,22 @@ impl LazyRegex {
         })
     }
 
-    pub fn is_match(&self, text: &str) -> bool {
-        if self.prefix.as_deref().is_some_and(|p| !text.starts_with(p))
-            || self.suffix.as_deref().is_some_and(|s| !text.ends_with(s))
-        {
-            return false;
-        }
-        let found = |lit: &String| {
+    /// Whether a match can lie anywhere in `text`: every literal a match needs occurs in it.
+    pub fn may_occur_in(&self, text: &str) -> bool {
+        self.inner.iter().all(|lit| {
             if self.fold {
                 contains_ignore_ascii_case(text, lit)
             } else {
                 memchr::memmem::find(text.as_bytes(), lit.as_bytes()).is_some()
             }
-        };
-        if !self.inner.iter().all(found) {
+        })
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        if self.prefix.as_deref().is_some_and(|p| !text.starts_with(p))
+            || self.suffix.as_deref().is_some_and(|s| !text.ends_with(s))
+            || !self.may_occur_in(text)
+        {
             return false;
         }
         self.re

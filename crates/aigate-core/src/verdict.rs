@@ -110,6 +110,12 @@ pub fn judge(
     exemptions: &Exemptions,
     target: &Target<'_>,
 ) -> CommitVerdict {
+    judge_with_evidence(facts, trailers, evidence_of(facts, trailers, policy), policy, exemptions, target)
+}
+
+/// The AI evidence in a commit: its message, trailers, identities, notes and what the
+/// environment showed (`extra_evidence`).
+pub fn evidence_of(facts: &CommitFacts, trailers: &[Trailer], policy: &Policy) -> Vec<Evidence> {
     let mut evidence = policy.catalog.evidence(&CommitView {
         message: &facts.message,
         trailers,
@@ -120,6 +126,20 @@ pub fn judge(
     if !facts.notes.is_empty() {
         evidence.extend(policy.catalog.note_evidence(&facts.notes));
     }
+    evidence
+}
+
+/// `judge` with the evidence already found (`evidence_of` of the same message, trailers,
+/// identities and notes): a verdict completed with what a diff or the approvals add
+/// re-uses the first verdict's evidence instead of matching the catalog again.
+pub fn judge_with_evidence(
+    facts: &CommitFacts,
+    trailers: &[Trailer],
+    evidence: Vec<Evidence>,
+    policy: &Policy,
+    exemptions: &Exemptions,
+    target: &Target<'_>,
+) -> CommitVerdict {
     let attested = attested_tools(trailers, policy);
     let attested_ids: std::collections::HashSet<&str> = attested
         .iter()
