@@ -119,7 +119,12 @@ impl Rules {
 
     /// Judges a commit again once its diff or approvals are known, re-using the evidence of
     /// `first` (its message, trailers, identities and notes have not changed).
-    fn rejudge(&self, facts: &CommitFacts, target: &Target<'_>, first: &CommitVerdict) -> CommitVerdict {
+    fn rejudge(
+        &self,
+        facts: &CommitFacts,
+        target: &Target<'_>,
+        first: &CommitVerdict,
+    ) -> CommitVerdict {
         let t = trailers::parse_str(&facts.message, &self.trailers);
         crate::verdict::judge_with_evidence(
             facts,
@@ -206,18 +211,144 @@ impl Rules {
         target: &Target<'_>,
         limits: &JudgeLimits,
     ) -> Result<Vec<CommitVerdict>> {
-        let judge_all = |repo: &Repo, ids: &[Oid]| -> Result<Vec<CommitVerdict>> {
-            ids.iter()
+        let entries: Vec<(Oid, Option<&[u8]>)> = ids.iter().map(|&id| (id, None)).collect();
+        self.judge_entries_limited(repo, &entries, target, limits)
+    }
+
+    /// Judges commits while a walk finds them: `walk` hands each (id, raw object) to `found` in
+    /// order and returns the ids it keeps; worker threads judge as the walk goes on, so the
+    /// walk and the judging share the machine's cores. Verdicts come back in the order of the
+    /// kept ids.
+    pub fn judge_while_walking(
+        &self,
+        repo: &Repo,
+        target: &Target<'_>,
+        walk: impl FnOnce(&mut dyn FnMut(Oid, Vec<u8>) -> Result<()>) -> Result<Vec<Oid>>,
+    ) -> Result<Vec<CommitVerdict>> {
+        const CHUNK: usize = 256;
+        type Chunk = Vec<(Oid, Vec<u8>)>;
+        let jobs = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let handles = (0..jobs)
+            .map(|_| repo.reopen())
+            .collect::<Result<Vec<_>>>()?;
+        let judge_one = |repo: &Repo, id: Oid, data: &[u8]| -> Result<CommitVerdict> {
+            let mut facts = crate::git::repo::facts_of(id, data)?;
+            facts.notes = repo.notes_of(id);
+            self.attach(repo, &mut facts)?;
+            let v = self.judge(&facts, target);
+            Ok(self.finish(repo, id, facts, v, target, false)?.1)
+        };
+        std::thread::scope(|s| {
+            let (res_tx, res_rx) = std::sync::mpsc::channel::<Result<Vec<(Oid, CommitVerdict)>>>();
+            let mut txs = Vec::new();
+            for r in handles {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
+                txs.push(tx);
+                let res_tx = res_tx.clone();
+                let judge_one = &judge_one;
+                s.spawn(move || {
+                    for chunk in rx {
+                        let out = chunk
+                            .into_iter()
+                            .map(|(id, d)| Ok((id, judge_one(&r, id, &d)?)))
+                            .collect::<Result<Vec<_>>>();
+                        if res_tx.send(out).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(res_tx);
+            let mut chunk: Chunk = Vec::with_capacity(CHUNK);
+            let mut next = 0usize;
+            let kept = {
+                let mut send = |chunk: Chunk| -> Result<()> {
+                    let w = next % txs.len();
+                    next += 1;
+                    txs[w]
+                        .send(chunk)
+                        .map_err(|_| anyhow::anyhow!("a judging thread stopped early"))
+                };
+                let kept = walk(&mut |id, data| {
+                    chunk.push((id, data));
+                    if chunk.len() == CHUNK {
+                        send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))?;
+                    }
+                    Ok(())
+                });
+                if kept.is_ok() && !chunk.is_empty() {
+                    send(std::mem::take(&mut chunk))?;
+                }
+                kept
+            };
+            drop(txs);
+            let mut verdicts: std::collections::HashMap<Oid, CommitVerdict> =
+                std::collections::HashMap::new();
+            let mut first_err = None;
+            for r in res_rx {
+                match r {
+                    Ok(v) => verdicts.extend(v),
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            let kept = kept?;
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+            kept.into_iter()
                 .map(|id| {
+                    verdicts
+                        .remove(&id)
+                        .with_context(|| format!("commit {id} was not judged"))
+                })
+                .collect()
+        })
+    }
+
+    /// `judge_ids_limited` of commits whose raw objects a walk already read (`None`: read it).
+    pub fn judge_walked(
+        &self,
+        repo: &Repo,
+        walked: &[(Oid, Vec<u8>)],
+        target: &Target<'_>,
+    ) -> Result<Vec<CommitVerdict>> {
+        let entries: Vec<(Oid, Option<&[u8]>)> = walked
+            .iter()
+            .map(|(id, d)| (*id, Some(d.as_slice())))
+            .collect();
+        self.judge_entries_limited(repo, &entries, target, &JudgeLimits::default())
+    }
+
+    /// `judge_ids_limited` of commits whose raw objects a walk already read (`None`: read it).
+    pub fn judge_entries_limited(
+        &self,
+        repo: &Repo,
+        ids: &[(Oid, Option<&[u8]>)],
+        target: &Target<'_>,
+        limits: &JudgeLimits,
+    ) -> Result<Vec<CommitVerdict>> {
+        let judge_all = |repo: &Repo, ids: &[(Oid, Option<&[u8]>)]| -> Result<Vec<CommitVerdict>> {
+            ids.iter()
+                .map(|(id, data)| {
                     if limits.deadline.is_some_and(|d| Instant::now() > d) {
                         return Err(anyhow::Error::new(OverBudget));
                     }
+                    let mut facts = match data {
+                        Some(d) => {
+                            let mut f = crate::git::repo::facts_of(*id, d)?;
+                            f.notes = repo.notes_of(*id);
+                            f
+                        }
+                        None => repo.facts(*id, false)?,
+                    };
+                    self.attach(repo, &mut facts)?;
+                    let v = self.judge(&facts, target);
                     if limits.advice_only {
-                        let mut facts = repo.facts(*id, false)?;
-                        self.attach(repo, &mut facts)?;
-                        return Ok(self.judge(&facts, target));
+                        return Ok(v);
                     }
-                    Ok(self.judge_commit(repo, *id, target, false)?.1)
+                    Ok(self.finish(repo, *id, facts, v, target, false)?.1)
                 })
                 .collect()
         };

@@ -270,3 +270,148 @@ fn server_install_asks_git_for_a_commit_graph_aigate_can_read() {
         "2"
     );
 }
+
+fn check_ids(s: &Scratch, dir: &Path, range: &str) -> Vec<String> {
+    let o = s.aigate(dir, &["check", range, "--format", "json"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    v["refs"][0]["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["commit"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn check_of_a_range_lists_what_git_log_lists_in_its_order() {
+    let s = Scratch::new();
+    let dir = s.path("repo");
+    tangled_history(&s, &dir);
+    for range in [
+        "HEAD~20..HEAD",
+        "side..main",
+        "side~1..main~3",
+        "side...main",
+        "HEAD~7...HEAD~2",
+        "HEAD~3",
+    ] {
+        let expected = git_log_ids(&s, &dir, range);
+        assert!(!expected.is_empty(), "{range}");
+        assert_eq!(check_ids(&s, &dir, range), expected, "{range}");
+    }
+}
+
+/// Commits for fast-import: (mark, parent marks, committer time, message).
+fn import_commits(
+    s: &Scratch,
+    dir: &Path,
+    branch: &str,
+    from: Option<&str>,
+    commits: &[(u32, &[u32], i64, &str)],
+) {
+    let mut script = String::new();
+    for (k, (mark, parents, when, msg)) in commits.iter().enumerate() {
+        script.push_str(&format!(
+            "commit refs/heads/{branch}\nmark :{mark}\ncommitter H <h@example.com> {when} +0000\ndata {}\n{msg}\n",
+            msg.len()
+        ));
+        match (parents.first(), from) {
+            (Some(p), _) => script.push_str(&format!("from :{p}\n")),
+            (None, Some(f)) if k == 0 => script.push_str(&format!("from {f}\n")),
+            _ => {}
+        }
+        for p in parents.iter().skip(1) {
+            script.push_str(&format!("merge :{p}\n"));
+        }
+        script.push_str(&format!("M 100644 inline f{mark}.txt\ndata 2\n{mark}\n\n"));
+    }
+    fast_import(s, dir, &script);
+}
+
+/// An insider backdates a commit (committer date 1990, before all of main's history) hoping the
+/// server's walk stops before reaching it. It is judged.
+#[test]
+fn a_pushed_commit_dated_before_the_whole_history_is_still_judged() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    let head = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    let bad = format!("feat: backdated\n\n{CLAUDE}\n");
+    let mut commits: Vec<(u32, Vec<u32>, i64, String)> = (1..=30)
+        .map(|i| {
+            (
+                i,
+                if i == 1 { vec![] } else { vec![i - 1] },
+                1_800_000_000 + i as i64,
+                format!("docs: note {i}\n"),
+            )
+        })
+        .collect();
+    commits.push((31, vec![30], 631_152_000, bad));
+    commits.push((32, vec![31], 1_800_000_100, "docs: on top\n".into()));
+    let c: Vec<(u32, &[u32], i64, &str)> = commits
+        .iter()
+        .map(|(m, p, t, msg)| (*m, p.as_slice(), *t, msg.as_str()))
+        .collect();
+    import_commits(&s, &work, "main", Some(&head), &c);
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("backdated"), "{}", all(&o));
+    assert_eq!(
+        check_ids(&s, &work, &format!("{head}..main")),
+        git_log_ids(&s, &work, &format!("{head}..main"))
+    );
+}
+
+/// A commit already on the protected branch, dated in the future (clock skew), is reached by the
+/// walk from the new commits before the walk learns it is already accepted: it is dropped
+/// again once it is, and only the new commit is judged (as `git rev-list` does).
+#[test]
+fn an_accepted_commit_dated_in_the_future_is_not_judged_again() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    let head = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    // main: X (AI, unattested, dated 2040, pushed before the guard) <- M (dated 2001).
+    let x = format!("feat: old AI work\n\n{CLAUDE}\n");
+    import_commits(
+        &s,
+        &work,
+        "main",
+        Some(&head),
+        &[
+            (1, &[], 2_208_988_800, x.as_str()),
+            (2, &[1], 978_307_200, "docs: m\n"),
+        ],
+    );
+    s.git_ok(&work, &["push", "--no-verify", "origin", "main"]);
+    let x_id = s.git_ok(&work, &["rev-parse", "main~1"]);
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    // A new branch off X, merged into main by a human commit dated 2050.
+    import_commits(
+        &s,
+        &work,
+        "topic",
+        Some(&x_id),
+        &[(3, &[], 2_524_608_000, "docs: n\n")],
+    );
+    s.git_ok(&work, &["reset", "-q", "--hard", "main"]);
+    s.git_ok(
+        &work,
+        &["merge", "-q", "--no-ff", "-m", "merge topic", "topic"],
+    );
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let log = std::fs::read_to_string(remote.join("aigate-audit.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    let judged: Vec<&str> = line["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["commit"].as_str().unwrap())
+        .collect();
+    let old = s.git_ok(&work, &["rev-parse", "main^1"]);
+    let expected = s.git_ok(&work, &["rev-list", "main", "--not", &old]);
+    assert_eq!(judged, expected.lines().collect::<Vec<_>>());
+    assert!(!judged.contains(&x_id.as_str()));
+}

@@ -129,7 +129,10 @@ pub(crate) fn approve(
 /// The full ids a commit or a range `A..B` names.
 fn commits_of(repo: &aigate::git::Repo, rev: &str) -> Result<Vec<String>> {
     Ok(if rev.contains("..") {
-        repo.range(rev)?.iter().map(|c| c.to_string()).collect()
+        aigate::git::history::range_ids(repo, rev)?
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
     } else {
         vec![repo.commit_id(rev)?.to_string()]
     })

@@ -9,6 +9,7 @@ use aigate::report::audit::Sink;
 use aigate::report::{self, RefReport};
 use aigate::verdict::Target;
 use anyhow::Result;
+use std::io::Write;
 use std::path::Path;
 
 pub(crate) fn check(
@@ -48,7 +49,8 @@ pub(crate) fn check(
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
     // Commits of `tip` not on a protected branch (local or remote-tracking); `except`: the
     // target branch itself does not count (a push event has already moved it).
-    let not_on_protected = |tip: git2::Oid, except: Option<&str>| -> Result<Vec<git2::Oid>> {
+    type Ends = (Vec<git2::Oid>, Vec<git2::Oid>);
+    let not_on_protected = |tip: git2::Oid, except: Option<&str>| -> Result<Ends> {
         let hide: Vec<_> = repo
             .refs_where(|n| {
                 let b = n
@@ -64,9 +66,10 @@ pub(crate) fn check(
             .into_iter()
             .map(|(_, id)| id)
             .collect();
-        repo.new_commits(&[tip], &hide)
+        Ok((vec![tip], hide))
     };
-    let ids = match &range {
+    let t0 = std::time::Instant::now();
+    let (tips, hide) = match &range {
         Some(r) => match r.split_once("..").filter(|(_, to)| !to.starts_with('.')) {
             // A push that created the branch (GitHub's `before` is all zeros) or rewrote it
             // (the old tip is not in this clone): its commits not on another protected branch.
@@ -85,7 +88,7 @@ pub(crate) fn check(
                 );
                 not_on_protected(tip, Some(&refname))?
             }
-            _ => repo.range(r)?,
+            _ => repo.range_ends(r)?,
         },
         None => not_on_protected(repo.commit_id("HEAD")?, None)?,
     };
@@ -98,29 +101,43 @@ pub(crate) fn check(
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.
     let sarif = format == Format::Sarif;
     let judged: Vec<_> = if sarif {
-        ids.iter()
-            .map(|id| rules.judge_commit(&repo, *id, &target, true))
+        aigate::git::history::new_commits(&repo, &tips, &hide)?
+            .iter()
+            .map(|(id, _)| rules.judge_commit(&repo, *id, &target, true))
             .collect::<Result<_>>()?
     } else {
-        // Verdicts alone: judged on every core for long ranges.
+        // Verdicts alone: judged on every core while the walk goes on.
         rules
-            .judge_ids(&repo, &ids, &target)?
+            .judge_while_walking(&repo, &target, |found| {
+                aigate::git::history::new_commits_with(&repo, &tips, &hide, found)
+            })?
             .into_iter()
             .map(|v| (aigate::verdict::CommitFacts::default(), v))
             .collect()
     };
-    let commits = judged.iter().map(|(_, v)| v.clone()).collect();
+    if std::env::var_os("AIGATE_TIMINGS").is_some() {
+        eprintln!(
+            "aigate: timings: walk and judge {:?} ({} commits)",
+            t0.elapsed(),
+            judged.len()
+        );
+    }
+    let (facts, commits): (Vec<_>, Vec<_>) = judged.into_iter().unzip();
     let protected = rules.policy.is_protected(&refname) && rules.policy.mode != Mode::Off;
     let rep = RefReport::local(&refname, protected, commits);
     let enforced = rules.policy.mode == Mode::Enforce;
     let reports = [rep];
     match format {
-        Format::Json => println!("{}", report::json(&reports, enforced)),
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            writeln!(out, "{}", report::json(&reports, enforced))?;
+            out.flush()?;
+        }
         Format::Sarif => {
             let mut sink =
                 aigate::report::audit::Sarif::new(std::io::stdout().lock(), engine::POLICY_FILE)?;
             let mut summary = aigate::report::audit::Summary::default();
-            for (facts, c) in &judged {
+            for (facts, c) in facts.iter().zip(&reports[0].commits) {
                 summary.add_commit();
                 if c.ai_assisted || !c.passed() {
                     let row = aigate::report::audit::Row::new(facts, c);

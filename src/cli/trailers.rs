@@ -25,7 +25,7 @@ pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> 
     let cfg = repo.trailer_config();
     let rev = rev.unwrap_or_else(|| "HEAD".into());
     let ids = if rev.contains("..") {
-        repo.range(&rev)?
+        aigate::git::history::range_ids(&repo, &rev)?
     } else {
         vec![repo.commit_id(&rev)?]
     };

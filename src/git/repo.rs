@@ -208,7 +208,13 @@ impl Repo {
     /// The configuration as it was when first read (None when it cannot be read).
     fn config(&self) -> Option<&git2::Config> {
         self.config
-            .get_or_init(|| self.git.config().and_then(|mut c| c.snapshot()).ok().map(Snapshot))
+            .get_or_init(|| {
+                self.git
+                    .config()
+                    .and_then(|mut c| c.snapshot())
+                    .ok()
+                    .map(Snapshot)
+            })
             .as_ref()
             .map(|s| &s.0)
     }
@@ -267,92 +273,34 @@ impl Repo {
         Ok(out)
     }
 
-    /// Whether the repository has an `info/grafts` file, which libgit2 would apply to parents.
-    fn has_grafts(&self) -> bool {
-        std::fs::metadata(self.git.commondir().join("info/grafts")).is_ok_and(|m| m.len() > 0)
-    }
-
     /// A commit's parents as its object records them (grafts play no part).
     fn raw_parents(&self, odb: &git2::Odb<'_>, id: Oid) -> Result<Vec<Oid>> {
         parse_parents(id, &crate::commit::header(read_commit(odb, id)?.data()))
     }
 
-    /// `new_commits` without libgit2's revwalk: every ancestor of `hide` is marked first, from
-    /// the parents written in the objects. Used when grafts exist, so a graft cannot hide a
-    /// pushed commit. Slower (it visits all of `hide`'s history) but exact.
-    fn new_commits_raw(&self, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Oid>> {
-        let odb = self.git.odb()?;
-        let mut hidden = std::collections::HashSet::new();
-        let mut stack: Vec<Oid> = hide.iter().copied().filter(|h| odb.exists(*h)).collect();
-        while let Some(c) = stack.pop() {
-            if hidden.insert(c) {
-                stack.extend(self.raw_parents(&odb, c)?);
-            }
+    /// What a range names: the commits to start from and those whose history is excluded.
+    /// `A..B` is B without A's history; `A...B` is both without their merge bases'; a single
+    /// revision is its whole history. An empty side is HEAD.
+    pub fn range_ends(&self, spec: &str) -> Result<(Vec<Oid>, Vec<Oid>)> {
+        let bad = || format!("bad revision range `{spec}`");
+        if let Some((from, to)) = spec.split_once("...") {
+            let side = |r: &str| self.commit_id(if r.is_empty() { "HEAD" } else { r });
+            let (a, b) = (side(from).with_context(bad)?, side(to).with_context(bad)?);
+            let bases = match self.git.merge_bases(a, b) {
+                Ok(bases) => bases.iter().copied().collect(),
+                Err(e) if e.code() == git2::ErrorCode::NotFound => Vec::new(),
+                Err(e) => return Err(anyhow::Error::from(e).context(bad())),
+            };
+            return Ok((vec![a, b], bases));
         }
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        let mut stack: Vec<Oid> = tips.to_vec();
-        while let Some(c) = stack.pop() {
-            if hidden.contains(&c) || !seen.insert(c) {
-                continue;
-            }
-            out.push(c);
-            stack.extend(self.raw_parents(&odb, c)?);
+        if let Some((from, to)) = spec.split_once("..") {
+            let side = |r: &str| self.commit_id(if r.is_empty() { "HEAD" } else { r });
+            return Ok((
+                vec![side(to).with_context(bad)?],
+                vec![side(from).with_context(bad)?],
+            ));
         }
-        Ok(out)
-    }
-
-    /// Commits reachable from `tips` but from none of `hide`, newest first
-    /// (`git rev-list TIPS --not HIDE`). Replace refs are never used; grafts neither.
-    pub fn new_commits(&self, tips: &[Oid], hide: &[Oid]) -> Result<Vec<Oid>> {
-        if self.has_grafts() {
-            return self.new_commits_raw(tips, hide);
-        }
-        let mut walk = self.git.revwalk().context("cannot walk history")?;
-        walk.set_sorting(git2::Sort::TIME)?;
-        for t in tips {
-            walk.push(*t)
-                .with_context(|| format!("cannot walk from {t}"))?;
-        }
-        for h in hide {
-            // A hidden tip this repository lacks (a shallow clone, a stale remote) hides nothing.
-            if self.git.find_commit(*h).is_ok() {
-                walk.hide(*h).with_context(|| format!("cannot hide {h}"))?;
-            }
-        }
-        walk.map(|r| r.context("history walk failed (missing objects? a shallow clone?)"))
-            .collect()
-    }
-
-    /// Commits of a range: `A..B`, `A...B`, or a single revision (all its history).
-    pub fn range(&self, spec: &str) -> Result<Vec<Oid>> {
-        self.walk(spec)?
-            .map(|r| r.context("history walk failed"))
-            .collect()
-    }
-
-    /// A lazy walk over a range (`A..B`) or a revision's whole history, newest first by
-    /// commit time: nothing is collected, so memory stays flat for long histories.
-    pub fn walk(&self, spec: &str) -> Result<git2::Revwalk<'_>> {
-        let mut walk = self.git.revwalk()?;
-        walk.set_sorting(git2::Sort::TIME)?;
-        if spec.contains("..") {
-            walk.push_range(spec)
-                .or_else(|_| -> Result<(), git2::Error> {
-                    let rs = self.git.revparse(spec)?;
-                    if let Some(to) = rs.to() {
-                        walk.push(to.id())?;
-                    }
-                    if let Some(from) = rs.from() {
-                        walk.hide(from.id())?;
-                    }
-                    Ok(())
-                })
-                .with_context(|| format!("bad revision range `{spec}`"))?;
-        } else {
-            walk.push(self.commit_id(spec)?)?;
-        }
-        Ok(walk)
+        Ok((vec![self.commit_id(spec)?], Vec::new()))
     }
 
     /// Whether `ancestor` is reachable from `descendant`.

@@ -102,14 +102,14 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
             let Some(tip) = repo.peel_to_commit(oid(&l.local_sha)?)? else {
                 continue;
             };
-            let ids = repo.new_commits(&[tip], &hide)?;
+            let walked = crate::git::history::new_commits(&repo, &[tip], &hide)?;
             let target = Target {
                 refname: &l.remote_ref,
                 push_exemptions: &[],
                 now: now(),
                 pusher: None,
             };
-            rep.commits = rules.judge_ids(&repo, &ids, &target)?;
+            rep.commits = rules.judge_walked(&repo, &walked, &target)?;
         }
         reports.push(rep);
     }

@@ -589,11 +589,21 @@ fn judge_protected(
         .map(|(_, id)| id)
         .collect();
     let tips: Vec<Oid> = idx.iter().filter_map(|&i| plan[i].tip).collect();
-    let all = repo.new_commits(&tips, &hide)?;
-    let per_ref: Vec<Vec<Oid>> = if idx.len() == 1 || all.is_empty() {
+    let walked = crate::git::history::new_commits(repo, &tips, &hide)?;
+    let all: Vec<(Oid, Option<&[u8]>)> = walked
+        .iter()
+        .map(|(id, d)| (*id, Some(d.as_slice())))
+        .collect();
+    let per_ref: Vec<Vec<(Oid, Option<&[u8]>)>> = if idx.len() == 1 || all.is_empty() {
         idx.iter().map(|_| all.clone()).collect()
     } else {
-        let parents = repo.parents_of(&all)?;
+        let parents = walked
+            .iter()
+            .map(|(id, d)| {
+                let h = crate::commit::header(d);
+                Ok((*id, crate::git::repo::parse_parents(*id, &h)?))
+            })
+            .collect::<Result<HashMap<Oid, Vec<Oid>>>>()?;
         idx.iter()
             .map(|&i| reachable_within(plan[i].tip, &parents, &all))
             .collect()
@@ -614,7 +624,8 @@ fn judge_protected(
         if p.u.refname.starts_with("refs/heads/") && !is_zero(&p.u.old) && !policy.allow_force_push
         {
             if let (Some(old_c), Some(tip)) = (repo.peel_to_commit(p.old)?, p.tip) {
-                if !repo.is_ancestor_among(old_c, tip, ids)? {
+                let between: Vec<Oid> = ids.iter().map(|(c, _)| *c).collect();
+                if !repo.is_ancestor_among(old_c, tip, &between)? {
                     p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
                 }
             }
@@ -625,7 +636,7 @@ fn judge_protected(
             now: push.now,
             pusher: push.principal.as_deref(),
         };
-        match gov.rules.judge_ids_limited(repo, ids, &target, &limits) {
+        match gov.rules.judge_entries_limited(repo, ids, &target, &limits) {
             Ok(v) => p.report.commits = v,
             Err(e) if engine::is_over_budget(&e) => {
                 p.hard.push(format!(
@@ -641,7 +652,11 @@ fn judge_protected(
 }
 
 /// The commits of `all` reachable from `tip` through parents inside `all`.
-fn reachable_within(tip: Option<Oid>, parents: &HashMap<Oid, Vec<Oid>>, all: &[Oid]) -> Vec<Oid> {
+fn reachable_within<'a>(
+    tip: Option<Oid>,
+    parents: &HashMap<Oid, Vec<Oid>>,
+    all: &[(Oid, Option<&'a [u8]>)],
+) -> Vec<(Oid, Option<&'a [u8]>)> {
     let mut seen: HashSet<Oid> = HashSet::new();
     let mut stack: Vec<Oid> = tip.into_iter().collect();
     while let Some(c) = stack.pop() {
@@ -650,7 +665,10 @@ fn reachable_within(tip: Option<Oid>, parents: &HashMap<Oid, Vec<Oid>>, all: &[O
             stack.extend(ps.iter().copied());
         }
     }
-    all.iter().copied().filter(|c| seen.contains(c)).collect()
+    all.iter()
+        .copied()
+        .filter(|(c, _)| seen.contains(c))
+        .collect()
 }
 
 /// Advice for unprotected refs: cheap and capped (no blast radius, at most ADVICE_LIMIT

@@ -42,7 +42,7 @@ pub struct Header<'a> {
 impl Header<'_> {
     /// Committer time in seconds since the epoch (0 when absent or unreadable).
     pub fn time(&self) -> i64 {
-        self.committer.and_then(signature).map_or(0, |(_, t)| t)
+        self.committer.and_then(signature_time).unwrap_or(0)
     }
 }
 
@@ -58,7 +58,7 @@ pub enum CommitError {
 /// Reads a commit object's header lines and message (the bytes after git's
 /// `commit <size>\0` prefix).
 pub fn header(data: &[u8]) -> Header<'_> {
-    let data = match data.iter().position(|&b| b == 0) {
+    let data = match memchr::memchr(0, data) {
         Some(nul) => &data[..nul],
         None => data,
     };
@@ -141,25 +141,36 @@ fn split_header(data: &[u8]) -> (&[u8], &[u8]) {
     if data.first() == Some(&b'\n') {
         return (&[], &data[1..]);
     }
-    match data.windows(2).position(|w| w == b"\n\n") {
+    match memchr::memmem::find(data, b"\n\n") {
         Some(i) => (&data[..i], &data[i + 2..]),
         None => (data.strip_suffix(b"\n").unwrap_or(data), &[]),
     }
 }
 
+/// Where a signature's `<` and `>` are. `None` without `<...>`.
+fn angles(line: &[u8]) -> Option<(usize, usize)> {
+    let open = memchr::memrchr(b'<', line)?;
+    let close = memchr::memrchr(b'>', line)?;
+    (close > open).then_some((open, close))
+}
+
+/// The time of a signature (0 when unreadable); `None` without `<...>`.
+fn signature_time(line: &[u8]) -> Option<i64> {
+    let (_, close) = angles(line)?;
+    Some(
+        std::str::from_utf8(&line[close + 1..])
+            .ok()
+            .and_then(|rest| rest.split_ascii_whitespace().next())
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(0),
+    )
+}
+
 /// `Name <email> 1700000000 +0000` → identity and time. `None` without `<...>`.
 fn signature(line: &[u8]) -> Option<(Identity, i64)> {
-    let open = line.iter().rposition(|&b| b == b'<')?;
-    let close = line.iter().rposition(|&b| b == b'>')?;
-    if close <= open {
-        return None;
-    }
+    let (open, close) = angles(line)?;
     let text = |b: &[u8]| String::from_utf8_lossy(b.trim_ascii()).into_owned();
-    let time = std::str::from_utf8(&line[close + 1..])
-        .ok()
-        .and_then(|rest| rest.split_ascii_whitespace().next())
-        .and_then(|t| t.parse::<i64>().ok())
-        .unwrap_or(0);
+    let time = signature_time(line).unwrap_or(0);
     Some((
         Identity {
             name: text(&line[..open]),

@@ -75,7 +75,7 @@ fn is_space(b: u8) -> bool {
 /// Parses the trailers of `message` (raw bytes: comments, scissors and all).
 pub fn parse(message: &[u8], cfg: &TrailerConfig) -> Vec<Trailer> {
     // git works on C strings: a NUL ends the message.
-    let message = match message.iter().position(|&b| b == 0) {
+    let message = match memchr::memchr(0, message) {
         Some(n) => &message[..n],
         None => message,
     };
@@ -273,7 +273,7 @@ fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// `ignored_log_message_bytes`: trailing comments, blank lines and a `Conflicts:` block.

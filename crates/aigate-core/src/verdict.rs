@@ -110,7 +110,14 @@ pub fn judge(
     exemptions: &Exemptions,
     target: &Target<'_>,
 ) -> CommitVerdict {
-    judge_with_evidence(facts, trailers, evidence_of(facts, trailers, policy), policy, exemptions, target)
+    judge_with_evidence(
+        facts,
+        trailers,
+        evidence_of(facts, trailers, policy),
+        policy,
+        exemptions,
+        target,
+    )
 }
 
 /// The AI evidence in a commit: its message, trailers, identities, notes and what the
