@@ -12,8 +12,10 @@ hostile: pushes anyone with write access can make, each timed through the whole 
 hook:   `aigate hook commit-msg FILE` (whole process, agent detection on) against
         `git interpret-trailers --parse FILE` on the same message.
 audit:  `aigate audit` of the whole history against `git log --format=%B`, with peak memory
-        (max RSS, from /usr/bin/time when present); also with the blast radius off (the read
-        path alone), and against `git log --raw` (git doing tree comparisons too).
+        (max RSS, from /usr/bin/time when present): with nothing recorded (every AI-assisted
+        commit's trees compared) and with the blast radius of each commit recorded where it was
+        measured (aigate/measures, as the server hook leaves it); also with the blast radius off
+        (the read path alone), and against `git log --raw` (git doing tree comparisons too).
 server:
 Builds (once, cached under target/bench/) a bare repository with scripts/gen-repo.py, then,
 for 1, 100 and 10,000 new commits, with and without a commit-graph, simulates a push to main
@@ -171,19 +173,41 @@ def bench_audit(a, repo, tip):
     with open(noblast, "w") as f:
         f.write("[agents.blast_radius]\nmin_reviews = 1\n")
 
-    def row(label, git_cmd, aigate_args):
+    def row(label, git_cmd, aigate_args, recorded=False):
+        cmd = [a.aigate, "audit", tip, "--branch", "main", "--format", "json", *aigate_args]
+        forget_measures(repo)
+        if recorded:
+            run(cmd, cwd=repo)  # records every blast radius it measures (as the server hook does)
+
+        def once():
+            if not recorded:
+                forget_measures(repo)
+            return peak(cmd, repo)
         g = [peak(git_cmd, repo) for _ in range(n)]
-        h = [peak([a.aigate, "audit", tip, "--branch", "main", "--format", "json", *aigate_args], repo) for _ in range(n)]
+        h = [once() for _ in range(n)]
+        forget_measures(repo)
         gt, gm = statistics.median(x[0] for x in g), max(x[1] for x in g)
         ht, hm = statistics.median(x[0] for x in h), max(x[1] for x in h)
         print(f"{label}: git {gt:.2f}s {gm:.0f}MB, aigate audit {ht:.2f}s {hm:.0f}MB, ratio {ht/gt:.2f}x", flush=True)
 
-    # The issue's row: the default policy (its blast radius reads trees for AI-assisted commits).
-    row("audit, default policy, vs git log --format=%B", ["git", "log", "--format=%B", tip], [])
+    # The issue's row: the default policy (its blast radius reads trees for AI-assisted commits),
+    # nothing recorded: every AI-assisted commit's trees are compared.
+    row("audit, default policy, nothing recorded, vs git log --format=%B", ["git", "log", "--format=%B", tip], [])
+    # The same with each commit's blast radius recorded where it was measured (aigate/measures in
+    # the git directory: the server hook records what it measures when it judges a push).
+    row("audit, default policy, blast radius recorded, vs git log --format=%B", ["git", "log", "--format=%B", tip], [], recorded=True)
     # The read path alone: the same audit with the blast radius off, against the same git log.
     row("audit, blast radius off, vs git log --format=%B", ["git", "log", "--format=%B", tip], ["--policy", noblast])
     # Work of the same kind: git comparing every commit's tree with its parent's.
     row("audit, default policy, vs git log --raw --format=%B", ["git", "log", "--raw", "--no-renames", "--format=%B", tip], [])
+
+
+def forget_measures(repo):
+    """Removes the blast-radius measurements aigate recorded in the repository's git directory."""
+    d = git(repo, "rev-parse", "--git-common-dir")
+    path = os.path.join(repo if not os.path.isabs(d) else "", d, "aigate", "measures")
+    if os.path.exists(path):
+        os.remove(path)
 
 
 def bench_real(a, repo):
@@ -194,7 +218,10 @@ def bench_real(a, repo):
     runs = max(1, a.runs // 2)
 
     def med(cmd):
-        return statistics.median(peak(cmd, repo)[0] for _ in range(runs))
+        def once():
+            forget_measures(repo)  # nothing recorded: the cold case
+            return peak(cmd, repo)[0]
+        return statistics.median(once() for _ in range(runs))
 
     g = med(["git", "log", "--format=%B", f"{fp}..{head}"])
     h = med([a.aigate, "check", f"{fp}..{head}", "--branch", "master", "--format", "json"])

@@ -36,6 +36,8 @@ pub struct Rules {
     /// Records already verified, by blob id (a range approval covers many commits), with the
     /// commits each covers.
     verified: Mutex<HashMap<Oid, Option<VerifiedRecord>>>,
+    /// Blast-radius measurements recorded in this repository (server hooks and audits).
+    pub measures: Option<crate::git::measures::Measures>,
 }
 
 impl Rules {
@@ -48,6 +50,21 @@ impl Rules {
             approvals_tip: None,
             now: now(),
             verified: Mutex::new(HashMap::new()),
+            measures: None,
+        }
+    }
+
+    /// Reads and records blast-radius measurements in `repo`'s git directory
+    /// (`git::measures`); `save_measures` writes the new ones.
+    pub fn with_measures(mut self, repo: &Repo) -> Rules {
+        self.measures = Some(crate::git::measures::Measures::load(repo, &self.policy));
+        self
+    }
+
+    /// Writes the measurements made since `with_measures` (best effort).
+    pub fn save_measures(&self) {
+        if let Some(m) = &self.measures {
+            m.save();
         }
     }
 
@@ -185,7 +202,16 @@ impl Rules {
             facts.changed_paths = Some(repo.changed_paths_of(id)?);
         }
         if blast {
-            facts.blast = repo.blast_of_commit(id, &self.policy)?;
+            facts.blast = match self.measures.as_ref().and_then(|m| m.get(id)) {
+                Some(b) => Some(b),
+                None => {
+                    let b = repo.blast_of_commit(id, &self.policy)?;
+                    if let (Some(m), Some(b)) = (&self.measures, &b) {
+                        m.record(id, b);
+                    }
+                    b
+                }
+            };
         }
         let v = self.rejudge(&facts, target, &v);
         Ok((facts, v))

@@ -415,3 +415,75 @@ fn an_accepted_commit_dated_in_the_future_is_not_judged_again() {
     assert_eq!(judged, expected.lines().collect::<Vec<_>>());
     assert!(!judged.contains(&x_id.as_str()));
 }
+
+fn audit_verdicts(s: &Scratch, dir: &Path, args: &[&str]) -> Vec<(String, String)> {
+    let mut a = vec!["audit", "--format", "json", "--branch", "main"];
+    a.extend_from_slice(args);
+    let o = s.aigate(dir, &a);
+    assert!(o.status.success(), "{}", all(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["commit"].as_str().unwrap().to_string(),
+                r["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A blast radius measured once is recorded in the git directory and read back, but only under
+/// the settings it was measured with: a policy that guards the path the commit touches measures
+/// it again (a stale record would let the commit pass with one review).
+#[test]
+fn recorded_blast_radius_is_reused_only_under_the_settings_it_was_measured_with() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    s.commit(&work, "ops/main.yaml", "human: ops config");
+    s.commit(
+        &work,
+        "ops/main.yaml",
+        &format!("feat: tune ops\n\n{CLAUDE}"),
+    );
+    amend_attested_and_reviewed(&s, &work);
+    let ai = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    let measures = work.join(".git/aigate/measures");
+    let cold = audit_verdicts(&s, &work, &[]);
+    assert_eq!(cold, vec![(ai.clone(), "pass".to_string())]);
+    let recorded = std::fs::read_to_string(&measures).unwrap();
+    assert!(recorded.contains(&ai), "{recorded}");
+    // Read back: the same verdicts, nothing measured again.
+    assert_eq!(audit_verdicts(&s, &work, &[]), cold);
+    assert_eq!(std::fs::read_to_string(&measures).unwrap(), recorded);
+    // Other settings: measured again, and the guarded path now asks a second review.
+    std::fs::write(
+        s.path("guard-ops.toml"),
+        "[agents.blast_radius]\nguarded_paths = [\"ops/**\"]\n",
+    )
+    .unwrap();
+    let policy = s.path("guard-ops.toml");
+    let guarded = audit_verdicts(&s, &work, &["--policy", policy.to_str().unwrap()]);
+    assert_eq!(guarded, vec![(ai.clone(), "fail".to_string())]);
+    // Lines that do not parse are ignored.
+    std::fs::write(&measures, format!("garbage\n{ai}\t1\n\t\t\n")).unwrap();
+    assert_eq!(audit_verdicts(&s, &work, &[]), cold);
+}
+
+/// The server records what it measured in its own git directory (not in the push's quarantine,
+/// which git deletes), whether or not the push is accepted.
+#[test]
+fn the_server_records_blast_radius_measurements_in_its_git_directory() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    s.commit(&work, "src/lib.rs", &format!("feat: parser\n\n{CLAUDE}"));
+    amend_attested_and_reviewed(&s, &work);
+    let ai = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let recorded = std::fs::read_to_string(remote.join("aigate/measures")).unwrap();
+    assert!(recorded.contains(&ai), "{recorded}");
+}

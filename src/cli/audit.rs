@@ -50,7 +50,7 @@ pub(crate) fn audit_cmd(
         let _ = git2::opts::set_mwindow_mapped_limit(128 * 1024 * 1024);
     }
     let repo = open_repo(None)?;
-    let rules = engine::rules_for_worktree(&repo, policy)?;
+    let rules = engine::rules_for_worktree(&repo, policy)?.with_measures(&repo);
     // Rows are judged against the protected branch the history is for: --branch, else the
     // current branch when it is protected, else the policy's first plain protected branch.
     let refname = match branch.as_deref() {
@@ -266,6 +266,7 @@ pub(crate) fn audit_cmd(
         let _ = producer.join();
         Ok(())
     });
+    rules.save_measures();
     result?;
     if let Some(e) = walk_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);

@@ -3,6 +3,7 @@
 //! and files at a commit. It turns git into commit facts; it decides nothing.
 pub mod approvals;
 pub mod history;
+pub mod measures;
 pub mod repo;
 
 pub use repo::{is_zero, Repo, ZERO};

@@ -169,7 +169,12 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     check_refs(&repo, &gov, &mut plan)?;
     check_governed_changes(&repo, &gov, &mut plan, &push)?;
     let t_judge = Instant::now();
+    gov.rules.measures = Some(crate::git::measures::Measures::recorder(
+        &repo,
+        &gov.rules.policy,
+    ));
     let found = judge_protected(&repo, &gov, &mut plan, &push)?;
+    gov.rules.save_measures();
     advise_unprotected(&repo, &mut gov, &mut plan, &push)?;
     decide_report_record(&repo, &gov, plan, &push, prefix, started, t_judge, found)
 }
