@@ -69,15 +69,18 @@ fn fast_import(s: &Scratch, dir: &Path, script: &str) {
     assert!(child.wait().unwrap().success());
 }
 
-fn audit_ids(s: &Scratch, dir: &Path, args: &[&str]) -> Vec<String> {
+/// The rows of `aigate audit --format json ARGS`.
+fn audit_rows(s: &Scratch, dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     let mut a = vec!["audit", "--format", "json"];
     a.extend_from_slice(args);
     let o = s.aigate(dir, &a);
     assert!(o.status.success(), "{}", all(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["rows"]
-        .as_array()
-        .unwrap()
+    v["rows"].as_array().unwrap().clone()
+}
+
+fn audit_ids(s: &Scratch, dir: &Path, args: &[&str]) -> Vec<String> {
+    audit_rows(s, dir, args)
         .iter()
         .map(|r| r["commit"].as_str().unwrap().to_string())
         .collect()
@@ -417,14 +420,9 @@ fn an_accepted_commit_dated_in_the_future_is_not_judged_again() {
 }
 
 fn audit_verdicts(s: &Scratch, dir: &Path, args: &[&str]) -> Vec<(String, String)> {
-    let mut a = vec!["audit", "--format", "json", "--branch", "main"];
+    let mut a = vec!["--branch", "main"];
     a.extend_from_slice(args);
-    let o = s.aigate(dir, &a);
-    assert!(o.status.success(), "{}", all(&o));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["rows"]
-        .as_array()
-        .unwrap()
+    audit_rows(s, dir, &a)
         .iter()
         .map(|r| {
             (
