@@ -249,6 +249,7 @@ impl Rules {
         &self,
         repo: &Repo,
         target: &Target<'_>,
+        limits: &JudgeLimits,
         walk: impl FnOnce(&mut dyn FnMut(Oid, Vec<u8>) -> Result<()>) -> Result<Vec<Oid>>,
     ) -> Result<Vec<CommitVerdict>> {
         const CHUNK: usize = 256;
@@ -258,6 +259,9 @@ impl Rules {
             .map(|_| repo.reopen())
             .collect::<Result<Vec<_>>>()?;
         let judge_one = |repo: &Repo, id: Oid, data: &[u8]| -> Result<CommitVerdict> {
+            if limits.deadline.is_some_and(|d| Instant::now() > d) {
+                return Err(anyhow::Error::new(OverBudget));
+            }
             let mut facts = crate::git::repo::facts_of(id, data)?;
             facts.notes = repo.notes_of(id);
             self.attach(repo, &mut facts)?;
@@ -417,10 +421,7 @@ pub struct JudgeLimits {
     pub advice_only: bool,
 }
 
-/// The time budget ran out before every commit was judged.
-#[derive(Debug, thiserror::Error)]
-#[error("the time budget ran out")]
-pub struct OverBudget;
+pub use crate::git::history::OverBudget;
 
 /// Whether an error is the time budget running out.
 pub fn is_over_budget(e: &anyhow::Error) -> bool {

@@ -108,8 +108,8 @@ pub(crate) fn check(
     } else {
         // Verdicts alone: judged on every core while the walk goes on.
         rules
-            .judge_while_walking(&repo, &target, |found| {
-                aigate::git::history::new_commits_with(&repo, &tips, &hide, found)
+            .judge_while_walking(&repo, &target, &Default::default(), |found| {
+                aigate::git::history::new_commits_with(&repo, &tips, &hide, None, found)
             })?
             .into_iter()
             .map(|v| (aigate::verdict::CommitFacts::default(), v))

@@ -129,6 +129,11 @@ impl DateWalk<'_> {
     }
 }
 
+/// The time budget ran out before every commit was walked or judged.
+#[derive(Debug, thiserror::Error)]
+#[error("the time budget ran out")]
+pub struct OverBudget;
+
 /// The commits of a range (`A..B`, `A...B`, or a revision's whole history), newest first,
 /// each with its raw object.
 pub fn range(repo: &Repo, spec: &str) -> Result<Vec<(Oid, Vec<u8>)>> {
@@ -154,7 +159,7 @@ pub fn range_ids(repo: &Repo, spec: &str) -> Result<Vec<Oid>> {
 /// shallow clone. A hidden tip this repository lacks hides nothing.
 pub fn new_commits(repo: &Repo, tips: &[Oid], hide: &[Oid]) -> Result<Vec<(Oid, Vec<u8>)>> {
     let mut found: std::collections::HashMap<Oid, Vec<u8>> = std::collections::HashMap::new();
-    let kept = new_commits_with(repo, tips, hide, &mut |id, data| {
+    let kept = new_commits_with(repo, tips, hide, None, &mut |id, data| {
         found.insert(id, data);
         Ok(())
     })?;
@@ -167,11 +172,13 @@ pub fn new_commits(repo: &Repo, tips: &[Oid], hide: &[Oid]) -> Result<Vec<(Oid, 
 /// `new_commits` as a stream: each commit goes to `found` (id and raw object) as soon as the
 /// walk reaches it, in the walk's order, so judging can start before the walk ends; the walk
 /// may later find that some of them are reachable from `hide`. Returns the ids to keep, in
-/// order.
+/// order. Past `deadline` the walk stops with `OverBudget` (a commit dated before the whole
+/// history makes it read down to that date).
 pub fn new_commits_with(
     repo: &Repo,
     tips: &[Oid],
     hide: &[Oid],
+    deadline: Option<std::time::Instant>,
     found: &mut dyn FnMut(Oid, Vec<u8>) -> Result<()>,
 ) -> Result<Vec<Oid>> {
     const SLOP: u32 = 5;
@@ -197,6 +204,9 @@ pub fn new_commits_with(
     let mut out: Vec<usize> = Vec::new();
     let mut slop = SLOP;
     while let Some(QueuedAt((_, _, i))) = w.heap.pop() {
+        if i % 1024 == 0 && deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            return Err(anyhow::Error::new(OverBudget));
+        }
         w.nodes[i].queued = false;
         let uninteresting = w.nodes[i].uninteresting;
         if !uninteresting {

@@ -254,6 +254,18 @@ struct Planned {
     report: RefReport,
 }
 
+impl Planned {
+    /// What this update's commits are judged for.
+    fn judging_target<'a>(&'a self, push: &'a PushInfo) -> Target<'a> {
+        Target {
+            refname: &self.judged_ref,
+            push_exemptions: &push.options,
+            now: push.now,
+            pusher: push.principal.as_deref(),
+        }
+    }
+}
+
 fn classify(repo: &Repo, gov: &engine::Governing, updates: &[Update]) -> Result<Vec<Planned>> {
     let policy = &gov.rules.policy;
     let mut out = Vec::new();
@@ -594,12 +606,19 @@ fn judge_protected(
         .map(|(_, id)| id)
         .collect();
     let tips: Vec<Oid> = idx.iter().filter_map(|&i| plan[i].tip).collect();
+    let limits = engine::JudgeLimits {
+        deadline: Some(push.deadline),
+        advice_only: false,
+    };
+    if let [i] = idx[..] {
+        return judge_one_ref(repo, gov, &mut plan[i], push, &tips, &hide, &limits, t_walk);
+    }
     let walked = crate::git::history::new_commits(repo, &tips, &hide)?;
     let all: Vec<(Oid, Option<&[u8]>)> = walked
         .iter()
         .map(|(id, d)| (*id, Some(d.as_slice())))
         .collect();
-    let per_ref: Vec<Vec<(Oid, Option<&[u8]>)>> = if idx.len() == 1 || all.is_empty() {
+    let per_ref: Vec<Vec<(Oid, Option<&[u8]>)>> = if all.is_empty() {
         idx.iter().map(|_| all.clone()).collect()
     } else {
         let parents = walked
@@ -617,43 +636,85 @@ fn judge_protected(
         walk: t_walk.elapsed(),
         commits: all.len(),
     };
-    let limits = engine::JudgeLimits {
-        deadline: Some(push.deadline),
-        advice_only: false,
-    };
     for (k, &i) in idx.iter().enumerate() {
         let ids = &per_ref[k];
         let p = &mut plan[i];
-        // A fast-forward's old tip is a parent of one of the new commits: a few parent lines
-        // answer it, not a walk of the range.
-        if p.u.refname.starts_with("refs/heads/") && !is_zero(&p.u.old) && !policy.allow_force_push
-        {
-            if let (Some(old_c), Some(tip)) = (repo.peel_to_commit(p.old)?, p.tip) {
-                let between: Vec<Oid> = ids.iter().map(|(c, _)| *c).collect();
-                if !repo.is_ancestor_among(old_c, tip, &between)? {
-                    p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
-                }
-            }
-        }
-        let target = Target {
-            refname: &p.judged_ref,
-            push_exemptions: &push.options,
-            now: push.now,
-            pusher: push.principal.as_deref(),
-        };
+        let between: Vec<Oid> = ids.iter().map(|(c, _)| *c).collect();
+        check_fast_forward(repo, policy, p, &between)?;
+        let target = p.judging_target(push);
         match gov.rules.judge_entries_limited(repo, ids, &target, &limits) {
             Ok(v) => p.report.commits = v,
-            Err(e) if engine::is_over_budget(&e) => {
-                p.hard.push(format!(
-                    "this push is too large to judge in time ({} new commits; budget {}s): push it in parts, or ask an admin to raise aigate.timeBudget",
-                    ids.len(),
-                    push.budget_secs
-                ));
-            }
+            Err(e) if engine::is_over_budget(&e) => p.hard.push(too_large(push)),
             Err(e) => return Err(e),
         }
     }
     Ok(found)
+}
+
+/// The usual push, one protected ref: its commits are judged while the walk finds them, so
+/// walking and judging share the cores.
+#[allow(clippy::too_many_arguments)]
+fn judge_one_ref(
+    repo: &Repo,
+    gov: &engine::Governing,
+    p: &mut Planned,
+    push: &PushInfo,
+    tips: &[Oid],
+    hide: &[Oid],
+    limits: &engine::JudgeLimits,
+    t_walk: Instant,
+) -> Result<Found> {
+    let mut found = Found::default();
+    let target = p.judging_target(push);
+    let judged = gov
+        .rules
+        .judge_while_walking(repo, &target, limits, |sink| {
+            let kept =
+                crate::git::history::new_commits_with(repo, tips, hide, limits.deadline, sink)?;
+            found = Found {
+                walk: t_walk.elapsed(),
+                commits: kept.len(),
+            };
+            Ok(kept)
+        });
+    match judged {
+        Ok(v) => {
+            let between: Vec<Oid> = v
+                .iter()
+                .filter_map(|c| Oid::from_str(&c.commit).ok())
+                .collect();
+            check_fast_forward(repo, &gov.rules.policy, p, &between)?;
+            p.report.commits = v;
+        }
+        Err(e) if engine::is_over_budget(&e) => p.hard.push(too_large(push)),
+        Err(e) => return Err(e),
+    }
+    Ok(found)
+}
+
+/// A fast-forward's old tip is a parent of one of the new commits (`between`): a few parent
+/// lines answer it, not a walk of the range.
+fn check_fast_forward(
+    repo: &Repo,
+    policy: &crate::policy::Policy,
+    p: &mut Planned,
+    between: &[Oid],
+) -> Result<()> {
+    if p.u.refname.starts_with("refs/heads/") && !is_zero(&p.u.old) && !policy.allow_force_push {
+        if let (Some(old_c), Some(tip)) = (repo.peel_to_commit(p.old)?, p.tip) {
+            if !repo.is_ancestor_among(old_c, tip, between)? {
+                p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn too_large(push: &PushInfo) -> String {
+    format!(
+        "this push is too large to judge in time (budget {}s): push it in parts, or ask an admin to raise aigate.timeBudget",
+        push.budget_secs
+    )
 }
 
 /// The commits of `all` reachable from `tip` through parents inside `all`.
@@ -707,12 +768,7 @@ fn advise_unprotected(
         }
         let ids = repo.first_commits(tip, stops, budget)?;
         budget -= ids.len();
-        let target = Target {
-            refname: &p.judged_ref,
-            push_exemptions: &push.options,
-            now: push.now,
-            pusher: push.principal.as_deref(),
-        };
+        let target = p.judging_target(push);
         match gov.rules.judge_ids_limited(repo, &ids, &target, &limits) {
             Ok(v) => p.report.commits = v,
             Err(e) if engine::is_over_budget(&e) => {}
