@@ -242,9 +242,11 @@ impl Rules {
     }
 
     /// Judges commits while a walk finds them: `walk` hands each (id, raw object) to `found` in
-    /// order and returns the ids it keeps; worker threads judge as the walk goes on, so the
-    /// walk and the judging share the machine's cores. Verdicts come back in the order of the
-    /// kept ids.
+    /// order and returns the ids it keeps. Once the walk has found `PARALLEL_FROM` commits,
+    /// worker threads (each on its own repository handle) take chunks from one queue while the
+    /// walk goes on, one fewer than the cores so the walk keeps one; when the walk ends this
+    /// thread joins them. A shorter walk is judged on this thread alone. Verdicts come back in
+    /// the order of the kept ids.
     pub fn judge_while_walking(
         &self,
         repo: &Repo,
@@ -254,66 +256,68 @@ impl Rules {
     ) -> Result<Vec<CommitVerdict>> {
         const CHUNK: usize = 256;
         type Chunk = Vec<(Oid, Vec<u8>)>;
-        let jobs = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let handles = (0..jobs)
-            .map(|_| repo.reopen())
-            .collect::<Result<Vec<_>>>()?;
-        let judge_one = |repo: &Repo, id: Oid, data: &[u8]| -> Result<CommitVerdict> {
-            if limits.deadline.is_some_and(|d| Instant::now() > d) {
-                return Err(anyhow::Error::new(OverBudget));
-            }
-            let mut facts = crate::git::repo::facts_of(id, data)?;
-            facts.notes = repo.notes_of(id);
-            self.attach(repo, &mut facts)?;
-            let v = self.judge(&facts, target);
-            Ok(self.finish(repo, id, facts, v, target, false)?.1)
-        };
-        std::thread::scope(|s| {
-            let (res_tx, res_rx) = std::sync::mpsc::channel::<Result<Vec<(Oid, CommitVerdict)>>>();
-            let mut txs = Vec::new();
-            for r in handles {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
-                txs.push(tx);
-                let res_tx = res_tx.clone();
-                let judge_one = &judge_one;
-                s.spawn(move || {
-                    for chunk in rx {
-                        let out = chunk
-                            .into_iter()
-                            .map(|(id, d)| Ok((id, judge_one(&r, id, &d)?)))
-                            .collect::<Result<Vec<_>>>();
-                        if res_tx.send(out).is_err() {
-                            return;
-                        }
+        type Judged = Result<Vec<(Oid, CommitVerdict)>>;
+        let judge_chunk = |repo: &Repo, chunk: Chunk| -> Judged {
+            chunk
+                .into_iter()
+                .map(|(id, data)| {
+                    if limits.deadline.is_some_and(|d| Instant::now() > d) {
+                        return Err(anyhow::Error::new(OverBudget));
                     }
-                });
+                    let mut facts = crate::git::repo::facts_of(id, &data)?;
+                    facts.notes = repo.notes_of(id);
+                    self.attach(repo, &mut facts)?;
+                    let v = self.judge(&facts, target);
+                    Ok((id, self.finish(repo, id, facts, v, target, false)?.1))
+                })
+                .collect()
+        };
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().min(8))
+            .saturating_sub(1);
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Chunk>(2 * workers.max(1));
+        let job_rx = Mutex::new(job_rx);
+        let next_job = || job_rx.lock().ok().and_then(|rx| rx.recv().ok());
+        std::thread::scope(|s| {
+            let (res_tx, res_rx) = std::sync::mpsc::channel::<Judged>();
+            let mut job_tx = Some(job_tx);
+            let mut started = false;
+            let mut pending: Chunk = Vec::new();
+            let (judge_chunk, next_job) = (&judge_chunk, &next_job);
+            let kept = walk(&mut |id, data| {
+                pending.push((id, data));
+                if !started && workers > 0 && pending.len() >= PARALLEL_FROM {
+                    started = true;
+                    for _ in 0..workers {
+                        let r = repo.reopen()?;
+                        let res_tx = res_tx.clone();
+                        s.spawn(move || {
+                            while let Some(chunk) = next_job() {
+                                if res_tx.send(judge_chunk(&r, chunk)).is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    }
+                }
+                if started && pending.len() >= CHUNK {
+                    if let Some(tx) = &job_tx {
+                        tx.send(std::mem::take(&mut pending))
+                            .map_err(|_| anyhow::anyhow!("the judging threads stopped early"))?;
+                    }
+                }
+                Ok(())
+            });
+            // The walk is over: what is left, then this thread helps with the queue.
+            drop(job_tx.take());
+            if kept.is_ok() {
+                let _ = res_tx.send(judge_chunk(repo, std::mem::take(&mut pending)));
+                while let Some(chunk) = next_job() {
+                    let _ = res_tx.send(judge_chunk(repo, chunk));
+                }
             }
             drop(res_tx);
-            let mut chunk: Chunk = Vec::with_capacity(CHUNK);
-            let mut next = 0usize;
-            let kept = {
-                let mut send = |chunk: Chunk| -> Result<()> {
-                    let w = next % txs.len();
-                    next += 1;
-                    txs[w]
-                        .send(chunk)
-                        .map_err(|_| anyhow::anyhow!("a judging thread stopped early"))
-                };
-                let kept = walk(&mut |id, data| {
-                    chunk.push((id, data));
-                    if chunk.len() == CHUNK {
-                        send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))?;
-                    }
-                    Ok(())
-                });
-                if kept.is_ok() && !chunk.is_empty() {
-                    send(std::mem::take(&mut chunk))?;
-                }
-                kept
-            };
-            drop(txs);
-            let mut verdicts: std::collections::HashMap<Oid, CommitVerdict> =
-                std::collections::HashMap::new();
+            let mut verdicts: HashMap<Oid, CommitVerdict> = HashMap::new();
             let mut first_err = None;
             for r in res_rx {
                 match r {

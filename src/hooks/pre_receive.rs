@@ -669,10 +669,22 @@ fn judge_one_ref(
     let judged = gov
         .rules
         .judge_while_walking(repo, &target, limits, |sink| {
-            let kept =
-                crate::git::history::new_commits_with(repo, tips, hide, limits.deadline, sink)?;
+            // The walk's own time: without what handing commits to the judges took.
+            let mut handing = Duration::ZERO;
+            let kept = crate::git::history::new_commits_with(
+                repo,
+                tips,
+                hide,
+                limits.deadline,
+                &mut |id, data| {
+                    let t = Instant::now();
+                    let r = sink(id, data);
+                    handing += t.elapsed();
+                    r
+                },
+            )?;
             found = Found {
-                walk: t_walk.elapsed(),
+                walk: t_walk.elapsed().saturating_sub(handing),
                 commits: kept.len(),
             };
             Ok(kept)
