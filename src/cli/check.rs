@@ -101,7 +101,7 @@ pub(crate) fn check(
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.
     let sarif = format == Format::Sarif;
     let judged: Vec<_> = if sarif {
-        aigate::git::history::new_commits(&repo, &tips, &hide)?
+        aigate::git::history::new_commits(&repo, &tips, &hide, None)?
             .iter()
             .map(|(id, _)| rules.judge_commit(&repo, *id, &target, true))
             .collect::<Result<_>>()?

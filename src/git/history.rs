@@ -138,7 +138,7 @@ pub struct OverBudget;
 /// each with its raw object.
 pub fn range(repo: &Repo, spec: &str) -> Result<Vec<(Oid, Vec<u8>)>> {
     let (tips, hide) = repo.range_ends(spec)?;
-    new_commits(repo, &tips, &hide)
+    new_commits(repo, &tips, &hide, None)
 }
 
 /// The ids of `range`.
@@ -157,9 +157,14 @@ pub fn range_ids(repo: &Repo, spec: &str) -> Result<Vec<Oid>> {
 /// is truly reachable from `hide`; clock skew can at worst keep one that is (it is then judged
 /// again), never lose one that is not. Missing parents end the walk with an error except in a
 /// shallow clone. A hidden tip this repository lacks hides nothing.
-pub fn new_commits(repo: &Repo, tips: &[Oid], hide: &[Oid]) -> Result<Vec<(Oid, Vec<u8>)>> {
+pub fn new_commits(
+    repo: &Repo,
+    tips: &[Oid],
+    hide: &[Oid],
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<(Oid, Vec<u8>)>> {
     let mut found: std::collections::HashMap<Oid, Vec<u8>> = std::collections::HashMap::new();
-    let kept = new_commits_with(repo, tips, hide, None, &mut |id, data| {
+    let kept = new_commits_with(repo, tips, hide, deadline, &mut |id, data| {
         found.insert(id, data);
         Ok(())
     })?;

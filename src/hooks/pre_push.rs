@@ -102,7 +102,7 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
             let Some(tip) = repo.peel_to_commit(oid(&l.local_sha)?)? else {
                 continue;
             };
-            let walked = crate::git::history::new_commits(&repo, &[tip], &hide)?;
+            let walked = crate::git::history::new_commits(&repo, &[tip], &hide, None)?;
             let target = Target {
                 refname: &l.remote_ref,
                 push_exemptions: &[],
