@@ -21,7 +21,9 @@ Builds (once, cached under target/bench/) a bare repository with scripts/gen-rep
 for 1, 100 and 10,000 new commits, with and without a commit-graph, simulates a push to main
 (`aigate hook pre-receive` fed `<old> <new> refs/heads/main`) and prints, as medians:
   find:  aigate's walk for the commits to judge  vs  git rev-list --count NEW --not <protected tips>
-  total: the whole hook process                  vs  that rev-list plus git log --format=%B of them
+  total: the whole hook process                  vs  that rev-list plus git log --format=%B of them,
+         and vs rev-list plus git log --raw (git comparing each commit's tree with its parent's,
+         the work the blast radius of AI-assisted commits does)
 Times are wall clock; nothing here asserts a time.
 """
 import argparse
@@ -92,7 +94,7 @@ def main():
     env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
     env.pop("GIT_OBJECT_DIRECTORY", None)
     print(f"{'new':>6} {'graph':>5} | {'rev-list':>9} {'aigate find':>11} {'ratio':>6} | "
-          f"{'rev-list+log':>12} {'aigate hook':>11} {'ratio':>6}")
+          f"{'rev-list+log':>12} {'aigate hook':>11} {'ratio':>6} | {'+log --raw':>10} {'ratio':>6}")
     for graph in (False, True):
         if graph:
             # Version 1 (no generation data): the graph libgit2 reads, and the one
@@ -118,6 +120,13 @@ def main():
                 t2, _ = run(["git", "-C", repo, "log", "--format=%B", tip, "--not", *protected])
                 return t1 + t2
 
+            def git_find_raw():
+                # git doing the same kind of work as the blast radius: each commit's tree
+                # compared with its first parent's.
+                t1, _ = run(["git", "-C", repo, "rev-list", "--count", tip, "--not", *protected])
+                t2, _ = run(["git", "-C", repo, "log", "--raw", "--no-renames", "--format=%B", tip, "--not", *protected])
+                return t1 + t2
+
             finds = []
 
             def aigate_hook():
@@ -132,10 +141,11 @@ def main():
 
             g1 = median_time(a.runs, git_find)
             g2 = median_time(a.runs, git_find_log)
+            g3 = median_time(a.runs, git_find_raw)
             h = median_time(a.runs, aigate_hook)
             f = statistics.median(finds)
             print(f"{n:>6} {'yes' if graph else 'no':>5} | {g1*1000:>7.1f}ms {f*1000:>9.1f}ms {f/g1:>5.2f}x | "
-                  f"{g2*1000:>10.1f}ms {h*1000:>9.1f}ms {h/g2:>5.2f}x", flush=True)
+                  f"{g2*1000:>10.1f}ms {h*1000:>9.1f}ms {h/g2:>5.2f}x | {g3*1000:>8.1f}ms {h/g3:>5.2f}x", flush=True)
     git(repo, "update-ref", "refs/heads/main", tip)
 
 

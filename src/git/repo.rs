@@ -11,7 +11,9 @@
 //! parsing: reading the raw objects through its object database and parsing them here
 //! (`crate::commit`, `crate::history`) takes ~0.85-1.0 s for the same 100,000 commits, git's
 //! speed. libgit2 also ignores refs/replace, so a pushed replace ref cannot change what is
-//! judged; commit facts come from the raw objects, so grafts cannot either.
+//! judged; commit facts come from the raw objects, so grafts cannot either. Measured again for
+//! the blast radius's reads (96,000 commits and trees, one thread): gix-odb 0.37 s, git2 0.38 s,
+//! no reason to change.
 
 use crate::trailers::TrailerConfig;
 use crate::verdict::CommitFacts;
