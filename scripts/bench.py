@@ -5,6 +5,7 @@
 
 hostile: pushes anyone with write access can make, each timed through the whole hook with the
         default budget (4 s): 20 tags at the tip of an unmerged branch holding the whole history,
+        20 protected branches at 20 points of it,
         2,000 new branches onto 2,000 loose refs, 20 AI commits alternating two versions of a
         200,000-line file, one commit with 100,000 Assisted-by lines, the whole history as new
         commits to main, and a tree nested 10,000 levels deep. Each row prints the time and the
@@ -276,6 +277,11 @@ def bench_hostile(a, repo, tip):
     hook("20 tags at the tip of an unmerged branch (protected tags)",
          "".join(f"{zero} {tip} refs/tags/h{i}\n" for i in range(20)))
     git(repo, "config", "--unset", "aigate.policy")
+    # 1b. 20 new protected branches (release/*) at 20 points of that unmerged history: the
+    # commits of every ref are judged for that ref, within the one budget.
+    points = git(repo, "rev-list", "--first-parent", "-n", "741", tip).splitlines()[::37][:20]
+    hook("20 protected branches at 20 points of an unmerged branch",
+         "".join(f"{zero} {c} refs/heads/release/h{i}\n" for i, c in enumerate(points)))
     # 5. the whole history as new commits to main.
     hook("the whole history pushed to main", f"{root} {tip} refs/heads/main\n")
     git(repo, "update-ref", "refs/heads/main", tip)

@@ -205,3 +205,24 @@ fn explain_and_check_give_one_shape_for_a_commit_verdict() {
     assert_eq!(e["schema_version"], 1);
     assert_eq!(e["commit"], c["refs"][0]["commits"][0]);
 }
+
+/// A push of many failing commits names the first 50 and says how to list the rest, instead of
+/// printing three lines for each of them to the pusher.
+#[test]
+fn a_push_with_many_failing_commits_shows_fifty_and_counts_the_rest() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    for i in 0..60 {
+        s.commit(&work, "notes.txt", &format!("feat: step {i}\n\n{CLAUDE}"));
+    }
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    let out = all(&o);
+    assert!(out.contains("refused: 60 of 60 commit(s)"), "{out}");
+    assert!(
+        out.contains("... and 10 more: `aigate check` lists them all"),
+        "{out}"
+    );
+    assert_eq!(out.matches("AIG001").count(), 51, "{out}"); // 50 findings and the explain hint
+}

@@ -29,6 +29,9 @@ pub struct Measures {
     path: PathBuf,
     key: String,
     known: HashMap<Oid, Blast>,
+    /// Measured by this process (a push that brings the same commits to several refs
+    /// measures each once).
+    made: Mutex<HashMap<Oid, Blast>>,
     new: Mutex<Vec<String>>,
 }
 
@@ -40,6 +43,7 @@ impl Measures {
             path: measures_path(repo),
             key: settings_key(policy),
             known: HashMap::new(),
+            made: Mutex::new(HashMap::new()),
             new: Mutex::new(Vec::new()),
         }
     }
@@ -67,17 +71,24 @@ impl Measures {
             path,
             key,
             known,
+            made: Mutex::new(HashMap::new()),
             new: Mutex::new(Vec::new()),
         }
     }
 
     /// The recorded measurement of a commit, if any.
     pub fn get(&self, id: Oid) -> Option<Blast> {
-        self.known.get(&id).cloned()
+        self.known
+            .get(&id)
+            .cloned()
+            .or_else(|| self.made.lock().ok()?.get(&id).cloned())
     }
 
     /// Keeps a new measurement, to be written by `save`.
     pub fn record(&self, id: Oid, b: &Blast) {
+        if let Ok(mut made) = self.made.lock() {
+            made.insert(id, b.clone());
+        }
         if let Some(line) = format_line(&self.key, id, b) {
             if let Ok(mut new) = self.new.lock() {
                 new.push(line);

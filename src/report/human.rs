@@ -60,6 +60,10 @@ fn branch(r: &str) -> &str {
 
 /// Human output. `enforced`: whether findings refuse (else they are advice). `prefix` starts
 /// every line (GitLab wants `GL-HOOK-ERR: `). `tip`: the commit `--amend` would change.
+/// Failing commits shown per ref (a push of 100,000 failing commits would otherwise print
+/// 300,000 lines to the pusher).
+const SHOWN: usize = 50;
+
 pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin: &str) -> String {
     let mut out = String::new();
     // Commit text is escaped first; colour is added to aigate's own words after that.
@@ -116,7 +120,7 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
             format!("aigate: note: {failing} commit(s) would be refused on a protected branch ({} is not protected)", branch(&r.refname))
         };
         line(&head);
-        for c in r.commits.iter().filter(|c| !c.passed()) {
+        for c in r.commits.iter().filter(|c| !c.passed()).take(SHOWN) {
             if r.commits.first().is_some_and(|f| f.commit != c.commit) {
                 older = true;
             }
@@ -125,6 +129,12 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
                 line(&format!("    {} {}: {}", f.rule, f.name, f.message));
                 line(&format!("      fix: {}", f.fix));
             }
+        }
+        if failing > SHOWN {
+            line(&format!(
+                "  ... and {} more: `aigate check` lists them all (`--format json` for scripts)",
+                failing - SHOWN
+            ));
         }
     }
     if reports.iter().any(|r| r.failing() > 0) {
