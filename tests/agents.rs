@@ -266,7 +266,7 @@ fn deleting_the_attestation_does_not_hide_the_agent_from_commit_msg() {
     )
     .unwrap();
     let o = s
-        .cmd(AIGATE, &work)
+        .cmd(&AIGATE, &work)
         .env_remove("AIGATE_AGENT")
         .env("CODEX_SANDBOX_NETWORK_DISABLED", "1")
         .args(["hook", "commit-msg", msg.to_str().unwrap()])
@@ -345,7 +345,7 @@ fn a_mass_deletion_by_an_agent_waits_for_a_human_to_confirm() {
     );
     // The agent cannot confirm for itself...
     let o = s
-        .cmd(AIGATE, &work)
+        .cmd(&AIGATE, &work)
         .env_remove("AIGATE_AGENT")
         .env("GEMINI_CLI", "1")
         .arg("confirm")

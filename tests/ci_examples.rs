@@ -6,7 +6,7 @@ use common::*;
 use std::path::Path;
 
 fn path_with_aigate() -> String {
-    let dir = Path::new(AIGATE).parent().unwrap();
+    let dir = Path::new(AIGATE.as_str()).parent().unwrap();
     format!(
         "{}:{}",
         dir.display(),

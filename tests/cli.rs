@@ -38,7 +38,7 @@ fn check_uses_the_ci_target_branch_variables() {
     s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
     s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
     let o = s
-        .cmd(AIGATE, &work)
+        .cmd(&AIGATE, &work)
         .env("GITHUB_BASE_REF", "main")
         .args(["check", "--range", "origin/main..HEAD"])
         .output()

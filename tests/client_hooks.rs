@@ -284,7 +284,7 @@ fn missing_binary_is_reported_loudly_by_client_hooks() {
     let hook = work.join(".git/hooks/pre-push");
     let script = std::fs::read_to_string(&hook)
         .unwrap()
-        .replace(AIGATE, "/nonexistent/aigate");
+        .replace(AIGATE.as_str(), "/nonexistent/aigate");
     std::fs::write(&hook, script).unwrap();
     let o = s
         .cmd("git", &work)

@@ -356,7 +356,7 @@ fn garbage_on_hook_stdin_is_refused_not_accepted() {
         "\u{0}\u{1}\u{2}",
     ] {
         let o = s
-            .cmd(AIGATE, &remote)
+            .cmd(&AIGATE, &remote)
             .env("GIT_DIR", &remote)
             .args(["hook", "pre-receive"])
             .stdin(Stdio::piped())

@@ -64,7 +64,7 @@ fn the_readme_tour_prints_what_it_says() {
     s.git_ok(&work, &["add", "parser.rs"]);
     let path = format!(
         "{}:{}",
-        Path::new(AIGATE).parent().unwrap().display(),
+        Path::new(AIGATE.as_str()).parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
     for (cmd, want) in steps {

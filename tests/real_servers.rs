@@ -120,7 +120,7 @@ fn run_as(program: impl AsRef<OsStr>, uid: u32, gid: u32, home: &Path) -> Comman
 /// The aigate binary as the account `uid:gid` can run it: the one cargo built when that account
 /// can reach it, else a copy in `dir` (a build under a private home directory).
 fn aigate_for(uid: u32, gid: u32, dir: &Path) -> PathBuf {
-    let reachable = run_as(AIGATE, uid, gid, dir)
+    let reachable = run_as(AIGATE.as_str(), uid, gid, dir)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -128,10 +128,10 @@ fn aigate_for(uid: u32, gid: u32, dir: &Path) -> PathBuf {
         .map(|s| s.success())
         .unwrap_or(false);
     if reachable {
-        return PathBuf::from(AIGATE);
+        return PathBuf::from(AIGATE.as_str());
     }
     let copy = dir.join("aigate");
-    std::fs::copy(AIGATE, &copy).expect("copy of the aigate binary");
+    std::fs::copy(AIGATE.as_str(), &copy).expect("copy of the aigate binary");
     chmod(&copy, 0o755);
     copy
 }

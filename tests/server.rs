@@ -409,7 +409,7 @@ fn a_missing_binary_refuses_on_the_server() {
     let hook = sv.remote.join("hooks/pre-receive");
     let script = std::fs::read_to_string(&hook)
         .unwrap()
-        .replace(AIGATE, "/nonexistent/aigate");
+        .replace(AIGATE.as_str(), "/nonexistent/aigate");
     std::fs::write(&hook, script).unwrap();
     sv.commit("m.txt", "docs: m");
     let o =

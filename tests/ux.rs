@@ -27,7 +27,8 @@ fn output_into_a_closed_pipe_ends_quietly() {
             .args([
                 "-c",
                 &format!(
-                    "'{AIGATE}' {cmd} | head -1 >/dev/null; echo \"status ${{PIPESTATUS:-x}}\""
+                    "'{}' {cmd} | head -1 >/dev/null; echo \"status ${{PIPESTATUS:-x}}\"",
+                    AIGATE.as_str()
                 ),
             ])
             .output()
@@ -137,7 +138,7 @@ fn colour_follows_color_and_no_color_and_quiet_leaves_out_advice() {
     let (_remote, work) = s.remote_and_clone();
     s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
     let run = |args: &[&str], no_color: bool| {
-        let mut c = s.cmd(AIGATE, &work);
+        let mut c = s.cmd(&AIGATE, &work);
         if no_color {
             c.env("NO_COLOR", "1");
         }

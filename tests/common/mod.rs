@@ -5,7 +5,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub const AIGATE: &str = env!("CARGO_BIN_EXE_aigate");
+/// The binary under test: the one cargo built, or `AIGATE_TEST_BIN` (CI runs the server tests
+/// again against the binary `install.sh` installed, which is linked differently).
+pub static AIGATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::env::var("AIGATE_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_aigate").to_string())
+});
 
 pub const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 pub const REVIEW: &str = "Reviewed-by: Rob Reviewer <rob@example.com>";
@@ -82,7 +86,7 @@ impl Scratch {
     }
 
     pub fn aigate(&self, cwd: &Path, args: &[&str]) -> Output {
-        self.cmd(AIGATE, cwd)
+        self.cmd(&AIGATE, cwd)
             .args(args)
             .output()
             .expect("aigate runs")
@@ -90,7 +94,7 @@ impl Scratch {
 
     pub fn aigate_stdin(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
         let mut child = self
-            .cmd(AIGATE, cwd)
+            .cmd(&AIGATE, cwd)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
