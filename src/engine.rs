@@ -241,6 +241,35 @@ impl Rules {
         self.judge_entries_limited(repo, &entries, target, limits)
     }
 
+    /// Judges one commit within `limits`, from its raw object when a walk already read it
+    /// (`data`), else read here.
+    fn judge_read(
+        &self,
+        repo: &Repo,
+        id: Oid,
+        data: Option<&[u8]>,
+        target: &Target<'_>,
+        limits: &JudgeLimits,
+    ) -> Result<CommitVerdict> {
+        if limits.deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(anyhow::Error::new(OverBudget));
+        }
+        let mut facts = match data {
+            Some(d) => {
+                let mut f = crate::git::repo::facts_of(id, d)?;
+                f.notes = repo.notes_of(id);
+                f
+            }
+            None => repo.facts(id, false)?,
+        };
+        self.attach(repo, &mut facts)?;
+        let v = self.judge(&facts, target);
+        if limits.advice_only {
+            return Ok(v);
+        }
+        Ok(self.finish(repo, id, facts, v, target, false)?.1)
+    }
+
     /// Judges commits while a walk finds them: `walk` hands each (id, raw object) to `found` in
     /// order and returns the ids it keeps. Once the walk has found `PARALLEL_FROM` commits,
     /// worker threads (each on its own repository handle) take chunks from one queue while the
@@ -260,16 +289,7 @@ impl Rules {
         let judge_chunk = |repo: &Repo, chunk: Chunk| -> Judged {
             chunk
                 .into_iter()
-                .map(|(id, data)| {
-                    if limits.deadline.is_some_and(|d| Instant::now() > d) {
-                        return Err(anyhow::Error::new(OverBudget));
-                    }
-                    let mut facts = crate::git::repo::facts_of(id, &data)?;
-                    facts.notes = repo.notes_of(id);
-                    self.attach(repo, &mut facts)?;
-                    let v = self.judge(&facts, target);
-                    Ok((id, self.finish(repo, id, facts, v, target, false)?.1))
-                })
+                .map(|(id, data)| Ok((id, self.judge_read(repo, id, Some(&data), target, limits)?)))
                 .collect()
         };
         let workers = std::thread::available_parallelism()
@@ -365,25 +385,7 @@ impl Rules {
     ) -> Result<Vec<CommitVerdict>> {
         let judge_all = |repo: &Repo, ids: &[(Oid, Option<&[u8]>)]| -> Result<Vec<CommitVerdict>> {
             ids.iter()
-                .map(|(id, data)| {
-                    if limits.deadline.is_some_and(|d| Instant::now() > d) {
-                        return Err(anyhow::Error::new(OverBudget));
-                    }
-                    let mut facts = match data {
-                        Some(d) => {
-                            let mut f = crate::git::repo::facts_of(*id, d)?;
-                            f.notes = repo.notes_of(*id);
-                            f
-                        }
-                        None => repo.facts(*id, false)?,
-                    };
-                    self.attach(repo, &mut facts)?;
-                    let v = self.judge(&facts, target);
-                    if limits.advice_only {
-                        return Ok(v);
-                    }
-                    Ok(self.finish(repo, *id, facts, v, target, false)?.1)
-                })
+                .map(|(id, data)| self.judge_read(repo, *id, *data, target, limits))
                 .collect()
         };
         let jobs = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
