@@ -3,7 +3,8 @@
 # was here before. It runs the hook that was here first (if any), then aigate.
 hook=@HOOK@
 aigate=@AIGATE@
-here=$(dirname "$0")
+# The hook's directory without running dirname (a process per hook, ~1 ms on every commit).
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
 has_input=
 case $hook in
 pre-push|pre-receive) input=$(cat); has_input=1 ;;
