@@ -166,10 +166,11 @@ impl Rules {
         let mut facts = repo.facts(id, false)?;
         self.attach(repo, &mut facts)?;
         let v = self.judge(&facts, target);
-        self.finish(repo, id, facts, v, target, want_paths)
+        self.finish(repo, id, facts, v, target, want_paths, None)
     }
 
-    /// Completes a first verdict made from the commit alone, reading the diff only if needed.
+    /// Completes a first verdict made from the commit alone, reading the diff only if needed;
+    /// past `deadline` measuring a blast radius stops with `OverBudget`.
     pub fn finish(
         &self,
         repo: &Repo,
@@ -178,6 +179,7 @@ impl Rules {
         v: CommitVerdict,
         target: &Target<'_>,
         want_paths: bool,
+        deadline: Option<Instant>,
     ) -> Result<(CommitFacts, CommitVerdict)> {
         let reviewed = v.ai_assisted || self.policy.require_for == crate::policy::RequireFor::All;
         let v = if reviewed && self.policy.verify == Verify::Signed && facts.approvals.is_empty() {
@@ -205,7 +207,7 @@ impl Rules {
             facts.blast = match self.measures.as_ref().and_then(|m| m.get(id)) {
                 Some(b) => Some(b),
                 None => {
-                    let b = repo.blast_of_commit(id, &self.policy)?;
+                    let b = repo.blast_of_commit(id, &self.policy, deadline)?;
                     if let (Some(m), Some(b)) = (&self.measures, &b) {
                         m.record(id, b);
                     }
@@ -267,7 +269,9 @@ impl Rules {
         if limits.advice_only {
             return Ok(v);
         }
-        Ok(self.finish(repo, id, facts, v, target, false)?.1)
+        Ok(self
+            .finish(repo, id, facts, v, target, false, limits.deadline)?
+            .1)
     }
 
     /// Judges commits while a walk finds them: `walk` hands each (id, raw object) to `found` in
@@ -427,7 +431,7 @@ pub struct JudgeLimits {
     pub advice_only: bool,
 }
 
-pub use crate::git::history::OverBudget;
+pub use crate::git::budget::OverBudget;
 
 /// Whether an error is the time budget running out.
 pub fn is_over_budget(e: &anyhow::Error) -> bool {

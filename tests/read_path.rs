@@ -305,6 +305,14 @@ fn check_of_a_range_lists_what_git_log_lists_in_its_order() {
     }
 }
 
+/// A bare remote with the server hook installed and a clone of it; the clone's first commit.
+fn served(s: &Scratch) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    let head = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    (remote, work, head)
+}
+
 /// Commits for fast-import: (mark, parent marks, committer time, message).
 fn import_commits(
     s: &Scratch,
@@ -337,9 +345,7 @@ fn import_commits(
 #[test]
 fn a_pushed_commit_dated_before_the_whole_history_is_still_judged() {
     let s = Scratch::new();
-    let (remote, work) = s.remote_and_clone();
-    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
-    let head = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    let (_remote, work, head) = served(&s);
     let bad = format!("feat: backdated\n\n{CLAUDE}\n");
     let mut commits: Vec<(u32, Vec<u32>, i64, String)> = (1..=30)
         .map(|i| {
@@ -484,4 +490,50 @@ fn the_server_records_blast_radius_measurements_in_its_git_directory() {
     assert!(o.status.success(), "{}", all(&o));
     let recorded = std::fs::read_to_string(remote.join("aigate/measures")).unwrap();
     assert!(recorded.contains(&ai), "{recorded}");
+}
+
+/// An AI-assisted commit that changes 30,000 files, pushed where the time budget is small:
+/// measuring its blast radius stops at the budget and the push is refused as too large to judge
+/// in time, instead of running on past it (the budget is checked inside one commit's
+/// measurement, not only between commits).
+#[test]
+fn measuring_a_commit_that_changes_tens_of_thousands_of_files_stops_at_the_budget() {
+    let s = Scratch::new();
+    let (remote, work, head) = served(&s);
+    let n = 30_000;
+    let mut script = format!(
+        "commit refs/heads/main\nmark :1\ncommitter H <h@example.com> 1700000000 +0000\ndata 5\nbase\nfrom {head}\n"
+    );
+    // Every file, each with its own content (`{i}` then `{i} changed`).
+    let files = |script: &mut String, suffix: &str| {
+        for i in 0..n {
+            let d = format!("{i}{suffix}\n");
+            script.push_str(&format!(
+                "M 100644 inline d{}/f{i}.txt\ndata {}\n{d}",
+                i % 100,
+                d.len()
+            ));
+        }
+    };
+    files(&mut script, "");
+    let msg = format!("feat: touch everything\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}\n");
+    script.push_str(&format!(
+        "\ncommit refs/heads/main\nmark :2\ncommitter H <h@example.com> 1700000100 +0000\ndata {}\n{msg}from :1\n",
+        msg.len()
+    ));
+    files(&mut script, " changed");
+    script.push('\n');
+    fast_import(&s, &work, &script);
+    s.git_ok(
+        &work,
+        &["push", "-q", "--no-verify", "origin", "main~1:main"],
+    );
+    s.git_ok(&remote, &["config", "aigate.timeBudget", "0.05"]);
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(
+        all(&o).contains("too large to judge in time"),
+        "{}",
+        all(&o)
+    );
 }

@@ -185,7 +185,8 @@ pub(crate) fn audit_cmd(
                             if !v.ai_assisted {
                                 return Ok(Out::Human);
                             }
-                            let (facts, v) = rules.finish(&repo, id, facts, v, &target, paths)?;
+                            let (facts, v) =
+                                rules.finish(&repo, id, facts, v, &target, paths, None)?;
                             Ok(Out::Ai(Box::new(aigate::report::audit::Row::new(
                                 &facts, &v,
                             ))))

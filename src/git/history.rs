@@ -129,11 +129,6 @@ impl DateWalk<'_> {
     }
 }
 
-/// The time budget ran out before every commit was walked or judged.
-#[derive(Debug, thiserror::Error)]
-#[error("the time budget ran out")]
-pub struct OverBudget;
-
 /// The commits of a range (`A..B`, `A...B`, or a revision's whole history), newest first,
 /// each with its raw object.
 pub fn range(repo: &Repo, spec: &str) -> Result<Vec<(Oid, Vec<u8>)>> {
@@ -177,7 +172,7 @@ pub fn new_commits(
 /// `new_commits` as a stream: each commit goes to `found` (id and raw object) as soon as the
 /// walk reaches it, in the walk's order, so judging can start before the walk ends; the walk
 /// may later find that some of them are reachable from `hide`. Returns the ids to keep, in
-/// order. Past `deadline` the walk stops with `OverBudget` (a commit dated before the whole
+/// order. Past `deadline` the walk stops with `budget::OverBudget` (a commit dated before the whole
 /// history makes it read down to that date).
 pub fn new_commits_with(
     repo: &Repo,
@@ -209,8 +204,8 @@ pub fn new_commits_with(
     let mut out: Vec<usize> = Vec::new();
     let mut slop = SLOP;
     while let Some(QueuedAt((_, _, i))) = w.heap.pop() {
-        if i % 1024 == 0 && deadline.is_some_and(|d| std::time::Instant::now() > d) {
-            return Err(anyhow::Error::new(OverBudget));
+        if i % 1024 == 0 {
+            crate::git::budget::check(deadline)?;
         }
         w.nodes[i].queued = false;
         let uninteresting = w.nodes[i].uninteresting;

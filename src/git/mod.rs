@@ -2,6 +2,7 @@
 //! quarantine through git's environment), reading raw objects, walking history, refs, config
 //! and files at a commit. It turns git into commit facts; it decides nothing.
 pub mod approvals;
+pub mod budget;
 pub mod history;
 pub mod measures;
 pub mod repo;

@@ -374,16 +374,19 @@ impl Repo {
 
     /// How large a commit's change is against its first parent (as the object records it);
     /// `None` when a shallow clone lacks the parent.
+    /// Past `deadline` it stops with `budget::OverBudget` (a commit can change millions of
+    /// files).
     pub fn blast_of_commit(
         &self,
         id: Oid,
         policy: &crate::policy::Policy,
+        deadline: Option<std::time::Instant>,
     ) -> Result<Option<crate::verdict::Blast>> {
         let t = self.trees_of(id)?;
         if t.parent_missing {
             return Ok(None); // the change of a shallow clone's oldest commit is unknown
         }
-        self.blast(t.old, t.new, policy).map(Some)
+        self.blast(t.old, t.new, policy, deadline).map(Some)
     }
 
     /// How large the staged change is (pre-commit).
@@ -398,7 +401,7 @@ impl Repo {
         let staged = index
             .write_tree()
             .context("cannot compute the staged tree")?;
-        self.blast(head, staged, policy)
+        self.blast(head, staged, policy, None)
     }
 
     /// Measures a change cheaply: file counts and guarded paths come from a comparison of the
@@ -411,6 +414,7 @@ impl Repo {
         old: Option<Oid>,
         new: Oid,
         policy: &crate::policy::Policy,
+        deadline: Option<std::time::Instant>,
     ) -> Result<crate::verdict::Blast> {
         let changes = self
             .tree_changes(old, new)
@@ -430,25 +434,31 @@ impl Repo {
             return Ok(b);
         }
         let odb = self.git.odb()?;
-        b.deleted_lines = deleted_lines(&odb, &changes)?;
+        crate::git::budget::check(deadline)?;
+        b.deleted_lines = deleted_lines(&odb, &changes, deadline)?;
         if let (Some(old), true) = (old, b.deleted_lines >= MIN_COUNTED_DELETIONS) {
             let old = self.git.find_tree(old)?;
             // Over the limit needs deleted*100 > pct*total, so total < deleted*100/pct: count
             // the tracked lines only that far.
             let cap = b.deleted_lines * 100 / pct + 1;
-            let mut total = 0u64;
+            let (mut total, mut read, mut late) = (0u64, 0usize, false);
             let _ = old.walk(git2::TreeWalkMode::PreOrder, |_, e| {
                 if e.kind() == Some(git2::ObjectType::Blob) {
                     if let Ok(blob) = self.git.find_blob(e.id()) {
                         total += count_lines(blob.content());
                     }
+                    read += 1;
+                    late = read % 1024 == 0 && crate::git::budget::check(deadline).is_err();
                 }
-                if total > cap {
+                if total > cap || late {
                     git2::TreeWalkResult::Abort
                 } else {
                     git2::TreeWalkResult::Ok
                 }
             });
+            if late {
+                crate::git::budget::check(deadline)?;
+            }
             if total <= cap {
                 b.total_lines = Some(total);
             }
@@ -622,13 +632,20 @@ const MAX_DIFF_TOTAL: usize = 64 << 20;
 /// Lines the changed files delete, by a histogram line diff (imara-diff: linear in practice,
 /// where libgit2's diff took ~1.8 s per commit on a 200,000-line file); past the caps, every
 /// old line of a file counts as deleted.
-fn deleted_lines(odb: &git2::Odb<'_>, changes: &[crate::tree::Change]) -> Result<u64> {
+fn deleted_lines(
+    odb: &git2::Odb<'_>,
+    changes: &[crate::tree::Change],
+    deadline: Option<std::time::Instant>,
+) -> Result<u64> {
     use imara_diff::intern::InternedInput;
     use imara_diff::sink::Counter;
     use imara_diff::sources::byte_lines;
     let mut deleted = 0u64;
     let mut budget = MAX_DIFF_TOTAL;
-    for ch in changes {
+    for (k, ch) in changes.iter().enumerate() {
+        if k % 1024 == 1023 {
+            crate::git::budget::check(deadline)?;
+        }
         let (Some(old), false) = (&ch.old, ch.old_gitlink) else {
             continue;
         };
