@@ -5,7 +5,7 @@
 
 hostile: pushes anyone with write access can make, each timed through the whole hook with the
         default budget (4 s): 20 tags at the tip of an unmerged branch holding the whole history,
-        20 protected branches at 20 points of it,
+        20 protected branches at 20 points of it, one AI commit changing 500,000 files,
         2,000 new branches onto 2,000 loose refs, 20 AI commits alternating two versions of a
         200,000-line file, one commit with 100,000 Assisted-by lines, the whole history as new
         commits to main, and a tree nested 10,000 levels deep. Each row prints the time and the
@@ -326,6 +326,17 @@ def bench_hostile(a, repo, tip):
     fast_import(scratch, commit("refs/heads/many", 100, base, msg, ["M 100644 :1 big.txt"], 1_700_000_100).replace("commit refs/heads/many\nmark :100", f"blob\nmark :1\ndata 2\nx\n\ncommit refs/heads/many\nmark :100", 1))
     hook("one commit with 100,000 Assisted-by lines, to main",
          f"{base} {git(scratch, 'rev-parse', 'many')} refs/heads/main\n", scratch)
+    # 4b. one AI commit changing 500,000 files (each its own content), on a base that has them.
+    n = 500_000
+    wide = commit("refs/heads/wide", 300, base, "base of wide\n",
+                  [f"M 100644 inline w{i % 1000}/f{i}\ndata {len(str(i)) + 1}\n{i}" for i in range(n)], 1_700_000_300)
+    wide += commit("refs/heads/wide", 301, 300, f"feat: touch every file\n\n{ai}",
+                   [f"M 100644 inline w{i % 1000}/f{i}\ndata {len(str(i)) + 3}\n{i} x" for i in range(n)], 1_700_000_301)
+    fast_import(scratch, wide)
+    git(scratch, "update-ref", "refs/heads/main", git(scratch, "rev-parse", "wide~1"))
+    hook("one AI commit changing 500,000 files, to main",
+         f"{git(scratch, 'rev-parse', 'wide~1')} {git(scratch, 'rev-parse', 'wide')} refs/heads/main\n", scratch)
+    git(scratch, "update-ref", "refs/heads/main", base)
     # 6. a tree nested 10,000 levels deep.
     deep = "/".join(["d"] * 10_000) + "/f"
     fast_import(scratch, f"blob\nmark :1\ndata 2\nx\n\n" + commit("refs/heads/deep", 200, base, f"feat: deep\n\n{ai}", [f"M 100644 :1 {deep}"], 1_700_000_200))
