@@ -250,17 +250,7 @@ fn a_missing_object_on_the_server_refuses_the_push() {
 fn the_first_push_to_an_empty_repository_is_judged() {
     let s = Scratch::new();
     let remote = s.path("empty.git");
-    s.git_ok(
-        s.dir.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ],
-    );
+    s.init_bare(s.dir.path(), &remote);
     assert!(s.aigate(&remote, &["install", "--server"]).status.success());
     let work = s.path("w");
     s.git_ok(

@@ -137,6 +137,28 @@ fn aigate_for(uid: u32, gid: u32, dir: &Path) -> PathBuf {
 }
 
 /// The audit log, one JSON value a line.
+/// Pushes main as it is (accepted), then an unattested AI commit (refused, AIG001), then the
+/// same commit attested and reviewed (accepted); returns the audit log, checked to hold those
+/// three decisions in that order.
+fn accepted_refused_accepted(s: &Scratch, work: &Path, audit_log: &Path) -> Vec<serde_json::Value> {
+    let push = || s.git(work, &["push", "--no-verify", "origin", "main"]);
+    let o = push();
+    assert!(o.status.success(), "{}", all(&o));
+    s.commit(work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
+    let o = push();
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("AIG001"), "{}", all(&o));
+    amend_attested_and_reviewed(s, work);
+    let o = push();
+    assert!(o.status.success(), "{}", all(&o));
+    let log = audit(audit_log);
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert_eq!(log[0]["decision"], "accepted");
+    assert_eq!(log[1]["decision"], "refused");
+    assert_eq!(log[2]["decision"], "accepted");
+    log
+}
+
 fn audit(log: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(log)
         .unwrap_or_default()
@@ -435,20 +457,7 @@ fn gitolite_over_sshd_records_the_authenticated_pusher_and_enforces_signed_revie
     s.git_ok(&work, &["config", "core.sshCommand", &ssh(&alice)]);
     let push = |refspec: &str| s.git(&work, &["push", "--no-verify", "origin", refspec]);
     s.commit(&work, "README", "Initial commit");
-    let o = push("main");
-    assert!(o.status.success(), "{}", all(&o));
-    s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
-    let o = push("main");
-    assert!(!o.status.success(), "{}", all(&o));
-    assert!(all(&o).contains("AIG001"), "{}", all(&o));
-    amend_attested_and_reviewed(&s, &work);
-    let o = push("main");
-    assert!(o.status.success(), "{}", all(&o));
-    let log = audit(&audit_log);
-    assert_eq!(log.len(), 3, "{log:?}");
-    assert_eq!(log[0]["decision"], "accepted");
-    assert_eq!(log[1]["decision"], "refused");
-    assert_eq!(log[2]["decision"], "accepted");
+    let log = accepted_refused_accepted(&s, &work, &audit_log);
     // The pusher gitolite authenticated, not the Unix account the hook runs as.
     assert!(
         log.iter().all(|l| l["pusher"] == "gitolite:alice"),
@@ -585,17 +594,7 @@ fn apache_basic_auth_records_remote_user() {
     std::fs::create_dir_all(&repos).unwrap();
     std::fs::create_dir_all(&cgi_home).unwrap();
     let remote = repos.join("remote.git");
-    s.git_ok(
-        srv,
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ],
-    );
+    s.init_bare(srv, &remote);
     s.git_ok(&remote, &["config", "http.receivepack", "true"]);
     let bin = aigate_for(uid, gid, srv);
     let o = s
@@ -674,20 +673,6 @@ fn apache_basic_auth_records_remote_user() {
     );
 
     s.git_ok(&work, &["remote", "set-url", "origin", &url("secret")]);
-    let o = push("main");
-    assert!(o.status.success(), "{}", all(&o));
-    s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
-    let o = push("main");
-    assert!(!o.status.success(), "{}", all(&o));
-    assert!(all(&o).contains("AIG001"), "{}", all(&o));
-    amend_attested_and_reviewed(&s, &work);
-    let o = push("main");
-    assert!(o.status.success(), "{}", all(&o));
-
-    let log = audit(&audit_log);
-    assert_eq!(log.len(), 3, "{log:?}");
-    assert_eq!(log[0]["decision"], "accepted");
-    assert_eq!(log[1]["decision"], "refused");
-    assert_eq!(log[2]["decision"], "accepted");
+    let log = accepted_refused_accepted(&s, &work, &audit_log);
     assert!(log.iter().all(|l| l["pusher"] == "http:carol"), "{log:?}");
 }

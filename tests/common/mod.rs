@@ -111,20 +111,18 @@ impl Scratch {
     }
 
     /// A bare "server" repository and a clone of it with one human commit on main, pushed.
+    /// `git init --bare -b main PATH`, run in `cwd`.
+    pub fn init_bare(&self, cwd: &Path, path: &Path) {
+        self.git_ok(
+            cwd,
+            &["init", "-q", "--bare", "-b", "main", path.to_str().unwrap()],
+        );
+    }
+
     pub fn remote_and_clone(&self) -> (PathBuf, PathBuf) {
         let remote = self.path("remote.git");
         let work = self.path("work");
-        self.git_ok(
-            self.dir.path(),
-            &[
-                "init",
-                "-q",
-                "--bare",
-                "-b",
-                "main",
-                remote.to_str().unwrap(),
-            ],
-        );
+        self.init_bare(self.dir.path(), &remote);
         self.git_ok(
             self.dir.path(),
             &["init", "-q", "-b", "main", work.to_str().unwrap()],
