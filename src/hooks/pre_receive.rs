@@ -163,7 +163,7 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     let mut gov = engine::governing(&repo)?;
     let push = PushInfo::from_env(&repo, &gov);
     let mut plan = classify(&repo, &gov, updates)?;
-    let approvals_tip = check_approvals_ref(&repo, &gov, &mut plan, push.now)?;
+    let approvals_tip = check_approvals_ref(&repo, &gov, &mut plan, &push)?;
     gov.rules.approvals_tip = approvals_tip;
     gov.rules.now = push.now;
     check_refs(&repo, &gov, &mut plan)?;
@@ -319,7 +319,7 @@ fn check_approvals_ref(
     repo: &Repo,
     gov: &engine::Governing,
     plan: &mut [Planned],
-    now: i64,
+    push: &PushInfo,
 ) -> Result<Option<Oid>> {
     let mut tip = repo.approvals_tip();
     for p in plan.iter_mut() {
@@ -359,9 +359,16 @@ fn check_approvals_ref(
         let mut verified: HashMap<Vec<u8>, Option<HashSet<String>>> = HashMap::new();
         let changes = repo.tree_changes(old_tree, new_tree)?;
         if changes.len() > 100_000 {
-            bad.push("too many new approvals in one push".into());
+            bad.push("too many new approvals in one push: push them in parts".into());
         }
-        for ch in changes.iter().take(100_000) {
+        for (k, ch) in changes.iter().enumerate() {
+            if !bad.is_empty() && changes.len() > 100_000 {
+                break;
+            }
+            if k % 256 == 255 && Instant::now() > push.deadline {
+                p.hard.push(too_large(push));
+                break;
+            }
             let path = &ch.path;
             let Some(blob) = &ch.new else {
                 bad.push(format!("{path}: an existing approval was removed"));
@@ -371,37 +378,36 @@ fn check_approvals_ref(
                 bad.push(format!("{path}: an existing approval was changed"));
                 continue;
             }
-            let dirs = match verified.get(blob) {
-                Some(d) => d.clone(),
-                None => {
-                    let d = match Oid::from_bytes(blob).and_then(|id| repo.git.find_blob(id)) {
-                        Ok(b) => {
-                            let text = String::from_utf8_lossy(b.content()).into_owned();
-                            match aigate_core::approvals::verify(&text, &gov.rules.signers, now) {
-                                Ok(v) => Some(
-                                    v.statement
-                                        .commits
-                                        .iter()
-                                        .map(|c| approvals::dir_of(c))
-                                        .collect(),
-                                ),
-                                Err(why) => {
-                                    bad.push(format!("{path}: {why}"));
-                                    None
-                                }
+            if !verified.contains_key(blob) {
+                let text = Oid::from_bytes(blob)
+                    .and_then(|id| repo.git.find_blob(id))
+                    .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+                let dirs = match text {
+                    Ok(text) => {
+                        match aigate_core::approvals::verify(&text, &gov.rules.signers, push.now) {
+                            Ok(v) => Some(
+                                v.statement
+                                    .commits
+                                    .iter()
+                                    .map(|c| approvals::dir_of(c))
+                                    .collect(),
+                            ),
+                            Err(why) => {
+                                bad.push(format!("{path}: {why}"));
+                                None
                             }
                         }
-                        Err(e) => {
-                            bad.push(format!("{path}: {}", e.message()));
-                            None
-                        }
-                    };
-                    verified.insert(blob.clone(), d.clone());
-                    d
-                }
-            };
-            // The record must sit under a commit it names.
-            if let Some(dirs) = dirs {
+                    }
+                    Err(e) => {
+                        bad.push(format!("{path}: {}", e.message()));
+                        None
+                    }
+                };
+                verified.insert(blob.clone(), dirs);
+            }
+            // The record must sit under a commit it names (looked up, not copied: a range
+            // approval stands under each of up to 10,000 commits).
+            if let Some(Some(dirs)) = verified.get(blob) {
                 let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                 if !dirs.contains(dir) {
                     bad.push(format!(
