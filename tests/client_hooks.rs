@@ -383,3 +383,29 @@ fn the_fix_printed_for_a_refused_commit_makes_the_commit_and_loses_nothing() {
         .git_ok(&work, &["show", "--name-only", "--format=", "HEAD"])
         .contains("new.txt"));
 }
+
+/// Re-pointing a protected annotated tag: pre-push reads the remote's old value, a tag object,
+/// as the history already accepted (peeled to its commit), not as an error.
+#[test]
+fn pre_push_of_a_protected_annotated_tag_peels_the_remote_tag() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[branches]\nprotected = [\"main\", \"refs/tags/*\"]\n",
+    )
+    .unwrap();
+    s.git_ok(&work, &["add", ".aigate.toml"]);
+    s.commit_staged(&work, "chore: policy");
+    s.git_ok(&work, &["tag", "-a", "v1", "-m", "v1"]);
+    s.git_ok(
+        &work,
+        &["push", "-q", "--no-verify", "origin", "main", "v1"],
+    );
+    assert!(s.aigate(&work, &["install"]).status.success());
+    s.commit(&work, "b.txt", "docs: b");
+    s.git_ok(&work, &["tag", "-f", "-a", "v1", "-m", "v1 again"]);
+    let o = s.git(&work, &["push", "-f", "origin", "v1"]);
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(!all(&o).contains("not a commit"), "{}", all(&o));
+}

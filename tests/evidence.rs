@@ -157,3 +157,31 @@ fn models_can_be_approved_apart_from_tools() {
         "{v}"
     );
 }
+
+/// An insider pushes a commit with an AI attribution note to a feature branch (accepted as
+/// advice), then brings the commit to main in the same push that removes the note. The note the
+/// server already holds still counts: the commit is refused for want of an attestation.
+#[test]
+fn attack_removing_an_accepted_ai_note_in_the_push_to_main() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
+    let c = s.commit(&work, "d.rs", "feat: d");
+    let note = "{\"schema_version\":\"authorship/3.0.0\",\"prompts\":{\"p\":{\"agent_id\":{\"tool\":\"cursor\"}}}}";
+    s.git_ok(&work, &["notes", "--ref=ai", "add", "-m", note, &c]);
+    let o = s.git(
+        &work,
+        &["push", "--no-verify", "origin", "topic", "refs/notes/ai"],
+    );
+    assert!(o.status.success(), "{}", all(&o));
+    s.git_ok(&work, &["notes", "--ref=ai", "remove", &c]);
+    s.git_ok(&work, &["checkout", "-q", "main"]);
+    s.git_ok(&work, &["merge", "-q", "--ff-only", "topic"]);
+    let o = s.git(
+        &work,
+        &["push", "--no-verify", "origin", "main", "refs/notes/ai"],
+    );
+    assert!(!o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("AIG001"), "{}", all(&o));
+}

@@ -151,7 +151,7 @@ pub fn range_ids(repo: &Repo, spec: &str) -> Result<Vec<Oid>> {
 /// are the ones the objects record (no grafts, no replace refs). A commit is dropped only if it
 /// is truly reachable from `hide`; clock skew can at worst keep one that is (it is then judged
 /// again), never lose one that is not. Missing parents end the walk with an error except in a
-/// shallow clone. A hidden tip this repository lacks hides nothing.
+/// shallow clone. A hidden tip this repository lacks (or that names no commit) hides nothing.
 pub fn new_commits(
     repo: &Repo,
     tips: &[Oid],
@@ -193,9 +193,11 @@ pub fn new_commits_with(
         seq: 0,
         interesting_queued: 0,
     };
+    // A hidden tip may be an annotated tag (a protected tag's remote value in pre-push); one
+    // that names no commit here hides nothing.
     for &h in hide {
-        if w.odb.exists(h) {
-            w.add(h, true, None)?;
+        if let Ok(Some(c)) = repo.peel_to_commit(h) {
+            w.add(c, true, None)?;
         }
     }
     for &t in tips {

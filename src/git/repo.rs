@@ -145,11 +145,10 @@ impl Repo {
             for p in paths {
                 if let Ok(e) = tree.get_path(Path::new(&p)) {
                     if let Ok(b) = self.git.find_blob(e.id()) {
-                        if b.size() <= MAX_NOTE {
-                            out.push((
-                                r.clone(),
-                                String::from_utf8_lossy(b.content()).into_owned(),
-                            ));
+                        let note = (r.clone(), String::from_utf8_lossy(b.content()).into_owned());
+                        // The same note under an accepted tip and a pushed one counts once.
+                        if b.size() <= MAX_NOTE && !out.contains(&note) {
+                            out.push(note);
                         }
                     }
                     break;

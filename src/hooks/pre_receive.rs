@@ -144,7 +144,9 @@ fn fail_closed(prefix: &str, why: &str, updates: &[Update]) {
 fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     let started = Instant::now();
     let mut repo = Repo::from_env()?;
-    // AI attribution notes pushed with the commits they annotate count for them.
+    // AI attribution notes pushed with the commits they annotate count for them, beside the
+    // accepted ones: notes only add evidence, so a push that removes a note cannot take away
+    // what the server already holds.
     let pushed_notes: Vec<(String, Oid)> = updates
         .iter()
         .filter(|u| NOTE_REFS.contains(&u.refname.as_str()) && !is_zero(&u.new))
@@ -154,7 +156,6 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
         let mut tips: Vec<(String, Oid)> = NOTE_REFS
             .iter()
             .filter_map(|r| Some((r.to_string(), repo.git.refname_to_id(r).ok()?)))
-            .filter(|(r, _)| !pushed_notes.iter().any(|(p, _)| p == r))
             .collect();
         tips.extend(pushed_notes);
         repo.set_note_tips(tips);

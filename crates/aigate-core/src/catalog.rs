@@ -653,8 +653,15 @@ impl Catalog {
         for (r, text) in notes {
             let mut tools: Vec<String> = Vec::new();
             let mut rest = text.as_str();
-            // `"tool"` keys, each followed by a string or an object with a `"name"`.
+            // `"tool"` keys, each followed by a string or an object with a `"name"` (looked for
+            // inside that object only). At most 64 keys are read: a note of a million `"tool"`
+            // keys costs one pass, not one per key.
+            let mut keys = 0;
             while let Some(i) = rest.find("\"tool\"") {
+                keys += 1;
+                if keys > 64 {
+                    break;
+                }
                 rest = &rest[i + 6..];
                 let after = rest
                     .trim_start()
@@ -662,6 +669,7 @@ impl Catalog {
                     .unwrap_or("")
                     .trim_start();
                 let value = if let Some(obj) = after.strip_prefix('{') {
+                    let obj = &obj[..obj.find('}').unwrap_or(obj.len())];
                     obj.find("\"name\"").and_then(|j| {
                         let v = obj[j + 6..].trim_start().strip_prefix(':')?.trim_start();
                         v.strip_prefix('"')?.split('"').next()
