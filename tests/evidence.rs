@@ -185,3 +185,27 @@ fn attack_removing_an_accepted_ai_note_in_the_push_to_main() {
     assert!(!o.status.success(), "{}", all(&o));
     assert!(all(&o).contains("AIG001"), "{}", all(&o));
 }
+
+/// The same tool declared twice, first bare and then with a model the policy does not approve:
+/// the second declaration is checked too, not folded into the first.
+#[test]
+fn attack_a_bare_declaration_before_an_unapproved_model_of_the_same_tool() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[tools]\napproved = [\"kiro\"]\n[models]\napproved = [\"anthropic/*\"]\n",
+    )
+    .unwrap();
+    s.commit(
+        &work,
+        "g.rs",
+        &format!("feat: g\n\nAssisted-by: kiro\nAssisted-by: kiro:gpt-5\n{REVIEW}"),
+    );
+    let v = check_json(&s, &work);
+    let findings = commit_json(&v)["findings"].to_string();
+    assert!(
+        findings.contains("AIG002") && findings.contains("gpt-5"),
+        "{v}"
+    );
+}

@@ -89,11 +89,13 @@ pub fn attested_tools(trailers: &[Trailer], policy: &Policy) -> Vec<Attested> {
         for a in
             crate::attestation::read(&t.value, &policy.catalog, &crate::models::Models::builtin)
         {
-            let key = if a.model_only() {
-                format!("model:{}", a.model.as_deref().unwrap_or(""))
-            } else {
-                a.tool.clone()
-            };
+            // Each distinct declaration counts: the same tool with another model or version is
+            // checked too (`kiro` then `kiro:gpt-5` must not hide gpt-5 from [models] approved).
+            let key = (
+                a.tool.clone(),
+                a.model.as_deref().map(str::to_ascii_lowercase),
+                a.version.clone(),
+            );
             if seen.insert(key) {
                 out.push(a);
             }
@@ -240,11 +242,13 @@ pub fn judge_with_evidence(
                 }
             }
         }
-        let mut tools: Vec<(String, Option<String>)> = attested
-            .iter()
-            .filter(|a| !a.model_only())
-            .map(|a| (a.tool.clone(), a.version.clone()))
-            .collect();
+        let mut tools: Vec<(String, Option<String>)> = Vec::new();
+        let mut listed = std::collections::HashSet::new();
+        for a in attested.iter().filter(|a| !a.model_only()) {
+            if listed.insert((a.tool.as_str(), a.version.as_deref())) {
+                tools.push((a.tool.clone(), a.version.clone()));
+            }
+        }
         let mut in_tools = attested_ids.clone();
         for e in &evidence {
             if in_tools.insert(e.tool.as_str()) {
