@@ -481,6 +481,29 @@ fn the_pusher_named_by_gitolite_is_recorded() {
     );
 }
 
+/// A GPG push certificate names its signer `Name <email>`: the pusher is the email, so the
+/// checks that set aside the pusher's own approvals can match it.
+#[test]
+fn the_signer_of_a_gpg_push_certificate_is_recorded_by_email() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    s.commit(&work, "a.rs", "docs: a");
+    let o = s
+        .cmd("git", &work)
+        .env("GIT_PUSH_CERT_SIGNER", "Pat Pusher <pat@example.com>")
+        .env("GIT_PUSH_CERT_STATUS", "G")
+        .env("GIT_PUSH_CERT_NONCE_STATUS", "OK")
+        .args(["push", "--no-verify", "origin", "main"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", all(&o));
+    let log = std::fs::read_to_string(remote.join("aigate-audit.jsonl")).unwrap();
+    let last = log.lines().last().unwrap();
+    assert!(last.contains("\"cert:pat@example.com\""), "{log}");
+    assert!(last.contains("\"pusher_principal\":\"pat@example.com\""), "{log}");
+}
+
 #[test]
 fn a_rule_change_through_a_symbolic_ref_of_the_governing_ref_is_governed() {
     let (s, remote, work, _owner) = governed();

@@ -61,7 +61,13 @@ pub fn pusher_login() -> (String, Option<String>) {
         if var == "GIT_PUSH_CERT_SIGNER" && !cert_ok {
             continue;
         }
-        if let Some(u) = env(var) {
+        if let Some(mut u) = env(var) {
+            // A GPG push certificate names its signer as `Name <email>`: the email is the login.
+            if kind == "cert" {
+                if let Some(i) = crate::identity::Identity::parse(&u) {
+                    u = i.email;
+                }
+            }
             return (format!("{kind}:{u}"), Some(u));
         }
     }
