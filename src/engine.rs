@@ -219,19 +219,10 @@ impl Rules {
         Ok((facts, v))
     }
 
-    /// Reads and judges commits, newest first. Long lists are split over the machine's cores,
-    /// each part on its own repository handle; verdicts come back in the order of `ids`.
-    pub fn judge_ids(
-        &self,
-        repo: &Repo,
-        ids: &[Oid],
-        target: &Target<'_>,
-    ) -> Result<Vec<CommitVerdict>> {
-        self.judge_ids_limited(repo, ids, target, &JudgeLimits::default())
-    }
-
-    /// `judge_ids` within limits: a deadline (an error `is_over_budget` recognises once it
-    /// passes) and advice-only judging (no diff is read: no blast radius, no changed paths).
+    /// Reads and judges commits, newest first, within limits: a deadline (an error
+    /// `is_over_budget` recognises once it passes) and advice-only judging (no diff is read: no
+    /// blast radius, no changed paths). Long lists are split over the machine's cores, each part
+    /// on its own repository handle; verdicts come back in the order of `ids`.
     pub fn judge_ids_limited(
         &self,
         repo: &Repo,
@@ -253,9 +244,7 @@ impl Rules {
         target: &Target<'_>,
         limits: &JudgeLimits,
     ) -> Result<CommitVerdict> {
-        if limits.deadline.is_some_and(|d| Instant::now() > d) {
-            return Err(anyhow::Error::new(OverBudget));
-        }
+        crate::git::budget::check(limits.deadline)?;
         let mut facts = match data {
             Some(d) => {
                 let mut f = crate::git::repo::facts_of(id, d)?;
@@ -365,7 +354,7 @@ impl Rules {
         })
     }
 
-    /// `judge_ids_limited` of commits whose raw objects a walk already read (`None`: read it).
+    /// `judge_ids_limited` of commits whose raw objects a walk already read.
     pub fn judge_walked(
         &self,
         repo: &Repo,

@@ -501,7 +501,10 @@ fn the_signer_of_a_gpg_push_certificate_is_recorded_by_email() {
     let log = std::fs::read_to_string(remote.join("aigate-audit.jsonl")).unwrap();
     let last = log.lines().last().unwrap();
     assert!(last.contains("\"cert:pat@example.com\""), "{log}");
-    assert!(last.contains("\"pusher_principal\":\"pat@example.com\""), "{log}");
+    assert!(
+        last.contains("\"pusher_principal\":\"pat@example.com\""),
+        "{log}"
+    );
 }
 
 #[test]

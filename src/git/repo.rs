@@ -555,14 +555,6 @@ impl Repo {
             .context("cannot compare the trees")
     }
 
-    /// The parents of each commit, as the objects record them.
-    pub fn parents_of(&self, ids: &[Oid]) -> Result<std::collections::HashMap<Oid, Vec<Oid>>> {
-        let odb = self.git.odb()?;
-        ids.iter()
-            .map(|&id| Ok((id, self.raw_parents(&odb, id)?)))
-            .collect()
-    }
-
     /// The commits every ref points to (peeled), listed once.
     pub fn ref_tips(&self) -> Result<std::collections::HashSet<Oid>> {
         Ok(self

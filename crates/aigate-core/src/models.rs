@@ -81,10 +81,6 @@ impl Models {
             .iter()
             .find(|m| m.patterns.iter().any(|p| p.is_match(text)))
     }
-
-    pub fn all(&self) -> &[Model] {
-        &self.list
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! validation with file/line/column diagnostics, and the compiled form the verdict reads.
 //! Pure: callers hand in the text and a name for it.
 
-use crate::catalog::{normalize_name, Catalog, ToolSpec};
+use crate::catalog::{Catalog, ToolSpec};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::fmt::Write as _;
@@ -1045,11 +1045,6 @@ impl Policy {
         let _ = write!(s, "catalog: {} tools", self.catalog.tools().len());
         s
     }
-}
-
-/// The catalog id to show for a name that resolves to nothing.
-pub fn unknown_tool_id(name: &str) -> String {
-    normalize_name(name)
 }
 
 #[cfg(test)]

@@ -10,13 +10,14 @@ pub struct Entry<'a> {
     pub id: &'a [u8],
 }
 
+/// The mode of a tree entry that is a directory.
+const TREE_MODE: u32 = 0o40000;
+/// The mode of a submodule: its id names a commit in another repository.
+const GITLINK_MODE: u32 = 0o160000;
+
 impl Entry<'_> {
     pub fn is_tree(&self) -> bool {
-        self.mode == 0o40000
-    }
-    /// A submodule: its id names a commit in another repository.
-    pub fn is_gitlink(&self) -> bool {
-        self.mode == 0o160000
+        self.mode == TREE_MODE
     }
 }
 
@@ -169,18 +170,18 @@ where
         let path = format!("{}{name}", f.prefix);
         let is_tree = |e: &Option<Owned>| {
             e.as_ref()
-                .filter(|e| e.mode == 0o40000)
+                .filter(|e| e.mode == TREE_MODE)
                 .map(|e| e.id.clone())
         };
         let (ta, tb) = (is_tree(&x), is_tree(&y));
-        let file = |e: &Option<Owned>| e.clone().filter(|e| e.mode != 0o40000);
+        let file = |e: &Option<Owned>| e.clone().filter(|e| e.mode != TREE_MODE);
         let (fa, fb) = (file(&x), file(&y));
         if fa.is_some() || fb.is_some() {
             out.push(Change {
                 path: path.clone(),
                 old: fa.as_ref().map(|e| e.id.clone()),
                 new: fb.as_ref().map(|e| e.id.clone()),
-                old_gitlink: fa.as_ref().is_some_and(|e| e.mode == 0o160000),
+                old_gitlink: fa.as_ref().is_some_and(|e| e.mode == GITLINK_MODE),
             });
         }
         if ta.is_some() || tb.is_some() {
