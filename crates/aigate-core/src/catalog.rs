@@ -973,6 +973,20 @@ mod tests {
         assert_eq!(r(r"abc|xyz"), None);
         assert_eq!(r(r"x(?i:abc)y"), None);
         assert_eq!(r(r"ab?cde"), s(&["cde"], false));
+        // Nested and `]`-first classes, and escapes with arguments, are not read as literals:
+        // a policy's own patterns must still match what the regex matches.
+        for (p, text) in [
+            (r"[[:alpha:]]bot", "xbot"),
+            (r"[]a]bcd", "]bcd"),
+            (r"[^]a]bcd", "zbcd"),
+            (r"\x41bc", "Abc"),
+            (r"\pLabc", "Zabc"),
+            (r"ab\x41$", "abA"),
+        ] {
+            let lazy = LazyRegex::new(p, true).unwrap();
+            assert!(lazy.is_match(text), "{p} on {text}");
+            assert!(Regex::new(p).unwrap().is_match(text), "{p} on {text}");
+        }
         // Every built-in pattern's pre-check agrees with the regex on lines that match it.
         let file: CatalogFile = toml::from_str(BUILTIN).unwrap();
         for t in &file.tool {

@@ -12,7 +12,7 @@ pub fn required_literals(p: &str) -> Option<(Vec<String>, bool)> {
         Some(rest) => (rest, true),
         None => (p, false),
     };
-    if body.contains("(?") {
+    if body.contains("(?") || has_escape_with_argument(body) {
         return None;
     }
     let mut runs: Vec<String> = Vec::new();
@@ -31,6 +31,8 @@ pub fn required_literals(p: &str) -> Option<(Vec<String>, bool)> {
                 '\\' => {
                     chars.next();
                 }
+                // A nested class (`[[:alpha:]]`, `[a-z&&[^x]]`): unsure where it ends.
+                '[' => return None,
                 ']' => class = false,
                 _ => {}
             }
@@ -42,6 +44,14 @@ pub fn required_literals(p: &str) -> Option<(Vec<String>, bool)> {
                 _ => None,
             },
             '[' => {
+                // `[]...]` and `[^]...]` hold a literal `]`: unsure where they end.
+                let mut ahead = chars.clone();
+                if ahead.peek() == Some(&'^') {
+                    ahead.next();
+                }
+                if ahead.peek() == Some(&']') {
+                    return None;
+                }
                 class = true;
                 None
             }
@@ -89,6 +99,9 @@ pub fn required_literals(p: &str) -> Option<(Vec<String>, bool)> {
 /// plain: no flags, no alternation outside groups, no quantifier on the literal's edge.
 /// `None` whenever unsure, which only costs the pre-check.
 pub fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
+    if has_escape_with_argument(p) {
+        return (None, None);
+    }
     #[derive(Clone, Copy, PartialEq)]
     enum Tok {
         Lit(char),
@@ -166,4 +179,16 @@ pub fn anchored_literals(p: &str) -> (Option<String>, Option<String>) {
         prefix.filter(|s| !s.is_empty()),
         suffix.filter(|s| !s.is_empty()),
     )
+}
+
+// Whether `p` has an escape that takes an argument (`\x41`, `\u{..}`, `\pL`, `\P{..}`): the
+// characters after it are not literals, and these functions do not parse them.
+fn has_escape_with_argument(p: &str) -> bool {
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' && matches!(chars.next(), Some('x' | 'u' | 'U' | 'p' | 'P')) {
+            return true;
+        }
+    }
+    false
 }
