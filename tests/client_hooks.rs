@@ -409,3 +409,25 @@ fn pre_push_of_a_protected_annotated_tag_peels_the_remote_tag() {
     assert!(o.status.success(), "{}", all(&o));
     assert!(!all(&o).contains("not a commit"), "{}", all(&o));
 }
+
+/// Under signed reviews, pre-push cannot see approvals a reviewer may already have pushed: a
+/// commit lacking only its approval is left to the server, shown as a warning, not as a refusal
+/// that then lets the push through.
+#[test]
+fn pre_push_leaves_missing_signed_approvals_to_the_server_and_says_so() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    std::fs::write(work.join(".aigate.toml"), "[review]\nverify = \"signed\"\n").unwrap();
+    s.git_ok(&work, &["add", ".aigate.toml"]);
+    s.commit_staged(&work, "chore: policy");
+    s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "main"]);
+    assert!(s.aigate(&work, &["install"]).status.success());
+    s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
+    amend_attested_and_reviewed(&s, &work);
+    let o = s.git(&work, &["push", "origin", "main"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let out = all(&o);
+    assert!(out.contains("not refused here"), "{out}");
+    assert!(!out.contains("aigate: refused"), "{out}");
+    assert!(out.contains("the server checks signed approvals"), "{out}");
+}

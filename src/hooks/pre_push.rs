@@ -114,11 +114,7 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
         reports.push(rep);
     }
     let enforced = rules.policy.mode == Mode::Enforce;
-    eprint!(
-        "{}",
-        report::human(&reports, enforced, "", &rules.policy.origin)
-    );
-    let mut refused = enforced && reports.iter().any(|r| r.protected && r.blocked());
+    let blocked = enforced && reports.iter().any(|r| r.protected && r.blocked());
     let failing: Vec<&crate::verdict::Finding> = reports
         .iter()
         .filter(|r| r.protected)
@@ -126,15 +122,19 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
         .flat_map(|c| c.findings.iter())
         .collect();
     // Signed approvals may sit on the server already (a reviewer pushed them): this clone
-    // cannot know, so review findings alone are left to the server.
-    if refused
+    // cannot know, so review findings alone are left to the server, and shown as warnings.
+    let deferred = blocked
         && rules.policy.verify == crate::policy::Verify::Signed
         && reports.iter().all(|r| r.refusal.is_none())
         && failing
             .iter()
-            .all(|f| matches!(f.rule, Rule::MissingReview | Rule::UnverifiedReview))
-    {
-        refused = false;
+            .all(|f| matches!(f.rule, Rule::MissingReview | Rule::UnverifiedReview));
+    let refused = blocked && !deferred;
+    eprint!(
+        "{}",
+        report::human(&reports, enforced && !deferred, "", &rules.policy.origin)
+    );
+    if deferred {
         eprintln!("aigate: note: the server checks signed approvals with those it has; to see them here: git fetch {remote} refs/aigate/approvals:refs/aigate/approvals");
     }
     if refused && failing.iter().any(|f| f.rule == Rule::UnapprovedTool) {

@@ -115,7 +115,7 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
         let head = if enforce_here {
             format!("aigate: refused: {failing} of {} commit(s) to {} break the policy ({policy_origin})", r.commits.len(), branch(&r.refname))
         } else if r.protected {
-            format!("aigate: warning: {failing} of {} commit(s) to {} break the policy (mode = warn, not refused)", r.commits.len(), branch(&r.refname))
+            format!("aigate: warning: {failing} of {} commit(s) to {} break the policy (not refused here)", r.commits.len(), branch(&r.refname))
         } else {
             format!("aigate: note: {failing} commit(s) would be refused on a protected branch ({} is not protected)", branch(&r.refname))
         };
