@@ -170,3 +170,42 @@ fn a_pull_request_cannot_turn_the_check_off_with_its_own_policy() {
     assert_eq!(o.status.code(), Some(1), "{}", all(&o));
     assert!(all(&o).contains("AIG001"), "{}", all(&o));
 }
+
+/// A push that creates a branch has no base (`before` is all zeros): the rules come from the
+/// remote's main branch, not from the looser built-in default the pusher would otherwise get.
+#[test]
+fn a_new_branch_is_judged_by_the_remotes_rules_not_the_built_in_default() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[tools]\napproved = [\"cursor\"]\n",
+    )
+    .unwrap();
+    s.git_ok(&work, &["add", ".aigate.toml"]);
+    s.commit_staged(&work, "chore: only cursor");
+    s.git_ok(&work, &["push", "-q", "origin", "main"]);
+    s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
+    std::fs::remove_file(work.join(".aigate.toml")).unwrap();
+    s.git_ok(&work, &["add", "-A"]);
+    s.commit_staged(&work, "chore: no policy");
+    s.commit(&work, "a.rs", &format!("feat: a\n\n{CLAUDE}"));
+    amend_attested_and_reviewed(&s, &work);
+    let zero = "0".repeat(40);
+    let o = s.aigate(
+        &work,
+        &[
+            "check",
+            &format!("{zero}..HEAD"),
+            "--branch",
+            "topic",
+            "--rules-from",
+            &zero,
+            "--format",
+            "json",
+        ],
+    );
+    let out = all(&o);
+    assert!(out.contains("refs/remotes/origin/main"), "{out}");
+    assert!(out.contains("AIG002"), "{out}");
+}

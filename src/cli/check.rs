@@ -37,9 +37,32 @@ pub(crate) fn check(
                     Err(e) => return Err(e),
                 }
             };
-            if at.is_none() {
-                eprintln!("aigate: note: --rules-from `{}` names no commit here; the built-in default applies", engine::short(rev));
-            }
+            // A new branch or a force push has no base here: the rules of the branch it goes
+            // to as the remote has it, else of the remote's default branch, never the (looser)
+            // built-in default when the project has rules of its own.
+            let at = match at {
+                Some(c) => Some(c),
+                None => {
+                    let fallback = branch
+                        .as_deref()
+                        .map(|b| {
+                            format!(
+                                "refs/remotes/origin/{}",
+                                b.trim_start_matches("refs/heads/")
+                            )
+                        })
+                        .into_iter()
+                        .chain(
+                            ["HEAD", "main", "master"].map(|b| format!("refs/remotes/origin/{b}")),
+                        )
+                        .find_map(|r| repo.commit_id(&r).ok().map(|c| (r, c)));
+                    match &fallback {
+                        Some((r, _)) => eprintln!("aigate: note: --rules-from `{}` names no commit here (a new branch or a force push); the rules at {r} apply", engine::short(rev)),
+                        None => eprintln!("aigate: note: --rules-from `{}` names no commit here and this clone has no origin branch to read rules from; the built-in default applies (fetch the base, e.g. fetch-depth: 0, or pass --rules-from origin/main)", engine::short(rev)),
+                    }
+                    fallback.map(|(_, c)| c)
+                }
+            };
             let mut rules = engine::rules_at(&repo, at)?;
             rules.approvals_tip = repo.approvals_tip();
             rules
