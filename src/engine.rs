@@ -163,10 +163,28 @@ impl Rules {
         target: &Target<'_>,
         want_paths: bool,
     ) -> Result<(CommitFacts, CommitVerdict)> {
-        let mut facts = repo.facts(id, false)?;
-        self.attach(repo, &mut facts)?;
+        let facts = repo.facts(id, false)?;
         let v = self.judge(&facts, target);
         self.finish(repo, id, facts, v, target, want_paths, None)
+    }
+
+    /// A first verdict completed with the commit's signed approvals, looked up only when they
+    /// can count: reviews are signed and the commit needs a review.
+    fn judge_approvals(
+        &self,
+        repo: &Repo,
+        facts: &mut CommitFacts,
+        v: CommitVerdict,
+        target: &Target<'_>,
+    ) -> Result<CommitVerdict> {
+        let reviewed = v.ai_assisted || self.policy.require_for == crate::policy::RequireFor::All;
+        if reviewed && self.policy.verify == Verify::Signed && facts.approvals.is_empty() {
+            self.attach(repo, facts)?;
+            if !facts.approvals.is_empty() {
+                return Ok(self.rejudge(facts, target, &v));
+            }
+        }
+        Ok(v)
     }
 
     /// Completes a first verdict made from the commit alone, reading the diff only if needed;
@@ -182,12 +200,7 @@ impl Rules {
         deadline: Option<Instant>,
     ) -> Result<(CommitFacts, CommitVerdict)> {
         let reviewed = v.ai_assisted || self.policy.require_for == crate::policy::RequireFor::All;
-        let v = if reviewed && self.policy.verify == Verify::Signed && facts.approvals.is_empty() {
-            self.attach(repo, &mut facts)?;
-            self.rejudge(&facts, target, &v)
-        } else {
-            v
-        };
+        let v = self.judge_approvals(repo, &mut facts, v, target)?;
         let paths = facts.changed_paths.is_none()
             && ((want_paths && v.ai_assisted)
                 || (reviewed && (self.policy.needs_paths() || !self.exemptions.list.is_empty())));
@@ -253,10 +266,9 @@ impl Rules {
             }
             None => repo.facts(id, false)?,
         };
-        self.attach(repo, &mut facts)?;
         let v = self.judge(&facts, target);
         if limits.advice_only {
-            return Ok(v);
+            return self.judge_approvals(repo, &mut facts, v, target);
         }
         Ok(self
             .finish(repo, id, facts, v, target, false, limits.deadline)?
@@ -305,8 +317,14 @@ impl Rules {
                         let r = repo.reopen()?;
                         let res_tx = res_tx.clone();
                         s.spawn(move || {
+                            // A panic is reported as an error and the worker keeps taking
+                            // chunks: the walk never waits on a queue nobody empties.
                             while let Some(chunk) = next_job() {
-                                if res_tx.send(judge_chunk(&r, chunk)).is_err() {
+                                let judged = std::panic::catch_unwind(
+                                    std::panic::AssertUnwindSafe(|| judge_chunk(&r, chunk)),
+                                )
+                                .unwrap_or_else(|_| Err(anyhow::anyhow!("a judging thread panicked (a bug in aigate: please report it with the range that caused it)")));
+                                if res_tx.send(judged).is_err() {
                                     return;
                                 }
                             }

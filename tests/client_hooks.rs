@@ -357,7 +357,8 @@ fn the_fix_printed_for_a_refused_commit_makes_the_commit_and_loses_nothing() {
         !out.contains("--amend"),
         "a refused commit does not exist to amend:\n{out}"
     );
-    // Run the printed fix as printed (plus the review, which needs a person).
+    // Run the printed fix as printed (plus the review, which needs a person), from a
+    // subdirectory: the message file is named by its absolute path.
     let fix = out
         .lines()
         .find_map(|l| {
@@ -367,8 +368,9 @@ fn the_fix_printed_for_a_refused_commit_makes_the_commit_and_loses_nothing() {
         })
         .unwrap_or_else(|| panic!("no fix line:\n{out}"))
         .to_string();
+    std::fs::create_dir_all(work.join("sub")).unwrap();
     let o = s
-        .cmd("sh", &work)
+        .cmd("sh", &work.join("sub"))
         .args(["-c", &format!("{fix} --trailer '{REVIEW}'")])
         .output()
         .unwrap();

@@ -57,9 +57,12 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
     if enforced && protected && !v.passed() {
         // The commit will not exist: `--amend` would fold the staged change into the previous
         // commit. Commit again from the refused message instead.
+        // git names the file relative to the top of the work tree: an absolute path works from
+        // any directory the user runs the fix in.
+        let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
         let again = format!(
             "git commit -e -F {} --trailer",
-            shell_word(&file.display().to_string())
+            shell_word(&path.display().to_string())
         );
         for f in &mut v.findings {
             f.fix = f
