@@ -62,6 +62,8 @@ pub(crate) fn approve(
         }
     }
 
+    // What the local approvals were, to put back if the push fails.
+    let before = repo.approvals_tip();
     let base = match push {
         Some(remote) => {
             let o = Command::new("git")
@@ -106,8 +108,9 @@ pub(crate) fn approve(
                 .status()
                 .context("cannot run git push")?;
             if !o.success() {
-                // Leave the local approvals as they were: a refused record is not kept.
-                match base {
+                // Leave the local approvals as they were: a record the remote did not take is
+                // not kept.
+                match before {
                     Some(b) => {
                         let _ = repo.git.reference(REF, b, true, "aigate: approval refused");
                     }
@@ -117,7 +120,7 @@ pub(crate) fn approve(
                         }
                     }
                 }
-                bail!("the remote refused the approval (see its message above); nothing was kept");
+                bail!("pushing the approval to {remote} failed (see git's message above); it was not kept: fix that and run the same `aigate approve ... --push {remote}` again");
             }
             println!("aigate: pushed {REF} to {remote}");
         }
