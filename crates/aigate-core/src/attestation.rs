@@ -160,7 +160,17 @@ pub fn read(value: &str, catalog: &Catalog, models: &dyn Fn() -> &'static Models
     }
     // Neither a tool nor a model as a whole: a person when it reads like one (a human
     // address, or capitalised words: `Junio C Hamano`, `Claude Monet`).
-    let person = (email.is_some() && email_tool.is_none()) || looks_like_a_person(name);
+    // A tool's name followed by a word only products use (`Codex Agent`, `Copilot Chat`) is
+    // the tool, not a person named after it (`Claude Monet`).
+    let product = resolve(first).is_some()
+        && name.split_whitespace().skip(1).all(|w| {
+            matches!(
+                w.to_ascii_lowercase().as_str(),
+                "agent" | "assistant" | "chat" | "cli" | "ai" | "bot" | "app" | "ide"
+            )
+        });
+    let person =
+        !product && ((email.is_some() && email_tool.is_none()) || looks_like_a_person(name));
     if person {
         return Vec::new();
     }
@@ -258,6 +268,9 @@ mod tests {
         assert!(one("Jay Satiro").is_empty());
         assert!(one("Waldek Maleska <weakcamel@users.github.com>").is_empty());
         assert!(one("Claude Monet <claude@monet.fr>").is_empty());
+        // A tool's name and a product word is the tool, not a person.
+        assert_eq!(one("Codex Agent").len(), 1);
+        assert!(!one("Copilot Chat").is_empty());
         // An unknown single tool-like word stays an (unknown, unapproved) tool.
         assert_eq!(one("foo-agent"), vec![t("foo-agent", None)]);
     }
