@@ -361,6 +361,20 @@ fn garbage_on_hook_stdin_is_refused_not_accepted() {
         no_panic(&all(&o));
         assert_eq!(o.status.code(), Some(1), "{input:?}: {}", all(&o));
     }
+    // On GitLab the refusal of bad input carries the prefix GitLab shows to the pusher.
+    let o = s
+        .cmd(&AIGATE, &remote)
+        .env("GIT_DIR", &remote)
+        .env("GL_ID", "user-1")
+        .args(["hook", "update", "refs/heads/main", "zz", "zz"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", all(&o));
+    assert!(
+        all(&o).contains("GL-HOOK-ERR: aigate: push refused"),
+        "{}",
+        all(&o)
+    );
 }
 
 // ---- attacks -----------------------------------------------------------------------------

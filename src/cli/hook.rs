@@ -26,26 +26,10 @@ pub(crate) fn run(hook: HookCmd) -> Result<i32> {
             };
             hooks::pre_push(&remote, url.as_deref().unwrap_or(""), &input)
         }
-        HookCmd::PreReceive => {
-            // Fail closed: bad input refuses too.
-            let updates = stdin_string().and_then(|s| hooks::parse_receive_lines(&s));
-            match updates {
-                Ok(u) => Ok(hooks::server(&u)),
-                Err(e) => {
-                    eprintln!("aigate: {e:#}\naigate: push refused (fail closed).");
-                    Ok(hooks::REFUSE)
-                }
-            }
-        }
-        HookCmd::Update { refname, old, new } => {
-            let line = format!("{old} {new} {refname}");
-            match hooks::parse_receive_lines(&line) {
-                Ok(u) => Ok(hooks::server(&u)),
-                Err(e) => {
-                    eprintln!("aigate: {e:#}\naigate: push refused (fail closed).");
-                    Ok(hooks::REFUSE)
-                }
-            }
-        }
+        // Fail closed: bad input refuses too.
+        HookCmd::PreReceive => Ok(hooks::server_from_input(stdin_string())),
+        HookCmd::Update { refname, old, new } => Ok(hooks::server_from_input(Ok(format!(
+            "{old} {new} {refname}"
+        )))),
     }
 }

@@ -12,7 +12,9 @@ mod prepare_commit_msg;
 pub use commit_msg::commit_msg;
 pub use pre_commit::{confirm, pre_commit};
 pub use pre_push::{parse_pre_push_input, pre_push, PushLine};
-pub use pre_receive::{parse_receive_lines, push_exemptions, pusher, server, Update};
+pub use pre_receive::{
+    parse_receive_lines, push_exemptions, pusher, server, server_from_input, Update,
+};
 pub use prepare_commit_msg::prepare_commit_msg;
 
 use crate::git::repo::Repo;

@@ -124,6 +124,19 @@ pub fn server(updates: &[Update]) -> i32 {
     }
 }
 
+/// The server hook from its raw input (`pre-receive`'s stdin, or the `update` hook's arguments
+/// as one line): input that cannot be read or parsed refuses, reported like any other failure.
+pub fn server_from_input(input: Result<String>) -> i32 {
+    match input.and_then(|s| parse_receive_lines(&s)) {
+        Ok(updates) => server(&updates),
+        Err(e) => {
+            let prefix = if gitlab() { "GL-HOOK-ERR: " } else { "" };
+            fail_closed(prefix, &format!("{e:#}"), &[]);
+            REFUSE
+        }
+    }
+}
+
 fn fail_closed(prefix: &str, why: &str, updates: &[Update]) {
     for l in why.lines() {
         eprintln!("{prefix}aigate: {l}");
