@@ -177,6 +177,7 @@ fn colour_follows_color_and_no_color_and_quiet_leaves_out_advice() {
         false,
     );
     assert!(!out.contains("aigate: note:"), "{out}");
+    assert!(!out.contains("details: aigate explain"), "{out}");
     let out = run(&["-q", "check", "HEAD~1..HEAD", "--branch", "main"], false);
     assert!(out.contains("aigate: refused:"), "{out}");
 }

@@ -168,12 +168,12 @@ pub(crate) fn audit_cmd(
                                     aigate::git::repo::read_commit(&odb, id)?.data(),
                                 )?,
                             };
-                            facts.notes = repo.notes_of(id);
                             if since.is_some_and(|s| facts.time < s)
                                 || until.is_some_and(|u| facts.time >= u)
                             {
                                 return Ok(Out::Outside);
                             }
+                            facts.notes = repo.notes_of(id);
                             // The decision time of an audit is the commit's own time.
                             let target = Target {
                                 refname,

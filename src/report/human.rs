@@ -99,12 +99,14 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
         let _ = writeln!(out, "{prefix}{painted}");
     };
     let mut older = false;
+    let mut shown_failing = false;
     for r in reports {
         let enforce_here = enforced && r.protected;
         // Quiet: advice that refuses nothing is left out.
         if super::quiet() && !enforce_here && r.refusal.is_none() {
             continue;
         }
+        shown_failing |= r.failing() > 0;
         if let Some(why) = &r.refusal {
             line(&format!("aigate: {} refused: {why}", branch(&r.refname)));
         }
@@ -137,7 +139,7 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
             ));
         }
     }
-    if reports.iter().any(|r| r.failing() > 0) {
+    if shown_failing {
         if older {
             line("  (`--amend` changes the last commit; for an older one: git rebase -i COMMIT^, mark it edit, amend, git rebase --continue)");
         }

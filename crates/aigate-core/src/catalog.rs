@@ -716,7 +716,8 @@ impl Catalog {
             let Some((key, value)) = bare.split_once(':') else {
                 continue;
             };
-            let value = value.trim();
+            // `Key : value` is a trailer too: the key without the space before the colon.
+            let (key, value) = (key.trim(), value.trim());
             let Some(sigs) = keys
                 .get(&key.to_ascii_lowercase())
                 .filter(|_| !value.is_empty())
@@ -729,7 +730,7 @@ impl Catalog {
                     .map(|t| (t.key.to_ascii_lowercase(), t.value.as_str()))
                     .collect()
             });
-            if real.contains(&(key.trim().to_ascii_lowercase(), value)) {
+            if real.contains(&(key.to_ascii_lowercase(), value)) {
                 continue;
             }
             let ident = Identity::parse(value);
@@ -1062,6 +1063,15 @@ mod tests {
                 h,
                 h
             ),
+            ["claude-code"]
+        );
+    }
+
+    #[test]
+    fn a_squashed_trailer_with_a_space_before_its_colon_is_still_found() {
+        let t = |m: &str| tools_in(m, "Ann <ann@example.com>", "Ann <ann@example.com>");
+        assert_eq!(
+            t("feat: x (#3)\n\n* Co-authored-by : Claude <noreply@anthropic.com>\n\n* fix lint\n"),
             ["claude-code"]
         );
     }
