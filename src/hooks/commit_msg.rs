@@ -25,7 +25,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
     let agent = crate::agent_env::current();
     let facts = CommitFacts {
         id: "(this commit)".into(),
-        message: strip_comments(&text, &rules.trailers.comment),
+        message: crate::trailers::cleanup(&text, &rules.trailers.comment),
         author: identity_from_env("AUTHOR", &repo),
         committer: identity_from_env("COMMITTER", &repo),
         parent_count: 1,
@@ -97,19 +97,4 @@ fn shell_word(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
-}
-
-/// The message as git will store it: comment lines dropped, cut at the scissors line.
-fn strip_comments(text: &str, comment: &str) -> String {
-    let scissors = format!("{comment} ------------------------ >8 ------------------------");
-    let mut out = String::new();
-    for line in text.split_inclusive('\n') {
-        if line.trim_end_matches(['\n', '\r']) == scissors {
-            break;
-        }
-        if !line.starts_with(comment) {
-            out.push_str(line);
-        }
-    }
-    out
 }

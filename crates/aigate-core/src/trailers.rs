@@ -126,6 +126,16 @@ pub fn parse(message: &[u8], cfg: &TrailerConfig) -> Vec<Trailer> {
     out
 }
 
+/// The message as git will store it from an edited message file: cut where a whole scissors
+/// line is (the same rule `parse` follows), comment lines dropped.
+pub fn cleanup(text: &str, comment: &str) -> String {
+    let cut = scissors_end(text.as_bytes(), text.len(), comment.as_bytes());
+    text[..cut]
+        .split_inclusive('\n')
+        .filter(|l| comment.is_empty() || !l.starts_with(comment))
+        .collect()
+}
+
 /// Parses a message given as text.
 pub fn parse_str(message: &str, cfg: &TrailerConfig) -> Vec<Trailer> {
     parse(message.as_bytes(), cfg)
@@ -407,6 +417,15 @@ mod tests {
             .iter()
             .map(|t| t.to_string())
             .collect()
+    }
+
+    #[test]
+    fn cleanup_cuts_where_parse_cuts_and_drops_comments() {
+        let cut = "# ------------------------ >8 ------------------------";
+        assert_eq!(cleanup(&format!("t\n# c\nb\n{cut}\ndiff\n"), "#"), "t\nb\n");
+        // A scissors line with anything after it is an ordinary comment line, as for `parse`.
+        assert_eq!(cleanup(&format!("t\n{cut}\r\nb\n"), "#"), "t\nb\n");
+        assert_eq!(cleanup("t\nb\n", ""), "t\nb\n");
     }
 
     #[test]
