@@ -11,12 +11,13 @@
 //! processes. Time and file contents are inputs. The shell (the `aigate` crate) does all I/O.
 //!
 //! Layers, lowest first (a module imports only from layers below it):
-//! 1. `trailers`, `identity`, `diagnostic`, `rules`, `commit`, `tree`
+//! 1. `trailers`, `identity`, `diagnostic`, `rules`, `commit`, `tree`, `teams`
 //! 2. `catalog`, `agent`
 //! 3. `facts` (what the shell tells the core about one commit)
 //! 4. `policy`
 //! 5. `exemptions`
 //! 6. `verdict`
+//! 7. `figures` (per-commit facts in, adoption figures out)
 pub mod agent;
 pub mod approvals;
 pub mod attestation;
@@ -25,11 +26,13 @@ pub mod commit;
 pub mod diagnostic;
 pub mod exemptions;
 pub mod facts;
+pub mod figures;
 pub mod identity;
 mod literals;
 pub mod models;
 pub mod policy;
 pub mod rules;
+pub mod teams;
 pub mod trailers;
 pub mod tree;
 pub mod verdict;

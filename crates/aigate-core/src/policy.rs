@@ -91,6 +91,9 @@ pub struct PolicyFile {
     pub refs: RefsSection,
     #[serde(default)]
     pub models: ModelsSection,
+    /// Teams for the adoption figures: team name → globs on author emails.
+    #[serde(default)]
+    pub teams: std::collections::BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 /// Which models attestations may name (`vendor/family` globs, e.g. `anthropic/claude-*`).
@@ -419,6 +422,8 @@ pub struct Policy {
     /// first use, since only the blast radius needs it (building it cost the commit-msg hook
     /// ~10% of its instructions).
     guarded: LazyGlobSet,
+    /// `[teams]`: who belongs to which team, for the adoption figures.
+    pub teams: crate::teams::EmailTeams,
 }
 
 /// Globs checked when the policy loads, built into one set on first use: building a set is
@@ -713,7 +718,27 @@ impl Policy {
             .build()
             .map_err(|e| PolicyError(format!("error: {e}\n  --> {origin}")))?;
 
+        for globs in file.teams.values() {
+            for g in globs {
+                crate::teams::email_glob(g.get_ref()).map_err(|e| {
+                    err(
+                        g.span(),
+                        format!("invalid email glob `{}` in [teams]: {}", g.get_ref(), e.kind()),
+                        "team globs match author emails, like `*@platform.example.com`",
+                    )
+                })?;
+            }
+        }
+        let teams: Vec<(String, Vec<String>)> = file
+            .teams
+            .iter()
+            .map(|(k, v)| (k.clone(), v.iter().map(|g| g.get_ref().clone()).collect()))
+            .collect();
+        let teams = crate::teams::EmailTeams::new(&teams)
+            .map_err(|e| PolicyError(format!("error: {e} in [teams]\n  --> {origin}")))?;
+
         Ok(Policy {
+            teams,
             origin: origin.to_string(),
             mode: file.branches.mode,
             protected: file
@@ -1116,6 +1141,19 @@ mod tests {
         let p = Policy::from_str("[branches]\nprotected = [\"refs/tags/v*\"]\n", "t").unwrap();
         assert!(p.is_protected("refs/tags/v1.0"));
         assert!(!p.is_protected("refs/heads/v1.0"));
+    }
+
+    #[test]
+    fn teams_are_email_globs_and_a_bad_one_is_pointed_at() {
+        let p = Policy::from_str(
+            "[teams]\nplatform = [\"*@platform.example.com\"]\nweb = [\"ann@example.com\"]\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(p.teams.of_email("Bob@platform.example.com"), vec!["platform"]);
+        assert_eq!(p.teams.of_email("ann@example.com"), vec!["web"]);
+        let e = Policy::from_str("[teams]\nweb = [\"a[\"]\n", "t").unwrap_err();
+        assert!(e.0.contains("[teams]") && e.0.contains("t:2:"), "{}", e.0);
     }
 
     #[test]
