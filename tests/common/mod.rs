@@ -93,8 +93,13 @@ impl Scratch {
     }
 
     pub fn aigate_stdin(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
+        self.run_stdin(&AIGATE, cwd, args, input)
+    }
+
+    /// Runs `program` with `input` on its standard input; returns the output.
+    pub fn run_stdin(&self, program: &str, cwd: &Path, args: &[&str], input: &str) -> Output {
         let mut child = self
-            .cmd(&AIGATE, cwd)
+            .cmd(program, cwd)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

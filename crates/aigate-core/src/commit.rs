@@ -4,8 +4,9 @@
 //!
 //! Where git and libgit2 differ, the choices are: parents are the `parent` lines directly after
 //! `tree` (as git reads them; a graft or replace ref plays no part), author and committer are the
-//! first header lines of that name, an identity's email is between its last `<` and last `>`
-//! (libgit2), and the message ends at the first NUL byte (both git and libgit2 read it as a C
+//! first header lines of that name, an identity is split as git's `split_ident_line` splits it
+//! (the name up to the first `<`, the email from there to the next `>`, the time after the last
+//! `>`: `Copilot <…> <ann@…>` is Copilot, as `git log` shows it), and the message ends at the first NUL byte (both git and libgit2 read it as a C
 //! string, so text after a NUL is invisible to them and must be to aigate).
 
 use crate::identity::Identity;
@@ -147,16 +148,19 @@ fn split_header(data: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// Where a signature's `<` and `>` are. `None` without `<...>`.
+/// Where a signature's email starts and ends, as git's `split_ident_line` finds them: the first
+/// `<`, and the first `>` after it. `None` without `<...>`.
 fn angles(line: &[u8]) -> Option<(usize, usize)> {
-    let open = memchr::memrchr(b'<', line)?;
-    let close = memchr::memrchr(b'>', line)?;
-    (close > open).then_some((open, close))
+    let open = memchr::memchr(b'<', line)?;
+    let close = memchr::memchr(b'>', &line[open..])? + open;
+    Some((open, close))
 }
 
-/// The time of a signature (0 when unreadable); `None` without `<...>`.
+/// The time of a signature (0 when unreadable): after the last `>`, as git reads it; `None`
+/// without `<...>`.
 fn signature_time(line: &[u8]) -> Option<i64> {
-    let (_, close) = angles(line)?;
+    angles(line)?;
+    let close = memchr::memrchr(b'>', line)?;
     Some(
         std::str::from_utf8(&line[close + 1..])
             .ok()
@@ -222,12 +226,13 @@ mod tests {
     }
 
     #[test]
-    fn email_is_between_the_last_angle_brackets() {
+    fn an_ident_with_two_addresses_is_read_as_git_reads_it() {
         let raw =
             "tree t\nauthor A <a@x.com> <b@y.com> 5 +0000\ncommitter C <c@x.com> 6 +0000\n\nm";
         let c = parse(raw.as_bytes()).unwrap();
-        assert_eq!(c.author.email, "b@y.com");
-        assert_eq!(c.author.name, "A <a@x.com>");
+        assert_eq!(c.author, Identity::new("A", "a@x.com"));
+        let raw = "tree t\nauthor A <a<b@x.com>> 5 +0000\ncommitter C <c@x.com> 6 +0000\n\nm";
+        assert_eq!(parse(raw.as_bytes()).unwrap().author.email, "a<b@x.com");
     }
 
     #[test]
