@@ -17,6 +17,7 @@ pub use aigate_core::{
     models, policy, rules, trailers, tree, verdict,
 };
 
+pub mod advice;
 pub mod agent_env;
 pub mod engine;
 pub mod exemption_file;

@@ -357,8 +357,8 @@ fn the_fix_printed_for_a_refused_commit_makes_the_commit_and_loses_nothing() {
         !out.contains("--amend"),
         "a refused commit does not exist to amend:\n{out}"
     );
-    // Run the printed fix as printed (plus the review, which needs a person), from a
-    // subdirectory: the message file is named by its absolute path.
+    // Run the printed fix as printed (the reviewer, a person, put in for the placeholder),
+    // from a subdirectory: the message file is named by its absolute path.
     let fix = out
         .lines()
         .find_map(|l| {
@@ -371,7 +371,7 @@ fn the_fix_printed_for_a_refused_commit_makes_the_commit_and_loses_nothing() {
     std::fs::create_dir_all(work.join("sub")).unwrap();
     let o = s
         .cmd("sh", &work.join("sub"))
-        .args(["-c", &format!("{fix} --trailer '{REVIEW}'")])
+        .args(["-c", &fix.replace("Reviewed-by: Name <email>", REVIEW)])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", all(&o));

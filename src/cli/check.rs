@@ -145,8 +145,12 @@ pub(crate) fn check(
             judged.len()
         );
     }
-    let (facts, commits): (Vec<_>, Vec<_>) = judged.into_iter().unzip();
+    let (facts, mut commits): (Vec<_>, Vec<_>) = judged.into_iter().unzip();
     let protected = rules.policy.is_protected(&refname) && rules.policy.mode != Mode::Off;
+    if !rules.policy.is_protected(&refname) {
+        let bound = aigate::advice::bound_for(&repo, &rules.policy, &refname);
+        aigate::advice::retarget(&mut commits, &refname, &bound);
+    }
     let rep = RefReport::local(&refname, protected, commits);
     let enforced = rules.policy.mode == Mode::Enforce;
     let reports = [rep];

@@ -126,8 +126,12 @@ pub(crate) fn explain(
     if v.findings.is_empty() {
         aigate::say!("no findings");
     }
-    for f in &v.findings {
-        aigate::say!("{} {}: {}\n  fix: {}", f.rule, f.name, f.message, f.fix);
+    // Findings fixed by one command show it once, after the last of them.
+    for (i, f) in v.findings.iter().enumerate() {
+        aigate::say!("{} {}: {}", f.rule, f.name, f.message);
+        if !v.findings[i + 1..].iter().any(|g| g.fix == f.fix) {
+            aigate::say!("  fix: {}", f.fix);
+        }
     }
     // Findings are violations only where the policy enforces them.
     let enforced =

@@ -9,11 +9,9 @@ use anyhow::Result;
 pub(crate) fn run(hook: HookCmd) -> Result<i32> {
     match hook {
         HookCmd::CommitMsg { file } => hooks::commit_msg(&file),
-        HookCmd::PrepareCommitMsg {
-            file,
-            source,
-            sha: _,
-        } => hooks::prepare_commit_msg(&file, source.as_deref()),
+        HookCmd::PrepareCommitMsg { file, source, sha } => {
+            hooks::prepare_commit_msg(&file, source.as_deref(), sha.as_deref())
+        }
         HookCmd::PreCommit => hooks::pre_commit(),
         HookCmd::PrePush { remote, url } => {
             let remote = remote

@@ -74,13 +74,7 @@ pub(crate) fn target_ref(repo: &Repo, branch: Option<&str>, policy: &Policy) -> 
 
 /// The policy's first protected branch that is a plain name (`main`), as a full ref.
 pub(crate) fn first_protected(policy: &Policy) -> String {
-    let first = policy
-        .protected
-        .iter()
-        .find(|p| !p.contains(['*', '?', '[']))
-        .cloned()
-        .unwrap_or_else(|| "main".into());
-    full_ref(&first)
+    aigate::advice::first_protected(policy)
 }
 
 pub(crate) fn open_repo(dir: Option<&Path>) -> Result<Repo> {

@@ -55,21 +55,25 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
     let protected = rules.policy.is_protected(&refname);
     let enforced = rules.policy.mode == Mode::Enforce;
     if enforced && protected && !v.passed() {
-        // The commit will not exist: `--amend` would fold the staged change into the previous
-        // commit. Commit again from the refused message instead.
-        // git names the file relative to the top of the work tree: an absolute path works from
-        // any directory the user runs the fix in.
-        let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
-        let again = format!(
-            "git commit -e -F {} --trailer",
-            shell_word(&path.display().to_string())
-        );
-        for f in &mut v.findings {
-            f.fix = f
-                .fix
-                .replace("git commit --amend --no-edit --trailer", &again)
-                .replace("git commit --amend --trailer", &again);
+        // The commit will not exist: make it again as it was made (`--amend`, `-a`), from the
+        // message as git would have stored it (no comments, nothing below a scissors line of
+        // `git commit -v`), with the findings' message edits made.
+        let mut edit = crate::verdict::MessageEdit::default();
+        for f in v.findings.iter().filter(|f| !f.edit.is_empty()) {
+            edit.merge(&f.edit);
         }
+        if !edit.is_empty() {
+            let how = crate::advice::commit_how(&repo);
+            if let Some(again) = crate::advice::write_again_message(&repo, &facts.message, &edit) {
+                let fix = crate::advice::commit_again(&how, &again, &edit);
+                for f in v.findings.iter_mut().filter(|f| !f.edit.is_empty()) {
+                    f.fix.clone_from(&fix);
+                }
+            }
+        }
+    } else if !protected {
+        let bound = crate::advice::bound_for(&repo, &rules.policy, &refname);
+        crate::advice::retarget(std::slice::from_mut(&mut v), &refname, &bound);
     }
     let rep = RefReport::local(&refname, protected, vec![v]);
     eprint!(
@@ -86,15 +90,4 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         eprintln!("aigate: commit refused on protected branch {}. To record work before review, commit on a feature branch; pushes to {} are checked again.", refname.trim_start_matches("refs/heads/"), refname.trim_start_matches("refs/heads/"));
     }
     Ok(if refused { REFUSE } else { PASS })
-}
-
-/// A path as one shell word (quoted when it needs to be).
-fn shell_word(s: &str) -> String {
-    if s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }

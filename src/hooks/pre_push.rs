@@ -110,6 +110,10 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
                 pusher: None,
             };
             rep.commits = rules.judge_walked(&repo, &walked, &target)?;
+            if !protected {
+                let bound = crate::advice::bound_for(&repo, &rules.policy, &l.remote_ref);
+                crate::advice::retarget(&mut rep.commits, &l.remote_ref, &bound);
+            }
         }
         reports.push(rep);
     }

@@ -10,14 +10,20 @@ use std::path::Path;
 /// `prepare-commit-msg FILE [SOURCE [SHA]]`: when an AI agent is running `git commit`, add
 /// `Assisted-by: TOOL` (policy agents.attestation = "add"), never twice, never on merges or when
 /// the message already has an attestation; with "require", refuse instead.
-pub fn prepare_commit_msg(file: &Path, source: Option<&str>) -> Result<i32> {
+pub fn prepare_commit_msg(file: &Path, source: Option<&str>, sha: Option<&str>) -> Result<i32> {
+    // commit-msg is not told how the commit is made (`commit HEAD` means --amend): kept for
+    // its printed fix.
+    let repo = Repo::for_hook();
+    if let Ok(repo) = &repo {
+        crate::advice::record_source(repo, source, sha);
+    }
     let Some(agent) = crate::agent_env::current() else {
         return Ok(PASS);
     };
+    let repo = repo?;
     if matches!(source, Some("merge") | Some("squash")) {
         return Ok(PASS);
     }
-    let repo = Repo::for_hook()?;
     let policy = engine::worktree_policy(&repo, None)?;
     if policy.mode == Mode::Off {
         return Ok(PASS);

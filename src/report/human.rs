@@ -127,9 +127,12 @@ pub fn human(reports: &[RefReport], enforced: bool, prefix: &str, policy_origin:
                 older = true;
             }
             line(&format!("  {} {}", short(&c.commit), c.summary));
-            for f in &c.findings {
+            // Findings fixed by one command (the message edits) show it once, after the last.
+            for (i, f) in c.findings.iter().enumerate() {
                 line(&format!("    {} {}: {}", f.rule, f.name, f.message));
-                line(&format!("      fix: {}", f.fix));
+                if !c.findings[i + 1..].iter().any(|g| g.fix == f.fix) {
+                    line(&format!("      fix: {}", f.fix));
+                }
             }
         }
         if failing > SHOWN {

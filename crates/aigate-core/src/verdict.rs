@@ -34,6 +34,102 @@ pub struct Finding {
     pub name: &'static str,
     pub message: String,
     pub fix: String,
+    /// What the fix changes in the commit message, when it is a message edit. The edits of
+    /// all of a commit's findings make one command (`fix` of each of them).
+    #[serde(skip)]
+    pub edit: MessageEdit,
+}
+
+/// A change to a commit message: trailers to add, trailer lines to remove (as `Key: value`),
+/// and a note for the person running it (who the reviewer must be).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageEdit {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub note: Option<String>,
+}
+
+impl MessageEdit {
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty()
+    }
+
+    fn adding(trailer: String) -> MessageEdit {
+        MessageEdit {
+            add: vec![trailer],
+            ..MessageEdit::default()
+        }
+    }
+
+    /// Adds another edit's changes (each trailer once).
+    pub fn merge(&mut self, other: &MessageEdit) {
+        for a in &other.add {
+            if !self.add.contains(a) {
+                self.add.push(a.clone());
+            }
+        }
+        for r in &other.remove {
+            if !self.remove.contains(r) {
+                self.remove.push(r.clone());
+            }
+        }
+        if self.note.is_none() {
+            self.note.clone_from(&other.note);
+        }
+    }
+
+    /// The `--trailer "..."` arguments that add this edit's trailers.
+    pub fn trailer_args(&self) -> String {
+        self.add
+            .iter()
+            .map(|a| format!(" --trailer {}", shell_quote(a)))
+            .collect()
+    }
+
+    /// The note, as a shell comment after the command (`  # a reviewer other than ...`): the
+    /// line still runs as printed.
+    pub fn note_text(&self) -> String {
+        self.note
+            .as_deref()
+            .map(|n| format!("  # {}", n.replace('\n', " ")))
+            .unwrap_or_default()
+    }
+
+    /// One `git commit --amend` that makes this edit on the last commit: lines removed by
+    /// rewriting the message without them, trailers added with `--trailer`.
+    pub fn amend_command(&self) -> String {
+        let message = if self.remove.is_empty() {
+            String::new()
+        } else {
+            let drop: String = self
+                .remove
+                .iter()
+                .map(|r| format!(" -e {}", shell_quote(r)))
+                .collect();
+            format!(" -m \"$(git log -1 --format=%B | grep -vxF{drop})\"")
+        };
+        format!(
+            "git commit --amend{message}{}{}",
+            self.trailer_args(),
+            self.note_text()
+        )
+    }
+}
+
+/// `s` as one POSIX shell word: double quotes where nothing in it is special there (the
+/// familiar `"Key: value"`), single quotes otherwise.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-:=@+,".contains(&b))
+    {
+        s.to_string()
+    } else if !s.contains(['"', '$', '`', '\\', '!', '\n']) {
+        format!("\"{s}\"")
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,12 +253,15 @@ pub fn judge_with_evidence(
         .collect();
     let ai = !evidence.is_empty() || !attested.is_empty();
     let mut findings = Vec::new();
+    // Findings whose fix is a message edit, by (rule, message): attached at the end.
+    let mut edits: Vec<(Rule, String, MessageEdit)> = Vec::new();
     let mut finding = |rule: Rule, message: String, fix: String| {
         findings.push(Finding {
             rule,
             name: rule.name(),
             message,
             fix,
+            edit: MessageEdit::default(),
         });
     };
     let branch = target
@@ -175,33 +274,29 @@ pub fn judge_with_evidence(
         let first_tool = evidence.first().map(|e| e.tool.as_str()).unwrap_or("TOOL");
         if attested.is_empty() {
             let shown = evidence.first().map(|e| e.text.as_str()).unwrap_or("");
-            finding(
-                Rule::MissingAttestation,
-                format!(
-                    "AI evidence ({shown}) but no {}: trailer",
-                    policy.attestation_trailers[0]
-                ),
-                format!(
-                    "git commit --amend --trailer \"{}: {first_tool}\"",
-                    policy.attestation_trailers[0]
-                ),
+            let message = format!(
+                "AI evidence ({shown}) but no {}: trailer",
+                policy.attestation_trailers[0]
             );
+            let edit =
+                MessageEdit::adding(format!("{}: {first_tool}", policy.attestation_trailers[0]));
+            edits.push((Rule::MissingAttestation, message.clone(), edit.clone()));
+            finding(Rule::MissingAttestation, message, edit.amend_command());
         } else {
             let mut reported: Vec<&str> = Vec::new();
             for e in &evidence {
                 if !attested_ids.contains(e.tool.as_str()) && !reported.contains(&e.tool.as_str()) {
                     reported.push(&e.tool);
-                    finding(
-                        Rule::UndeclaredTool,
-                        format!(
-                            "evidence names `{}` ({}) but the attestation does not",
-                            e.tool, e.text
-                        ),
-                        format!(
-                            "git commit --amend --trailer \"{}: {}\"",
-                            policy.attestation_trailers[0], e.tool
-                        ),
+                    let message = format!(
+                        "evidence names `{}` ({}) but the attestation does not",
+                        e.tool, e.text
                     );
+                    let edit = MessageEdit::adding(format!(
+                        "{}: {}",
+                        policy.attestation_trailers[0], e.tool
+                    ));
+                    edits.push((Rule::UndeclaredTool, message.clone(), edit.clone()));
+                    finding(Rule::UndeclaredTool, message, edit.amend_command());
                 }
             }
         }
@@ -211,15 +306,14 @@ pub fn judge_with_evidence(
         // A model named without its tool: the policy approves tools, so the tool must be named.
         for a in attested.iter().filter(|a| a.model_only()) {
             let model = a.model.as_deref().unwrap_or("");
-            finding(
-                Rule::ModelWithoutTool,
-                format!("`{model}` names a model but no tool"),
-                format!(
-                    "git commit --amend --trailer \"{}: {first_tool}:{}\"",
-                    policy.attestation_trailers[0],
-                    model.to_ascii_lowercase().replace(' ', "-")
-                ),
-            );
+            let message = format!("`{model}` names a model but no tool");
+            let edit = MessageEdit::adding(format!(
+                "{}: {first_tool}:{}",
+                policy.attestation_trailers[0],
+                model.to_ascii_lowercase().replace(' ', "-")
+            ));
+            edits.push((Rule::ModelWithoutTool, message.clone(), edit.clone()));
+            finding(Rule::ModelWithoutTool, message, edit.amend_command());
         }
         // Models the policy does not approve ([models] approved).
         if !policy.models_approved.is_empty() {
@@ -389,49 +483,45 @@ pub fn judge_with_evidence(
     for t in trailers.iter().filter(|t| policy.is_review_key(&t.key)) {
         let reviewer = Identity::parse(&t.value);
         let mut counts = false;
-        match &reviewer {
-            None => finding(
+        // A review that cannot count: the fix removes its line (adding one would leave it).
+        let bad: Option<(Rule, String)> = match &reviewer {
+            None => Some((
                 Rule::NonHumanReviewer,
                 format!("`{t}` has no `Name <email>`"),
-                format!("git commit --amend --trailer \"{}: Name <email>\"", t.key),
-            ),
-            Some(r) if !r.has_valid_email() => finding(
+            )),
+            Some(r) if !r.has_valid_email() => Some((
                 Rule::NonHumanReviewer,
                 format!(
                     "`{t}`: <{}> is not a valid plain-ASCII email address",
                     r.email
                 ),
-                format!("git commit --amend --trailer \"{}: Name <email>\"", t.key),
-            ),
-            Some(r) if policy.catalog.is_ai_identity(r) || r.is_bot() => finding(
+            )),
+            Some(r) if policy.catalog.is_ai_identity(r) || r.is_bot() => Some((
                 Rule::NonHumanReviewer,
                 format!(
                     "`{t}`: {} is an AI or bot identity, not a human reviewer",
                     r.email
                 ),
-                "ask a human to review, and record it as Reviewed-by".into(),
-            ),
+            )),
             Some(r) if r.canonical_email() == author || r.canonical_email() == committer => {
                 let who = if r.canonical_email() == author {
                     "author"
                 } else {
                     "committer"
                 };
-                finding(
+                Some((
                     Rule::SelfReview,
                     format!("`{t}`: the reviewer is the commit's {who}"),
-                    "ask someone else to review; a review must come from another person".into(),
-                )
+                ))
             }
-            Some(r) if !policy.reviewer_allowed(&r.email) => finding(
+            Some(r) if !policy.reviewer_allowed(&r.email) => Some((
                 Rule::ReviewerNotAllowed,
                 format!(
                     "`{t}`: {} is not among the allowed reviewers ({})",
                     r.email,
                     policy.reviewers.join(", ")
                 ),
-                "have an allowed reviewer review the commit".into(),
-            ),
+            )),
             Some(r) if signed => {
                 // The trailer is the readable record; the signed approval is the review.
                 counts = counted.contains(&r.canonical_email());
@@ -442,10 +532,20 @@ pub fn judge_with_evidence(
                         format!("{} (as {})", approve_fix(&facts.id), r.email),
                     );
                 }
+                None
             }
             Some(r) => {
                 counts = counted.insert(r.canonical_email());
+                None
             }
+        };
+        if let Some((rule, message)) = bad {
+            let edit = MessageEdit {
+                remove: vec![t.to_string()],
+                ..MessageEdit::default()
+            };
+            edits.push((rule, message.clone(), edit.clone()));
+            finding(rule, message, edit.amend_command());
         }
         reviews.push(Review {
             text: t.to_string(),
@@ -481,6 +581,7 @@ pub fn judge_with_evidence(
             Some(p) => format!(" (it touches {p})"),
             None => String::new(),
         };
+        let mut review_edit = None;
         let (what, fix) = if signed {
             (
                 "signed human approval(s)",
@@ -491,27 +592,27 @@ pub fn judge_with_evidence(
                 ),
             )
         } else {
-            (
-                "human review(s)",
-                format!(
-                    "git commit --amend --trailer \"{}: Name <email>\"  (a reviewer other than {})",
-                    policy.review_trailers[0], facts.author.email
-                ),
-            )
+            let edit = MessageEdit {
+                add: vec![format!("{}: Name <email>", policy.review_trailers[0])],
+                remove: Vec::new(),
+                note: Some(format!("a reviewer other than {}", facts.author.email)),
+            };
+            review_edit = Some(edit.clone());
+            ("human review(s)", edit.amend_command())
         };
         let aside = if set_aside.is_empty() {
             String::new()
         } else {
             format!("; not counted: {}", set_aside.join(", "))
         };
-        finding(
-            Rule::MissingReview,
-            format!(
-                "{} of {required} required {what}{why}{aside}",
-                counted.len()
-            ),
-            fix,
+        let message = format!(
+            "{} of {required} required {what}{why}{aside}",
+            counted.len()
         );
+        if let Some(edit) = review_edit {
+            edits.push((Rule::MissingReview, message.clone(), edit));
+        }
+        finding(Rule::MissingReview, message, fix);
     }
     // Review findings only bind where review is required.
     if !needs_review {
@@ -529,6 +630,24 @@ pub fn judge_with_evidence(
     // One line per distinct finding (an exemption cited twice, or for two tools, says it once).
     let mut distinct = std::collections::HashSet::new();
     findings.retain(|f| distinct.insert((f.rule, f.message.clone())));
+    // The message edits of all findings make one command: running each alone would leave the
+    // others' findings, and amend the same commit several times.
+    let mut combined = MessageEdit::default();
+    for f in findings.iter_mut() {
+        if let Some((_, _, e)) = edits
+            .iter()
+            .find(|(r, m, _)| *r == f.rule && *m == f.message)
+        {
+            f.edit = e.clone();
+            combined.merge(e);
+        }
+    }
+    if !combined.is_empty() {
+        let fix = combined.amend_command();
+        for f in findings.iter_mut().filter(|f| !f.edit.is_empty()) {
+            f.fix.clone_from(&fix);
+        }
+    }
 
     CommitVerdict {
         commit: facts.id.clone(),
@@ -704,5 +823,21 @@ mod tests {
     fn require_for_all_reviews_human_commits() {
         let v = verdict("[review]\nrequire_for = \"all\"\n", "fix: typo\n");
         assert_eq!(rules(&v), ["AIG004"]);
+    }
+
+    #[test]
+    fn a_bad_review_line_is_removed_by_one_command_with_the_missing_review() {
+        let v = verdict(
+            "",
+            "feat: x\n\nAssisted-by: claude-code\nReviewed-by: it's $(me) <x@y>\n",
+        );
+        assert_eq!(rules(&v), ["AIG004", "AIG006"]);
+        let fix = &v.findings[0].fix;
+        assert_eq!(fix, &v.findings[1].fix, "one command for both");
+        assert!(
+            fix.contains("grep -vxF -e 'Reviewed-by: it'\\''s $(me) <x@y>'"),
+            "the line is quoted for the shell: {fix}"
+        );
+        assert!(fix.contains("--trailer \"Reviewed-by: Name <email>\""), "{fix}");
     }
 }
