@@ -65,11 +65,13 @@ fn run(cli: Cli) -> Result<i32> {
             into,
             push,
             key,
+            force,
         } => cli::approve::approve(
             rev.as_deref(),
             into.as_deref(),
             push.as_deref(),
             key.as_deref(),
+            force,
         ),
         Cmd::Completions { shell } => cli::policy::completions(shell),
         Cmd::Man => cli::policy::man(),

@@ -15,6 +15,7 @@ pub(crate) fn approve(
     into: Option<&str>,
     push: Option<&str>,
     key: Option<&Path>,
+    force: bool,
 ) -> Result<i32> {
     let repo = open_repo(None)?;
     let rev = rev.unwrap_or("HEAD");
@@ -37,6 +38,7 @@ pub(crate) fn approve(
         .config_string("user.email")
         .filter(|e| e.contains('@'))
         .context("git config user.email is not set: the approval names you by your email, as the trust root (.aigate/allowed_signers) does")?;
+    preflight_warnings(&repo, &commits, &target, &reviewer, force)?;
     let statement = Statement {
         refname: target.clone(),
         commits: commits.clone(),
@@ -270,4 +272,72 @@ pub(crate) fn list(rev: Option<&str>, into: Option<&str>) -> Result<i32> {
         println!("no approvals of {rev}");
     }
     Ok(0)
+}
+
+/// Said before signing, since an approval is permanent (refs/aigate/approvals only grows):
+/// approving for a branch no rule protects, approving one's own commit, approving again what
+/// one already approved. Each makes an approval that counts for nothing; refused unless
+/// `--force`.
+fn preflight_warnings(
+    repo: &aigate::git::Repo,
+    commits: &[String],
+    target: &str,
+    reviewer: &str,
+    force: bool,
+) -> Result<()> {
+    use aigate::identity::canonical_email;
+    let policy = engine::worktree_policy(repo, None)?;
+    let branch = target.trim_start_matches("refs/heads/");
+    let mut mistakes = Vec::new();
+    if !policy.is_protected(target) {
+        let bound = aigate::advice::bound_for(repo, &policy, target);
+        mistakes.push(format!(
+            "{branch} is not a protected branch ({}): an approval for it counts nowhere; for {}: --into {}",
+            policy.origin,
+            bound.trim_start_matches("refs/heads/"),
+            bound.trim_start_matches("refs/heads/")
+        ));
+    }
+    let me = canonical_email(reviewer);
+    for c in commits {
+        let facts = repo.facts(git2::Oid::from_str(c)?, false)?;
+        for (who, role) in [(&facts.author, "author"), (&facts.committer, "committer")] {
+            if canonical_email(&who.email) == me {
+                mistakes.push(format!(
+                    "you ({reviewer}) are the {role} of {}: your approval does not count for it; ask another reviewer",
+                    engine::short(c)
+                ));
+                break;
+            }
+        }
+    }
+    if let Some(tip) = repo.approvals_tip() {
+        let mut already = 0;
+        for c in commits {
+            let seen = repo.approval_records(tip, c)?.iter().any(|(_, text)| {
+                approvals::split_record(text)
+                    .and_then(|(st, _)| Statement::parse(st))
+                    .is_ok_and(|st| st.refname == target && canonical_email(&st.reviewer) == me)
+            });
+            already += usize::from(seen);
+        }
+        if already == commits.len() {
+            mistakes.push(format!(
+                "you already approved {} for {branch}",
+                if commits.len() == 1 {
+                    engine::short(&commits[0]).to_string()
+                } else {
+                    format!("these {} commits", commits.len())
+                }
+            ));
+        }
+    }
+    eprintln!("aigate: note: an approval is permanent: it cannot be withdrawn once pushed (refs/aigate/approvals only grows)");
+    for m in &mistakes {
+        eprintln!("aigate: warning: {m}");
+    }
+    if !mistakes.is_empty() && !force {
+        bail!("not signed: fix the above, or run the same command with --force to sign anyway");
+    }
+    Ok(())
 }

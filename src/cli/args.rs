@@ -88,6 +88,10 @@ pub(crate) enum Cmd {
         /// The SSH key to sign with (default: git config user.signingKey)
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
+        /// Sign even an approval that counts for nothing (an unprotected --into, your own
+        /// commit, one you already approved)
+        #[arg(long)]
+        force: bool,
     },
     /// List the approvals of a commit or range: who approved it for which branch, verified
     /// against the trust root or why not

@@ -219,7 +219,9 @@ impl Scratch {
         format!("{email} {} {}\n", f.next().unwrap(), f.next().unwrap())
     }
 
-    /// Runs `aigate approve REV --into INTO --push origin --key KEY` as `email` in `work`.
+    /// Runs `aigate approve REV --into INTO --push origin --key KEY --force` as `email` in
+    /// `work` (--force: tests prove what the server makes of approvals the client would warn
+    /// about).
     pub fn approve(&self, work: &Path, email: &str, key: &Path, rev: &str, into: &str) -> Output {
         self.git_ok(work, &["config", "user.email", email]);
         let o = self.aigate(
@@ -233,6 +235,7 @@ impl Scratch {
                 "origin",
                 "--key",
                 key.to_str().unwrap(),
+                "--force",
             ],
         );
         self.git_ok(work, &["config", "--unset", "user.email"]);
