@@ -118,15 +118,35 @@ fn run(cli: Cli) -> Result<i32> {
             format,
             policy,
             expiring_within,
-        } => cli::audit::audit_cmd(
-            range,
-            branch,
-            since,
-            until,
-            format,
-            policy.as_deref(),
-            &expiring_within,
-        ),
+            by,
+            lines,
+            teams,
+            figures,
+            name,
+            merge,
+        } => {
+            let opts = cli::audit_report::FigureOpts {
+                by,
+                lines,
+                teams,
+                figures_only: figures,
+                name,
+            };
+            if merge.is_empty() {
+                cli::audit::audit_cmd(
+                    range,
+                    branch,
+                    since,
+                    until,
+                    format,
+                    policy.as_deref(),
+                    &expiring_within,
+                    &opts,
+                )
+            } else {
+                cli::audit_report::merge_cmd(&merge, format, &opts)
+            }
+        }
         Cmd::HookScript { hook } => cli::install::hook_script(&hook),
     }
 }

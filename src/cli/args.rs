@@ -37,6 +37,21 @@ pub(crate) enum Format {
     Csv,
     Markdown,
     Sarif,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum By {
+    Month,
+    Week,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum TeamsFrom {
+    /// The policy's [teams]: globs on author emails
+    Policy,
+    /// CODEOWNERS at the audited revision: the owners of the paths each commit changed
+    Codeowners,
 }
 
 #[derive(Subcommand)]
@@ -201,7 +216,7 @@ pub(crate) enum Cmd {
         /// Only commits committed before the end of this date (YYYY-MM-DD)
         #[arg(long)]
         until: Option<String>,
-        /// Output: table, json, csv, markdown or sarif
+        /// Output: table, json, csv, markdown, sarif, or html (one self-contained page)
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
         /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
@@ -210,6 +225,26 @@ pub(crate) enum Cmd {
         /// Window for "exemptions expiring soon" (e.g. 14d)
         #[arg(long, default_value = "14d")]
         expiring_within: String,
+        /// Adoption figures per month or per ISO week
+        #[arg(long, value_enum, default_value = "month")]
+        by: By,
+        /// Count lines added and deleted and files changed, as git log --numstat (reads
+        /// every commit's diff)
+        #[arg(long)]
+        lines: bool,
+        /// Teams from the policy's [teams] (the default when it has one) or from CODEOWNERS
+        /// (reads every commit's diff)
+        #[arg(long, value_enum)]
+        teams: Option<TeamsFrom>,
+        /// Print the adoption figures only, not one row per AI-assisted commit
+        #[arg(long)]
+        figures: bool,
+        /// The repository's name in the report (default: its directory's name)
+        #[arg(long)]
+        name: Option<String>,
+        /// Merge JSON reports (aigate audit --format json) of several repositories into one
+        #[arg(long, num_args = 1.., value_name = "REPORT.json", conflicts_with_all = ["range", "branch", "since", "until", "policy", "lines", "teams", "name"])]
+        merge: Vec<PathBuf>,
     },
 }
 

@@ -1,4 +1,5 @@
-//! `aigate audit`: one row per AI-assisted commit of a history, in every report format.
+//! `aigate audit`: one row per AI-assisted commit of a history, in every report format, and
+//! the adoption figures of the history (`audit_report`).
 
 use super::args::*;
 use super::exemption::parse_days;
@@ -7,6 +8,7 @@ use aigate::engine::{self, now};
 use aigate::exemptions::day_start;
 use aigate::git::repo::Repo;
 use aigate::report::audit::Sink;
+use aigate::report::figures::figure_of;
 use aigate::verdict::Target;
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -20,18 +22,9 @@ pub(crate) fn audit_cmd(
     format: Format,
     policy: Option<&Path>,
     expiring: &str,
+    opts: &super::audit_report::FigureOpts,
 ) -> Result<i32> {
-    only(
-        format,
-        &[
-            Format::Table,
-            Format::Json,
-            Format::Csv,
-            Format::Markdown,
-            Format::Sarif,
-        ],
-        "audit",
-    )?;
+    only(format, &super::audit_report::FORMATS, "audit")?;
     use std::io::IsTerminal;
     // libgit2's object cache is capped per repository handle (one per worker) so memory stays
     // flat however long the history (by default each may grow to 256 MiB); the blast radius's
@@ -90,14 +83,21 @@ pub(crate) fn audit_cmd(
         }
     }
     let days = parse_days(expiring)?;
+    let teams = super::audit_report::teams(&repo, &rules, opts.teams, &spec)?;
+    // Lines, and the paths CODEOWNERS needs, come from each commit's diff.
+    let want_paths = matches!(teams, super::audit_report::Teams::Codeowners(_));
+    let read_diff = opts.lines || want_paths;
+    let mut figures = aigate_core::figures::Figures::new(opts.period(), opts.lines, teams.source());
+    let mut failing = Vec::new();
+    let made = super::audit_report::made(
+        super::audit_report::repository_name(&repo, opts.name.as_deref()),
+        &spec,
+        &refname,
+        &rules,
+    );
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut sink: Box<dyn Sink> = match format {
-        Format::Json => Box::new(aigate::report::audit::Json(out, 0)),
-        Format::Csv => Box::new(aigate::report::audit::Csv::new(out)),
-        Format::Markdown => Box::new(aigate::report::audit::Markdown(out, false)),
-        Format::Sarif => Box::new(aigate::report::audit::Sarif::new(out, engine::POLICY_FILE)?),
-        _ => Box::new(aigate::report::audit::Table(out, false)),
-    };
+    let mut sink: Box<dyn Sink> =
+        super::audit_report::sink_for(format, opts.figures_only, out, engine::POLICY_FILE)?;
     let paths =
         rules.policy.needs_paths() || !rules.exemptions.list.is_empty() || format == Format::Sarif;
     let progress = if std::io::stderr().is_terminal() {
@@ -116,8 +116,13 @@ pub(crate) fn audit_cmd(
     // keep memory flat however long the history.
     enum Out {
         Outside,
-        Human,
-        Ai(Box<aigate::report::audit::Row>),
+        Human(Box<aigate_core::figures::CommitFigure>),
+        Ai(
+            Box<(
+                aigate::report::audit::Row,
+                aigate_core::figures::CommitFigure,
+            )>,
+        ),
     }
     // One more worker than cores: libgit2 serialises parts of object reading behind locks, and
     // a worker waiting there leaves its core to another (measured: 2 cores, 3 workers ~15%
@@ -141,7 +146,7 @@ pub(crate) fn audit_cmd(
                 std::sync::mpsc::sync_channel::<(u64, Vec<aigate::git::history::RawEntry>)>(2);
             job_txs.push(job_tx);
             let res_tx = res_tx.clone();
-            let (rules, refname) = (&rules, &refname);
+            let (rules, refname, teams) = (&rules, &refname, &teams);
             scope.spawn(move || {
                 let repo = match Repo::open(git_dir) {
                     Ok(r) => r,
@@ -161,13 +166,11 @@ pub(crate) fn audit_cmd(
                     let outs: Result<Vec<Out>> = ids
                         .into_iter()
                         .map(|(id, data)| {
-                            let mut facts = match data {
-                                Some(d) => aigate::git::repo::facts_of(id, &d)?,
-                                None => aigate::git::repo::facts_of(
-                                    id,
-                                    aigate::git::repo::read_commit(&odb, id)?.data(),
-                                )?,
+                            let data = match data {
+                                Some(d) => d,
+                                None => aigate::git::repo::read_commit(&odb, id)?.data().to_vec(),
                             };
+                            let mut facts = aigate::git::repo::facts_of(id, &data)?;
                             if since.is_some_and(|s| facts.time < s)
                                 || until.is_some_and(|u| facts.time >= u)
                             {
@@ -181,15 +184,24 @@ pub(crate) fn audit_cmd(
                                 now: facts.time,
                                 pusher: None,
                             };
+                            let (diff, changed) = if read_diff {
+                                let (d, p) =
+                                    aigate::git::lines::numstat(&repo, id, &data, want_paths)?;
+                                (opts.lines.then_some(d), p)
+                            } else {
+                                (None, Vec::new())
+                            };
+                            let team = teams.of(rules, &facts.author.email, &changed);
                             let v = rules.judge(&facts, &target);
                             if !v.ai_assisted {
-                                return Ok(Out::Human);
+                                let f = figure_of(&facts, &v, team, diff);
+                                return Ok(Out::Human(Box::new(f)));
                             }
                             let (facts, v) =
                                 rules.finish(&repo, id, facts, v, &target, paths, None)?;
-                            Ok(Out::Ai(Box::new(aigate::report::audit::Row::new(
-                                &facts, &v,
-                            ))))
+                            let f = figure_of(&facts, &v, team, diff);
+                            let row = aigate::report::audit::Row::new(&facts, &v);
+                            Ok(Out::Ai(Box::new((row, f))))
                         })
                         .collect();
                     if res_tx.send(outs.map(|o| (seq, o))).is_err() {
@@ -251,10 +263,16 @@ pub(crate) fn audit_cmd(
                     n += 1;
                     match o {
                         Out::Outside => {}
-                        Out::Human => summary.add_commit(),
-                        Out::Ai(row) => {
+                        Out::Human(f) => {
+                            summary.add_commit();
+                            figures.add(&f);
+                        }
+                        Out::Ai(b) => {
+                            let (row, f) = *b;
                             summary.add_commit();
                             summary.add(&row);
+                            figures.add(&f);
+                            aigate::report::html::keep_failing(&mut failing, &row);
                             sink.row(&row)?;
                         }
                     }
@@ -276,6 +294,14 @@ pub(crate) fn audit_cmd(
         p.finish_and_clear();
     }
     summary.finish(&rules.exemptions, now(), days);
+    if format != Format::Sarif {
+        figures.finish();
+        summary.adoption = Some(Box::new(aigate::report::figures::Adoption {
+            made,
+            figures,
+            failing_top: failing,
+        }));
+    }
     sink.end(&summary)?;
     Ok(0)
 }

@@ -4,6 +4,7 @@
 pub(crate) mod approve;
 pub(crate) mod args;
 pub(crate) mod audit;
+pub(crate) mod audit_report;
 pub(crate) mod check;
 pub(crate) mod exemption;
 pub(crate) mod explain;

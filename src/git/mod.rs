@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod budget;
 pub mod history;
+pub mod lines;
 pub mod measures;
 pub mod repo;
 

@@ -46,6 +46,8 @@ impl Row {
                 .attested
                 .iter()
                 .map(|a| match &a.model {
+                    // A model named without its tool (`Assisted-by: Claude Opus 4.6`).
+                    Some(m) if a.model_only() => format!("{m} (model, no tool)"),
                     Some(m) => format!("{}:{m}", a.tool),
                     None => a.tool.clone(),
                 })
@@ -81,7 +83,8 @@ impl Row {
 }
 
 /// Totals over the audited history.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Summary {
     pub commits: u64,
     pub ai_assisted: u64,
@@ -95,9 +98,12 @@ pub struct Summary {
     pub exemptions_used: BTreeMap<String, u64>,
     /// Active exemptions whose expiry is within the window asked for.
     pub exemptions_expiring: Vec<Expiring>,
+    /// The adoption figures and what the page shows (`report::figures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<Box<super::figures::Adoption>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Expiring {
     pub id: String,
     pub tools: Vec<String>,
@@ -121,6 +127,11 @@ impl Summary {
         }
         let month = row.date.get(..7).unwrap_or("unknown").to_string();
         let m = self.by_month_and_tool.entry(month).or_default();
+        if row.tools.is_empty() {
+            // A model-only attestation: AI-assisted, tool unknown; it never vanishes.
+            *m.entry(aigate_core::figures::UNKNOWN_TOOL.to_string())
+                .or_default() += 1;
+        }
         for t in &row.tools {
             *m.entry(t.clone()).or_default() += 1;
         }
@@ -250,6 +261,9 @@ impl<W: Write> Sink for Table<W> {
         for l in summary_lines(s) {
             writeln!(self.0, "{l}")?;
         }
+        if let Some(a) = &s.adoption {
+            super::figures::table(&mut self.0, a)?;
+        }
         Ok(())
     }
 }
@@ -286,6 +300,9 @@ impl<W: Write> Sink for Markdown<W> {
         writeln!(self.0, "\n## Summary\n")?;
         for l in summary_lines(s) {
             writeln!(self.0, "- {l}")?;
+        }
+        if let Some(a) = &s.adoption {
+            super::figures::markdown(&mut self.0, a)?;
         }
         Ok(())
     }

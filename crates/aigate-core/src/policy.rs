@@ -723,7 +723,11 @@ impl Policy {
                 crate::teams::email_glob(g.get_ref()).map_err(|e| {
                     err(
                         g.span(),
-                        format!("invalid email glob `{}` in [teams]: {}", g.get_ref(), e.kind()),
+                        format!(
+                            "invalid email glob `{}` in [teams]: {}",
+                            g.get_ref(),
+                            e.kind()
+                        ),
                         "team globs match author emails, like `*@platform.example.com`",
                     )
                 })?;
@@ -1150,7 +1154,10 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(p.teams.of_email("Bob@platform.example.com"), vec!["platform"]);
+        assert_eq!(
+            p.teams.of_email("Bob@platform.example.com"),
+            vec!["platform"]
+        );
         assert_eq!(p.teams.of_email("ann@example.com"), vec!["web"]);
         let e = Policy::from_str("[teams]\nweb = [\"a[\"]\n", "t").unwrap_err();
         assert!(e.0.contains("[teams]") && e.0.contains("t:2:"), "{}", e.0);

@@ -131,7 +131,10 @@ fn codeowners_glob(pattern: &str) -> Option<GlobMatcher> {
     let body = body.trim_start_matches('/');
     if body.is_empty() {
         // `/` or `*`-like catch-alls: everything.
-        return GlobBuilder::new("**").build().ok().map(|g| g.compile_matcher());
+        return GlobBuilder::new("**")
+            .build()
+            .ok()
+            .map(|g| g.compile_matcher());
     }
     let base = if anchored || body.starts_with("**") {
         body.to_string()
@@ -185,15 +188,27 @@ mod tests {
         );
         assert_eq!(c.owners_of("README.md"), ["@org/all"]);
         assert_eq!(c.owners_of("docs/a/b.md"), ["@org/docs"]);
-        assert_eq!(c.owners_of("x/docs/a.md"), ["@org/all"], "/docs/ is anchored");
-        assert_eq!(c.owners_of("x/apps/y.rs"), ["@org/apps"], "apps/ is anywhere");
+        assert_eq!(
+            c.owners_of("x/docs/a.md"),
+            ["@org/all"],
+            "/docs/ is anchored"
+        );
+        assert_eq!(
+            c.owners_of("x/apps/y.rs"),
+            ["@org/apps"],
+            "apps/ is anywhere"
+        );
         assert_eq!(
             c.owners_of("infra/main.tf"),
             ["@org/infra", "ops@example.com"]
         );
         assert!(c.owners_of("src/gen/x.rs").is_empty(), "no owners: unowned");
         assert_eq!(c.owners_of("build/a.sh"), ["@org/build"]);
-        assert_eq!(c.owners_of("build/x/a.sh"), ["@org/all"], "* stays in one dir");
+        assert_eq!(
+            c.owners_of("build/x/a.sh"),
+            ["@org/all"],
+            "* stays in one dir"
+        );
         assert_eq!(
             c.teams_of(["docs/a.md", "main.tf", "docs/b.md"]),
             vec!["@org/docs", "@org/infra", "ops@example.com"]

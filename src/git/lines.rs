@@ -1,0 +1,283 @@
+//! Lines and files a commit changed, counted as `git log --numstat` counts them: against the
+//! first parent (a root commit, or a shallow clone's oldest, against the empty tree), merges
+//! not at all, renames found as git finds them (exact first, then by git's similarity score of
+//! at least 50%, a renamed file being one file with the lines its edit changed), binary files
+//! (a NUL in the first 8,000 bytes) one file and no lines, a submodule one line
+//! (`Subproject commit ...`). Lines come from a Myers line diff (imara-diff), as git's default.
+//!
+//! The file list comes from the raw tree comparison the blast radius uses
+//! (`Repo::tree_changes`): unchanged subtrees are skipped, so the cost follows the change.
+
+use crate::git::repo::{read_commit, Repo};
+use aigate_core::figures::Diff;
+use anyhow::{Context, Result};
+use git2::Oid;
+use std::collections::HashMap;
+
+/// git's rename score scale and its default threshold (50%).
+const MAX_SCORE: u64 = 60_000;
+const MIN_SCORE: u64 = 30_000;
+/// git's `diff.renameLimit`: past (limit × limit) candidate pairs only exact renames count.
+const RENAME_LIMIT: usize = 1000;
+/// A side larger than this is not line-diffed: its lines all count.
+const MAX_DIFF_BYTES: usize = 64 << 20;
+/// What git reads to decide a file is binary.
+const FIRST_FEW_BYTES: usize = 8000;
+
+/// A commit's numstat and, when asked, the paths it changed (for CODEOWNERS teams). Merges
+/// change nothing here, as in `git log --numstat`.
+pub fn numstat(repo: &Repo, id: Oid, data: &[u8], want_paths: bool) -> Result<(Diff, Vec<String>)> {
+    let h = aigate_core::commit::header(data);
+    let parents = crate::git::repo::parse_parents(id, &h)?;
+    if parents.len() > 1 {
+        return Ok((Diff::default(), Vec::new()));
+    }
+    let tree = |data: &[u8]| -> Result<Oid> {
+        aigate_core::commit::header(data)
+            .tree
+            .and_then(|t| Oid::from_str(t).ok())
+            .with_context(|| {
+                format!("commit {id} has no valid tree line (check it with `git fsck`)")
+            })
+    };
+    let odb = repo.git.odb()?;
+    let new = tree(data)?;
+    let old = match parents.first() {
+        Some(&p) => match read_commit(&odb, p) {
+            Ok(obj) => Some(tree(obj.data())?),
+            // A shallow clone's oldest commit shows as a root, as in git.
+            Err(_) if repo.git.is_shallow() => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let changes = repo
+        .tree_changes(old, new)
+        .with_context(|| format!("cannot compare the trees of commit {id}"))?;
+    let paths = if want_paths {
+        changes.iter().map(|c| c.path.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let read = |id: &Option<Vec<u8>>, gitlink: bool| -> Result<Option<Vec<u8>>> {
+        let Some(raw) = id else { return Ok(None) };
+        let oid = Oid::from_bytes(raw)?;
+        match odb.read(oid) {
+            Ok(o) if !gitlink && o.kind() == git2::ObjectType::Blob => Ok(Some(o.data().to_vec())),
+            // A submodule (or anything but a blob) shows as git shows it.
+            _ => Ok(Some(format!("Subproject commit {oid}\n").into_bytes())),
+        }
+    };
+    let mut diff = Diff::default();
+    // Renames: deleted files as sources, added ones as destinations (empty files are not
+    // paired, as in git).
+    let empty_id = Oid::hash_object(git2::ObjectType::Blob, b"").ok();
+    let empty = |id: &Option<Vec<u8>>| {
+        id.is_some() && id.as_deref() == empty_id.as_ref().map(|o| o.as_bytes())
+    };
+    let srcs: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i].new.is_none() && !empty(&changes[i].old))
+        .collect();
+    let dsts: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i].old.is_none() && !empty(&changes[i].new))
+        .collect();
+    let mut paired: HashMap<usize, usize> = HashMap::new(); // dst → src
+    if !srcs.is_empty() && !dsts.is_empty() {
+        let mut used = vec![false; srcs.len()];
+        let basename = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        for &d in &dsts {
+            let mut best: Option<(usize, bool)> = None;
+            for (k, &s) in srcs.iter().enumerate() {
+                if !used[k] && changes[s].old == changes[d].new {
+                    let same = basename(&changes[s].path) == basename(&changes[d].path);
+                    if best.is_none_or(|(_, b)| same && !b) {
+                        best = Some((k, same));
+                    }
+                }
+            }
+            if let Some((k, _)) = best {
+                used[k] = true;
+                paired.insert(d, srcs[k]);
+            }
+        }
+        let left_d: Vec<usize> = dsts
+            .iter()
+            .copied()
+            .filter(|d| !paired.contains_key(d))
+            .collect();
+        let left_s: Vec<usize> = (0..srcs.len())
+            .filter(|&k| !used[k])
+            .map(|k| srcs[k])
+            .collect();
+        if !left_d.is_empty()
+            && !left_s.is_empty()
+            && left_d.len() * left_s.len() <= RENAME_LIMIT * RENAME_LIMIT
+        {
+            let src_data: Vec<Option<Vec<u8>>> = left_s
+                .iter()
+                .map(|&s| read(&changes[s].old, changes[s].old_gitlink))
+                .collect::<Result<_>>()?;
+            let src_spans: Vec<HashMap<u32, u64>> = src_data
+                .iter()
+                .map(|d| spans(d.as_deref().unwrap_or_default()))
+                .collect();
+            let mut scored: Vec<(u64, bool, usize, usize)> = Vec::new();
+            for &d in &left_d {
+                let Some(dd) = read(&changes[d].new, false)? else {
+                    continue;
+                };
+                let ds = spans(&dd);
+                let mut cands: Vec<(u64, bool, usize, usize)> = Vec::new();
+                for (k, &s) in left_s.iter().enumerate() {
+                    let sd = src_data[k].as_deref().unwrap_or_default();
+                    let score = similarity(sd, &src_spans[k], &dd, &ds);
+                    let same = basename(&changes[s].path) == basename(&changes[d].path);
+                    cands.push((score, same, d, s));
+                }
+                cands.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+                cands.truncate(4); // git keeps 4 candidates per destination
+                scored.extend(cands);
+            }
+            scored.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+            let mut src_used: Vec<usize> = Vec::new();
+            for (score, _, d, s) in scored {
+                if score < MIN_SCORE {
+                    break;
+                }
+                if paired.contains_key(&d) || src_used.contains(&s) {
+                    continue;
+                }
+                src_used.push(s);
+                paired.insert(d, s);
+            }
+        }
+    }
+    let renamed_src: std::collections::HashSet<usize> = paired.values().copied().collect();
+    for (i, ch) in changes.iter().enumerate() {
+        if renamed_src.contains(&i) {
+            continue; // counted with its destination
+        }
+        let (old, new) = match paired.get(&i) {
+            Some(&s) => (
+                read(&changes[s].old, changes[s].old_gitlink)?,
+                read(&ch.new, false)?,
+            ),
+            None => (read(&ch.old, ch.old_gitlink)?, read(&ch.new, false)?),
+        };
+        diff.files += 1;
+        let (a, b) = (old.unwrap_or_default(), new.unwrap_or_default());
+        if is_binary(&a) || is_binary(&b) {
+            continue;
+        }
+        let (added, deleted) = line_diff(&a, &b);
+        diff.added += added;
+        diff.deleted += deleted;
+    }
+    Ok((diff, paths))
+}
+
+fn is_binary(data: &[u8]) -> bool {
+    data[..data.len().min(FIRST_FEW_BYTES)].contains(&0)
+}
+
+/// Lines added and deleted between two texts, by a Myers diff (git's default algorithm).
+fn line_diff(a: &[u8], b: &[u8]) -> (u64, u64) {
+    use imara_diff::intern::InternedInput;
+    use imara_diff::sink::Counter;
+    use imara_diff::sources::byte_lines_with_terminator as byte_lines;
+    if a == b {
+        return (0, 0);
+    }
+    if a.len() > MAX_DIFF_BYTES || b.len() > MAX_DIFF_BYTES {
+        return (count_lines(b), count_lines(a));
+    }
+    let input = InternedInput::new(byte_lines(a), byte_lines(b));
+    let c = imara_diff::diff(imara_diff::Algorithm::Myers, &input, Counter::new(()));
+    (u64::from(c.insertions), u64::from(c.removals))
+}
+
+fn count_lines(content: &[u8]) -> u64 {
+    let n = content.iter().filter(|&&c| c == b'\n').count() as u64;
+    n + u64::from(content.last().is_some_and(|&c| c != b'\n'))
+}
+
+/// git's similarity fingerprint of a file (diffcore-delta.c): the bytes of each span (a line,
+/// or 64 bytes of one) by the span's hash; a CR before LF does not count in text.
+fn spans(data: &[u8]) -> HashMap<u32, u64> {
+    const HASHBASE: u32 = 107_927;
+    let text = !is_binary(data);
+    let mut out: HashMap<u32, u64> = HashMap::new();
+    let (mut n, mut a1, mut a2) = (0u64, 0u32, 0u32);
+    let mut i = 0;
+    while i < data.len() {
+        let c = data[i];
+        i += 1;
+        if text && c == b'\r' && i < data.len() && data[i] == b'\n' {
+            continue;
+        }
+        let old1 = a1;
+        a1 = (a1 << 7) ^ (a2 >> 25);
+        a2 = (a2 << 7) ^ (old1 >> 25);
+        a1 = a1.wrapping_add(u32::from(c));
+        n += 1;
+        if n < 64 && c != b'\n' {
+            continue;
+        }
+        let h = a1.wrapping_add(a2.wrapping_mul(0x61)) % HASHBASE;
+        *out.entry(h).or_default() += n;
+        (n, a1, a2) = (0, 0, 0);
+    }
+    if n > 0 {
+        let h = a1.wrapping_add(a2.wrapping_mul(0x61)) % HASHBASE;
+        *out.entry(h).or_default() += n;
+    }
+    out
+}
+
+/// git's rename score of `src` → `dst` (0..=60,000; renames need 30,000).
+fn similarity(
+    src: &[u8],
+    src_spans: &HashMap<u32, u64>,
+    dst: &[u8],
+    dst_spans: &HashMap<u32, u64>,
+) -> u64 {
+    let (s, d) = (src.len() as u64, dst.len() as u64);
+    let (max, base) = (s.max(d), s.min(d));
+    if max == 0 || max * (MAX_SCORE - MIN_SCORE) < (max - base) * MAX_SCORE {
+        return 0;
+    }
+    let copied: u64 = src_spans
+        .iter()
+        .map(|(h, &n)| n.min(dst_spans.get(h).copied().unwrap_or(0)))
+        .sum();
+    copied * MAX_SCORE / max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_counts_and_binary_files() {
+        assert_eq!(line_diff(b"a\nb\nc\n", b"a\nB\nc\nd\n"), (2, 1));
+        assert_eq!(line_diff(b"", b"x"), (1, 0));
+        assert_eq!(
+            line_diff(b"a\n", b"a"),
+            (1, 1),
+            "a lost final newline is a change"
+        );
+        assert!(is_binary(b"PNG\0..."));
+        assert!(!is_binary(b"text"));
+    }
+
+    #[test]
+    fn similar_files_score_as_git_scores_them() {
+        let a = b"one\ntwo\nthree\nfour\n";
+        let b = b"one\ntwo\nthree\nfive\n";
+        let s = similarity(a, &spans(a), b, &spans(b));
+        assert!((MIN_SCORE..MAX_SCORE).contains(&s), "{s}");
+        let c = b"completely\ndifferent\ncontent\nhere\n";
+        assert!(similarity(a, &spans(a), c, &spans(c)) < MIN_SCORE);
+        assert_eq!(similarity(a, &spans(a), a, &spans(a)), MAX_SCORE);
+    }
+}
