@@ -91,11 +91,7 @@ pub fn record_source(repo: &Repo, source: Option<&str>, sha: Option<&str>) {
         .refname_to_id("HEAD")
         .map(|h| h.to_string())
         .unwrap_or_default();
-    let text = format!(
-        "{}\n{}\n{head}\n",
-        source.unwrap_or(""),
-        sha.unwrap_or("")
-    );
+    let text = format!("{}\n{}\n{head}\n", source.unwrap_or(""), sha.unwrap_or(""));
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }

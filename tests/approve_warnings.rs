@@ -5,7 +5,13 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn approve(s: &Scratch, work: &Path, email: &str, key: &Path, args: &[&str]) -> std::process::Output {
+fn approve(
+    s: &Scratch,
+    work: &Path,
+    email: &str,
+    key: &Path,
+    args: &[&str],
+) -> std::process::Output {
     s.git_ok(work, &["config", "user.email", email]);
     let mut all_args = vec!["approve", "HEAD", "--key", key.to_str().unwrap()];
     all_args.extend_from_slice(args);
@@ -15,7 +21,13 @@ fn approve(s: &Scratch, work: &Path, email: &str, key: &Path, args: &[&str]) -> 
 }
 
 fn approvals_ref(s: &Scratch, work: &Path) -> String {
-    text(&s.git(work, &["rev-parse", "-q", "--verify", "refs/aigate/approvals"]).stdout)
+    text(
+        &s.git(
+            work,
+            &["rev-parse", "-q", "--verify", "refs/aigate/approvals"],
+        )
+        .stdout,
+    )
 }
 
 #[test]
@@ -30,7 +42,10 @@ fn approve_refuses_an_unprotected_branch_own_commit_and_a_repeat_unless_forced()
     let o = approve(&s, &work, "bob@example.com", &bob, &[]);
     let out = all(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
-    assert!(out.contains("parser is not a protected branch") && out.contains("--into main"), "{out}");
+    assert!(
+        out.contains("parser is not a protected branch") && out.contains("--into main"),
+        "{out}"
+    );
     assert!(out.contains("permanent"), "{out}");
     assert_eq!(approvals_ref(&s, &work), "", "nothing was signed:\n{out}");
 

@@ -69,7 +69,10 @@ fn fix_after_commit_v_keeps_the_diff_out_of_the_message_and_the_push_passes() {
     let o = run_fix(&s, &work, &fix);
     assert!(o.status.success(), "{fix}\n{}", all(&o));
     let msg = s.git_ok(&work, &["log", "-1", "--format=%B"]);
-    assert!(!msg.contains("diff --git"), "the diff is not the message:\n{msg}");
+    assert!(
+        !msg.contains("diff --git"),
+        "the diff is not the message:\n{msg}"
+    );
     assert!(msg.starts_with("feat: a"), "{msg}");
     let o = push_main(&s, &work);
     assert!(o.status.success(), "{}", all(&o));
@@ -85,13 +88,19 @@ fn fix_after_commit_a_commits_every_change_the_commit_named() {
     s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "main"]);
     std::fs::write(work.join("a.txt"), "A\n").unwrap();
     std::fs::write(work.join("b.txt"), "B\n").unwrap();
-    let o = s.git(&work, &["commit", "-q", "-a", "-m", "feat: A and B", "-m", CLAUDE]);
+    let o = s.git(
+        &work,
+        &["commit", "-q", "-a", "-m", "feat: A and B", "-m", CLAUDE],
+    );
     let out = all(&o);
     assert!(!o.status.success(), "refused on main:\n{out}");
     let o = run_fix(&s, &work, &message_fix(&out));
     assert!(o.status.success(), "{}", all(&o));
     let files = s.git_ok(&work, &["show", "--name-only", "--format=", "HEAD"]);
-    assert!(files.contains("a.txt") && files.contains("b.txt"), "{files}");
+    assert!(
+        files.contains("a.txt") && files.contains("b.txt"),
+        "{files}"
+    );
     let o = push_main(&s, &work);
     assert!(o.status.success(), "{}", all(&o));
 }
@@ -150,7 +159,10 @@ fn fix_for_a_bot_reviewer_removes_its_line_and_the_push_passes() {
     let o = s.cmd("sh", &work).args(["-c", &fix]).output().unwrap();
     assert!(o.status.success(), "{fix}\n{}", all(&o));
     let msg = s.git_ok(&work, &["log", "-1", "--format=%B"]);
-    assert!(!msg.contains("noreply@anthropic.com") && msg.contains(REVIEW), "{msg}");
+    assert!(
+        !msg.contains("noreply@anthropic.com") && msg.contains(REVIEW),
+        "{msg}"
+    );
     let o = push_main(&s, &work);
     assert!(o.status.success(), "{}", all(&o));
 }
@@ -191,10 +203,20 @@ fn advice_on_a_feature_branch_names_the_protected_branch_it_is_bound_for() {
     s.git_ok(&work, &["add", "p.txt"]);
     let o = s.git(
         &work,
-        &["commit", "-q", "-m", "feat: p", "-m", "Assisted-by: claude-code"],
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "feat: p",
+            "-m",
+            "Assisted-by: claude-code",
+        ],
     );
     let out = all(&o);
-    assert!(o.status.success(), "advice only on a feature branch:\n{out}");
+    assert!(
+        o.status.success(),
+        "advice only on a feature branch:\n{out}"
+    );
     assert!(out.contains("--branch main "), "{out}");
     assert!(out.contains("--into main "), "{out}");
     assert!(

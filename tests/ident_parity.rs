@@ -14,7 +14,14 @@ fn hand_written_commit(s: &Scratch, work: &std::path::Path, author: &str) -> Str
     let o = s.run_stdin(
         "git",
         work,
-        &["hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+        &[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--literally",
+            "--stdin",
+        ],
         &object,
     );
     assert!(o.status.success(), "{}", all(&o));

@@ -2,6 +2,9 @@
 //! on every message of the shared corpus (git's own parse is stored with each), and on
 //! generated messages compared with a live git process.
 
+mod common;
+use common::Rng;
+
 use aigate::trailers::{parse_str, TrailerConfig};
 use proptest::prelude::*;
 use std::io::Write;
@@ -130,20 +133,6 @@ proptest! {
         if nl { msg.push('\n'); }
         let got: Vec<String> = render(&msg).into_iter().map(|s| s.trim_end().to_string()).collect();
         prop_assert_eq!(got, git_parse(&msg), "message: {:?}", msg);
-    }
-}
-
-/// A small deterministic generator (xorshift), so a failure reproduces from its seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
-        v[(self.next() % v.len() as u64) as usize]
     }
 }
 

@@ -120,8 +120,7 @@ impl MessageEdit {
 /// familiar `"Key: value"`), single quotes otherwise.
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/._-:=@+,".contains(&b))
     {
         s.to_string()
@@ -838,6 +837,9 @@ mod tests {
             fix.contains("grep -vxF -e 'Reviewed-by: it'\\''s $(me) <x@y>'"),
             "the line is quoted for the shell: {fix}"
         );
-        assert!(fix.contains("--trailer \"Reviewed-by: Name <email>\""), "{fix}");
+        assert!(
+            fix.contains("--trailer \"Reviewed-by: Name <email>\""),
+            "{fix}"
+        );
     }
 }
