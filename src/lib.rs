@@ -13,8 +13,8 @@
 //!   document, and what the agent matcher reads from the process's world.
 //! - `cli` (in the binary): one file per command.
 pub use aigate_core::{
-    agent, approvals, attestation, catalog, commit, diagnostic, exemptions, facts, identity,
-    models, policy, rules, trailers, tree, verdict,
+    agent, approvals, attestation, catalog, commit, diagnostic, evidence_rules, exemptions, facts,
+    identity, models, policy, rules, trailers, tree, verdict,
 };
 
 pub mod advice;

@@ -85,7 +85,7 @@ fn run(cli: Cli) -> Result<i32> {
             cmd: PolicyCmd::Check { file },
         } => cli::policy::policy_check(file.as_deref()),
         Cmd::Init { force, preset } => cli::policy::init(force, &preset),
-        Cmd::Catalog => cli::policy::catalog(),
+        Cmd::Catalog { format } => cli::policy::catalog(format),
         Cmd::Hook { hook } => cli::hook::run(hook),
         Cmd::Install {
             repo,

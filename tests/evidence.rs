@@ -209,3 +209,193 @@ fn attack_a_bare_declaration_before_an_unapproved_model_of_the_same_tool() {
         "{v}"
     );
 }
+
+/// The commits of HEAD~n..HEAD, as `check --format json` judges them.
+fn checked(s: &Scratch, work: &std::path::Path, n: usize) -> Vec<serde_json::Value> {
+    let range = format!("HEAD~{n}..HEAD");
+    let o = s.aigate(
+        work,
+        &["check", &range, "--branch", "main", "--format", "json"],
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    v["refs"][0]["commits"].as_array().unwrap().clone()
+}
+
+/// Commits `message` as `author` (`Name <email>`); hooks skipped.
+fn commit_as(s: &Scratch, work: &std::path::Path, author: &str, message: &str) {
+    let (name, email) = author.split_once(" <").unwrap();
+    std::fs::write(work.join("f.txt"), message).unwrap();
+    s.git_ok(work, &["add", "f.txt"]);
+    let o = s
+        .cmd("git", work)
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", email.trim_end_matches('>'))
+        .args([
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", all(&o));
+}
+
+#[test]
+fn the_general_forms_of_attribution_are_evidence_with_their_tool() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    let cases = [
+        (
+            "Ann <ann@example.com>",
+            "fix: a\n\nAI Disclosure: Claude Code wrote the tests.",
+            "claude-code",
+        ),
+        (
+            "Ann <ann@example.com>",
+            "fix: b\n\nThread: https://ampcode.com/threads/T-0199aa-bb12",
+            "amp",
+        ),
+        (
+            "Ann <ann@example.com>",
+            "fix: c\n\nCo-authored-by: Claude 3.5 Sonnet <bot@example.org>",
+            "claude-code",
+        ),
+        (
+            "Ann <ann@example.com>",
+            "fix: d\n\nAI-Agent: opencode",
+            "opencode",
+        ),
+        ("Roo Code <support@roocode.com>", "fix: e", "roo-code"),
+        ("Jane Doe (Kiro CLI) <jane@example.com>", "fix: f", "kiro"),
+        (
+            "cursor-staging[bot] <1+cursor-staging[bot]@users.noreply.github.com>",
+            "fix: g",
+            "cursor",
+        ),
+        (
+            "Ann <ann@example.com>",
+            "fix: h\n\n## AI disclosure\n\nAn assistant drafted the parser.",
+            "unknown-ai",
+        ),
+    ];
+    for (author, message, _) in cases {
+        commit_as(&s, &work, author, message);
+    }
+    let commits = checked(&s, &work, cases.len());
+    for (c, (author, message, tool)) in commits.iter().rev().zip(cases) {
+        assert_eq!(c["evidence"][0]["tool"], tool, "{author} {message:?}: {c}");
+    }
+    // A tool no catalog entry names is not approved by `approved = ["*"]`.
+    let last = &commits[0];
+    assert!(last["findings"].to_string().contains("AIG002"), "{last}");
+}
+
+#[test]
+fn human_commits_of_the_same_shapes_are_not_ai() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    let cases = [
+        (
+            "Claude Dupont <claude@dupont.example>",
+            "fix the AI provider config",
+        ),
+        (
+            "Devin <devin@devins-laptop.local>",
+            "revert the Claude integration\n\nIt broke the build.",
+        ),
+        ("Jules <jules@example.com>", "docs: x\n\nno AI was used"),
+        ("Kiro Tanaka <kiro@example.com>", "docs: y\n\nAI: none"),
+        (
+            "Chris <chris@roocode.com>",
+            "feat: z\n\n- AI: support for Claude 3.5 Sonnet\n- AI: add the Gemini provider",
+        ),
+        (
+            "Ann <ann@example.com>",
+            "fix: w\n\nAssisted-by: Jay Satiro\nCo-authored-by: Agus Zubiaga <agus@zed.dev>",
+        ),
+        (
+            "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+            "Bump serde from 1.0.1 to 1.0.2",
+        ),
+        (
+            "renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>",
+            "chore(deps): update rust crate regex to v1.11",
+        ),
+        (
+            "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>",
+            "chore: release v1.2.3",
+        ),
+        (
+            "GitHub <noreply@github.com>",
+            "Merge pull request #12 from ann/topic\n\nAdd the AI provider",
+        ),
+    ];
+    for (author, message) in cases {
+        commit_as(&s, &work, author, message);
+    }
+    for c in checked(&s, &work, cases.len()) {
+        assert_eq!(c["ai_assisted"], false, "{c}");
+    }
+}
+
+#[test]
+fn a_policy_turns_an_evidence_rule_off_by_id_and_explain_names_the_rule() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    commit_as(
+        &s,
+        &work,
+        "Ann <ann@example.com>",
+        "fix: a\n\nAI usage: Cursor helped with the parser.",
+    );
+    let o = s.aigate(&work, &["explain", "HEAD", "--branch", "main"]);
+    let out = all(&o);
+    assert!(out.contains("rule disclosure-prose"), "{out}");
+    assert!(out.contains("`AI usage:` names the tool `Cursor`"), "{out}");
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[evidence]\nignore = [\"disclosure-prose\"]\n",
+    )
+    .unwrap();
+    assert_eq!(checked(&s, &work, 1)[0]["ai_assisted"], false);
+    // An id no rule has is an error that points into the policy.
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[evidence]\nignore = [\"disclosure\"]\n",
+    )
+    .unwrap();
+    let o = s.aigate(&work, &["check", "HEAD~1..HEAD", "--branch", "main"]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains(".aigate.toml:2:11"), "{}", all(&o));
+    assert!(all(&o).contains("disclosure-prose"), "{}", all(&o));
+}
+
+#[test]
+fn catalog_lists_the_evidence_rules() {
+    let s = Scratch::new();
+    let o = s.aigate(s.dir.path(), &["catalog", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = v["evidence_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "signature",
+        "disclosure-prose",
+        "session-link",
+        "model-as-person",
+        "name-is-tool",
+        "bot-login",
+    ] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+    assert!(v["tools"].to_string().contains("gitlab-duo"), "{v}");
+    let o = s.aigate(s.dir.path(), &["catalog"]);
+    assert!(text(&o.stdout).contains("disclosure-prose"), "{}", all(&o));
+}

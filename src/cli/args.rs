@@ -149,8 +149,13 @@ pub(crate) enum Cmd {
         #[arg(long, value_name = "NAME", default_value = "starter")]
         preset: String,
     },
-    /// List the AI tools aigate knows: id, category, name and the aliases attestations may use
-    Catalog,
+    /// List the AI tools aigate knows (id, category, name, the aliases attestations may use)
+    /// and the evidence rules that find them
+    Catalog {
+        /// Output: human, or json
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Run as a git hook (called by the scripts `aigate install` writes)
     Hook {
         #[command(subcommand)]

@@ -75,6 +75,14 @@ pub(crate) fn explain(
     aigate::say!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
     for e in &v.evidence {
         aigate::say!("  evidence  {:<12} {:?}: {}", e.tool, e.source, e.text);
+        if let Some(r) = aigate::evidence_rules::rule(e.rule) {
+            aigate::say!(
+                "            rule {} ({} confidence): {}",
+                r.id,
+                r.confidence,
+                e.why
+            );
+        }
     }
     for a in &v.attested {
         let extra = [

@@ -69,8 +69,39 @@ pub(crate) fn init(force: bool, preset: &str) -> Result<i32> {
     Ok(0)
 }
 
-pub(crate) fn catalog() -> Result<i32> {
+pub(crate) fn catalog(format: super::args::Format) -> Result<i32> {
+    use super::args::Format;
+    super::only(format, &[Format::Human, Format::Json], "catalog")?;
     let c = Catalog::builtin()?;
+    let evidence_rules = aigate::evidence_rules::RULES;
+    if format == Format::Json {
+        let tools: Vec<_> = c
+            .tools()
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "category": t.category,
+                    "aliases": c.aliases_of(&t.id),
+                })
+            })
+            .collect();
+        let rules: Vec<_> = ALL
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id(), "name": r.name(), "summary": r.summary()}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "schema_version": aigate::report::SCHEMA_VERSION,
+                "tools": tools,
+                "evidence_rules": evidence_rules,
+                "rules": rules,
+            }))?
+        );
+        return Ok(0);
+    }
     for t in c.tools() {
         let aliases = c.aliases_of(&t.id);
         println!(
@@ -84,6 +115,10 @@ pub(crate) fn catalog() -> Result<i32> {
                 format!("  (also: {})", aliases.join(", "))
             }
         );
+    }
+    println!("\nevidence rules (turn one off in .aigate.toml: [evidence] ignore = [\"ID\"]):");
+    for r in evidence_rules {
+        println!("{:<16} {:<6} {}", r.id, r.confidence, r.summary);
     }
     println!("\nrules:");
     for r in ALL {

@@ -39,6 +39,8 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
                 tool: d.tool.clone(),
                 source: crate::catalog::EvidenceSource::Agent,
                 text: d.evidence.clone(),
+                rule: "",
+                why: String::new(),
             })
             .collect(),
         blast: None,

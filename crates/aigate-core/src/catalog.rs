@@ -172,6 +172,32 @@ enum Matcher {
     Identity(IdMatch),
 }
 
+impl Matcher {
+    /// The entry in a few words, for `aigate explain`.
+    fn describe(&self) -> String {
+        let id = |m: &IdMatch| match m {
+            IdMatch::Email(e) => format!("address {e}"),
+            IdMatch::Bot(b) => format!("bot login {b}"),
+            IdMatch::Name(re) => format!("name matching /{}/", re.pattern),
+        };
+        match self {
+            Matcher::Trailer {
+                key, id: Some(m), ..
+            } => format!("trailer {key} with {}", id(m)),
+            Matcher::Trailer {
+                key,
+                value: Some(re),
+                ..
+            } => {
+                format!("trailer {key} with a value matching /{}/", re.pattern)
+            }
+            Matcher::Trailer { key, .. } => format!("trailer {key}"),
+            Matcher::Marker(re) => format!("line matching /{}/", re.pattern),
+            Matcher::Identity(m) => format!("author or committer with {}", id(m)),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Signature {
     matcher: Matcher,
@@ -196,6 +222,10 @@ pub struct Catalog {
     markers: std::sync::OnceLock<MarkerIndex>,
     /// The trailer signatures as (tool index, signature index) by their key, lower case.
     trailer_index: std::sync::OnceLock<std::collections::HashMap<String, Vec<(usize, usize)>>>,
+    /// What the general rules look tools up by (bot logins, vendors' domains), built on use.
+    general: std::sync::OnceLock<crate::evidence_rules::ToolIndex>,
+    /// Evidence rules the policy turned off (`[evidence] ignore`).
+    ignored: Vec<&'static str>,
 }
 
 impl Clone for Catalog {
@@ -204,6 +234,8 @@ impl Clone for Catalog {
             tools: self.tools.clone(),
             markers: std::sync::OnceLock::new(),
             trailer_index: std::sync::OnceLock::new(),
+            general: std::sync::OnceLock::new(),
+            ignored: self.ignored.clone(),
         }
     }
 }
@@ -234,12 +266,20 @@ pub enum EvidenceSource {
     Note,
 }
 
-/// One piece of AI evidence: the tool and the text that showed it.
+/// One piece of AI evidence: the tool, the text that showed it, and the evidence rule that
+/// matched it (`crate::evidence_rules::RULES`) with why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     pub tool: String,
     pub source: EvidenceSource,
     pub text: String,
+    /// The rule's id (`signature`, `disclosure-prose`, ...); empty for evidence found outside
+    /// the catalog (an agent seen running `git commit`).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub rule: &'static str,
+    /// What in the text the rule matched, in a few words.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 /// What the matcher looks at for one commit.
@@ -325,6 +365,7 @@ impl Catalog {
         // The indexes describe the tools: built again on first use after this.
         self.markers = std::sync::OnceLock::new();
         self.trailer_index = std::sync::OnceLock::new();
+        self.general = std::sync::OnceLock::new();
         for spec in specs {
             let sigs = spec
                 .signature
@@ -452,11 +493,7 @@ impl Catalog {
                     *k += 1;
                     hits.push((
                         (ti, si, *k),
-                        Evidence {
-                            tool: self.tools[ti].id.clone(),
-                            source: EvidenceSource::Trailer,
-                            text: t.to_string(),
-                        },
+                        self.signature_hit(ti, si, EvidenceSource::Trailer, t.to_string()),
                     ));
                 }
             }
@@ -474,55 +511,11 @@ impl Catalog {
                         if m.matches(who) {
                             hits.push((
                                 (ti, si, k),
-                                Evidence {
-                                    tool: tool.id.clone(),
-                                    source,
-                                    text: who.to_string(),
-                                },
+                                self.signature_hit(ti, si, source, who.to_string()),
                             ));
                         }
                     }
                 }
-            }
-        }
-        // A co-author that names a known tool, at a no-reply address: `Co-authored-by: Windsurf
-        // <noreply@windsurf.com>`. Tools' own addresses change more often than their names; a
-        // person's address is never a no-reply one, and a whole vendor domain never counts.
-        for (k, t) in c.trailers.iter().enumerate() {
-            if !(t.is("Co-authored-by") || t.is("Co-developed-by")) {
-                continue;
-            }
-            let Some(who) = Identity::parse(&t.value) else {
-                continue;
-            };
-            let local = who
-                .email
-                .split('@')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let no_reply = matches!(
-                local.as_str(),
-                "noreply" | "no-reply" | "bot" | "agent" | "ai"
-            ) || local.ends_with("[bot]")
-                || local.contains("noreply")
-                || local.contains("no-reply");
-            if !no_reply {
-                continue;
-            }
-            if let Some(ti) = self
-                .resolve(&who.name)
-                .and_then(|id| self.tools.iter().position(|t| t.id == id))
-            {
-                // Sorted after the tool's own signatures.
-                hits.push((
-                    (ti, usize::MAX, k),
-                    Evidence {
-                        tool: self.tools[ti].id.clone(),
-                        source: EvidenceSource::Trailer,
-                        text: t.to_string(),
-                    },
-                ));
             }
         }
         // Markers: each line against the markers that can match it (and, for a line a squash
@@ -572,32 +565,7 @@ impl Catalog {
                 };
                 hits.push((
                     (ti, si, k),
-                    Evidence {
-                        tool: self.tools[ti].id.clone(),
-                        source,
-                        text: text.to_string(),
-                    },
-                ));
-            }
-        }
-        // A credit line naming a known tool (`🤖 Generated with [Windsurf](https://...)`,
-        // `Made with Cursor`), in the forms the tools' own lines take, for tools whose exact
-        // line the catalog does not spell out.
-        for (k, line) in c.message.lines().enumerate() {
-            let Some(name) = credit_line_tool(strip_squash_prefix(line.trim_end())) else {
-                continue;
-            };
-            if let Some(ti) = self
-                .resolve(name)
-                .and_then(|id| self.tools.iter().position(|t| t.id == id))
-            {
-                hits.push((
-                    (ti, usize::MAX, k),
-                    Evidence {
-                        tool: self.tools[ti].id.clone(),
-                        source: EvidenceSource::Marker,
-                        text: line.trim().to_string(),
-                    },
+                    self.signature_hit(ti, si, source, text.to_string()),
                 ));
             }
         }
@@ -613,7 +581,79 @@ impl Catalog {
             push(e);
         }
         self.squashed_trailers(c, &mut push);
+        // The general rules (disclosure lines, session links, models and tools where a person's
+        // name goes, bot logins with a suffix), after the catalog's own entries.
+        let known = self
+            .general
+            .get_or_init(|| crate::evidence_rules::ToolIndex::new(self));
+        crate::evidence_rules::general_evidence(self, known, c, &mut push);
+        let ignored = &self.ignored;
+        out.retain(|e| !ignored.contains(&e.rule));
+        // A disclosure that names no tool adds nothing beside evidence that names one.
+        if out
+            .iter()
+            .any(|e| e.tool != crate::evidence_rules::UNKNOWN_AI)
+        {
+            out.retain(|e| e.tool != crate::evidence_rules::UNKNOWN_AI);
+        }
         out
+    }
+
+    /// Turns evidence rules off by id (`[evidence] ignore`); ids are checked by the caller
+    /// against `crate::evidence_rules::RULES`.
+    pub fn ignore_rules(&mut self, ids: &[&'static str]) {
+        self.ignored = ids.to_vec();
+    }
+
+    /// Evidence of a catalog entry (tool `ti`, signature `si`).
+    fn signature_hit(
+        &self,
+        ti: usize,
+        si: usize,
+        source: EvidenceSource,
+        text: String,
+    ) -> Evidence {
+        let tool = &self.tools[ti];
+        Evidence {
+            tool: tool.id.clone(),
+            source,
+            text,
+            rule: crate::evidence_rules::SIGNATURE,
+            why: format!(
+                "{} entry: {}",
+                tool.id,
+                tool.signatures[si].matcher.describe()
+            ),
+        }
+    }
+
+    /// Each tool's exact addresses and bot logins, as (tool index, address or login).
+    pub(crate) fn identities(&self) -> (Vec<(usize, &str)>, Vec<(usize, &str)>) {
+        let (mut emails, mut bots) = (Vec::new(), Vec::new());
+        for (ti, t) in self.tools.iter().enumerate() {
+            for s in &t.signatures {
+                match &s.matcher {
+                    Matcher::Identity(IdMatch::Email(e))
+                    | Matcher::Trailer {
+                        id: Some(IdMatch::Email(e)),
+                        ..
+                    } => emails.push((ti, e.as_str())),
+                    Matcher::Identity(IdMatch::Bot(b))
+                    | Matcher::Trailer {
+                        id: Some(IdMatch::Bot(b)),
+                        ..
+                    } => bots.push((ti, b.as_str())),
+                    _ => {}
+                }
+            }
+        }
+        (emails, bots)
+    }
+
+    /// The tool a name resolves to, as its index.
+    pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
+        let id = self.resolve(name)?;
+        self.tools.iter().position(|t| t.id == id)
     }
 
     fn trailer_index(&self) -> std::collections::HashMap<String, Vec<(usize, usize)>> {
@@ -699,6 +739,8 @@ impl Catalog {
                     tool: t,
                     source: EvidenceSource::Note,
                     text: format!("note in {r}"),
+                    rule: crate::evidence_rules::NOTE,
+                    why: "an AI attribution note names the tool".into(),
                 });
             }
         }
@@ -745,60 +787,16 @@ impl Catalog {
                     (None, None) => true,
                 };
                 if ok {
-                    push(Evidence {
-                        tool: self.tools[ti].id.clone(),
-                        source: EvidenceSource::Squashed,
-                        text: bare.to_string(),
-                    });
+                    push(self.signature_hit(ti, si, EvidenceSource::Squashed, bare.to_string()));
                 }
             }
         }
     }
 }
 
-/// The tool a credit line names: an optional emoji, then `Generated with`, `Generated by`,
-/// `Made with`, `Created with`, `Built with` or `Assisted by`, then the name (plain or as a
-/// `[Name](link)`), and nothing else but a link or a period.
-fn credit_line_tool(line: &str) -> Option<&str> {
-    let l = line
-        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
-        .trim_start();
-    if l.len() > 160 {
-        return None;
-    }
-    const VERBS: [&str; 6] = [
-        "generated with ",
-        "generated by ",
-        "made with ",
-        "created with ",
-        "built with ",
-        "assisted by ",
-    ];
-    let verb = VERBS
-        .iter()
-        .find(|v| l.get(..v.len()).is_some_and(|p| p.eq_ignore_ascii_case(v)))?;
-    let rest = l[verb.len()..].trim();
-    let (name, after) = match rest.strip_prefix('[') {
-        Some(r) => {
-            let (n, a) = r.split_once(']')?;
-            (n, a)
-        }
-        None => match rest.find(" (") {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        },
-    };
-    let after = after.trim();
-    let tail_ok = after.is_empty()
-        || after == "."
-        || (after.starts_with('(') && after.trim_end_matches('.').ends_with(')'));
-    let name = name.trim().trim_end_matches('.');
-    (tail_ok && !name.is_empty() && name.len() <= 40).then_some(name)
-}
-
 /// A line without what squashes put before moved trailers: indentation and a list bullet
 /// (`    Co-authored-by: ...`, `* Co-authored-by: ...`, `- 🤖 Generated with ...`).
-fn strip_squash_prefix(line: &str) -> &str {
+pub(crate) fn strip_squash_prefix(line: &str) -> &str {
     let l = line.trim_start();
     for b in ["* ", "- ", "+ ", "• "] {
         if let Some(rest) = l.strip_prefix(b) {

@@ -12,7 +12,7 @@
 //!
 //! Layers, lowest first (a module imports only from layers below it):
 //! 1. `trailers`, `identity`, `diagnostic`, `rules`, `commit`, `tree`, `teams`
-//! 2. `catalog`, `agent`
+//! 2. `catalog` (with its general rules, `evidence_rules`), `agent`
 //! 3. `facts` (what the shell tells the core about one commit)
 //! 4. `policy`
 //! 5. `exemptions`
@@ -24,6 +24,7 @@ pub mod attestation;
 pub mod catalog;
 pub mod commit;
 pub mod diagnostic;
+pub mod evidence_rules;
 pub mod exemptions;
 pub mod facts;
 pub mod figures;

@@ -94,6 +94,17 @@ pub struct PolicyFile {
     /// Teams for the adoption figures: team name → globs on author emails.
     #[serde(default)]
     pub teams: std::collections::BTreeMap<String, Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub evidence: EvidenceSection,
+}
+
+/// Which evidence rules apply (`crate::evidence_rules::RULES`): all, but those ignored here.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSection {
+    /// Rule ids to turn off (`["disclosure-prose"]`), for projects whose messages trip them.
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
 }
 
 /// Which models attestations may name (`vendor/family` globs, e.g. `anthropic/claude-*`).
@@ -567,6 +578,26 @@ impl Policy {
         catalog
             .extend(&file.catalog.tool, origin)
             .map_err(|e| PolicyError(format!("error: {e:#}\n  --> {origin}: [[catalog.tool]]")))?;
+
+        let mut ignored = Vec::new();
+        for r in &file.evidence.ignore {
+            match crate::evidence_rules::rule(r.get_ref().trim()) {
+                Some(rule) => ignored.push(rule.id),
+                None => {
+                    let ids: Vec<&str> =
+                        crate::evidence_rules::RULES.iter().map(|r| r.id).collect();
+                    return Err(err(
+                        r.span(),
+                        format!("unknown evidence rule `{}` in evidence.ignore", r.get_ref()),
+                        &format!(
+                            "use a rule id ({}); `aigate catalog` lists them",
+                            ids.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        catalog.ignore_rules(&ignored);
 
         let mut protected_globs = Vec::new();
         for p in &file.branches.protected {
@@ -1127,6 +1158,7 @@ mod tests {
         assert_eq!(plain_glob_match("v[0-9]", "v1"), None);
     }
     use super::*;
+    use crate::identity::Identity;
 
     #[test]
     fn default_policy_protects_main_master_and_release() {
@@ -1175,6 +1207,38 @@ mod tests {
         assert!(e.0.contains(".aigate.toml:2:"), "{}", e.0);
         let e = Policy::from_str("[reviews]\nmin = 2\n", ".aigate.toml").unwrap_err();
         assert!(e.0.contains(".aigate.toml:1:"), "{}", e.0);
+    }
+
+    #[test]
+    fn evidence_rules_are_turned_off_by_id_and_unknown_ids_point_into_the_file() {
+        let p = Policy::from_str("[evidence]\nignore = [\"disclosure-prose\"]\n", "p").unwrap();
+        let (msg, ann) = (
+            "x\n\nAI usage: Cursor helped.\n",
+            Identity::new("A", "a@example.org"),
+        );
+        let view = crate::catalog::CommitView {
+            message: msg,
+            trailers: &[],
+            author: &ann,
+            committer: &ann,
+        };
+        assert!(p.catalog.evidence(&view).is_empty());
+        assert!(!Policy::builtin()
+            .unwrap()
+            .catalog
+            .evidence(&view)
+            .is_empty());
+        let e = Policy::from_str(
+            "[evidence]\nignore = [\"disclosure-prose\", \"disclosure\"]\n",
+            ".aigate.toml",
+        )
+        .unwrap_err();
+        assert!(e.0.contains(".aigate.toml:2:31"), "{}", e.0);
+        assert!(
+            e.0.contains("unknown evidence rule `disclosure`"),
+            "{}",
+            e.0
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! no files, no clock (the decision time is an input).
 
 use crate::catalog::{CommitView, Evidence};
+use crate::evidence_rules::UNKNOWN_AI;
 use crate::exemptions::{ExemptionUse, Exemptions};
 use crate::identity::{canonical_email, Identity};
 use crate::policy::{parse_version, Policy, RequireFor, Verify};
@@ -284,6 +285,10 @@ pub fn judge_with_evidence(
         } else {
             let mut reported: Vec<&str> = Vec::new();
             for e in &evidence {
+                // A disclosure that names no tool is declared by any attested tool.
+                if e.tool == UNKNOWN_AI && !attested_ids.is_empty() {
+                    continue;
+                }
                 if !attested_ids.contains(e.tool.as_str()) && !reported.contains(&e.tool.as_str()) {
                     reported.push(&e.tool);
                     let message = format!(
@@ -344,6 +349,9 @@ pub fn judge_with_evidence(
         }
         let mut in_tools = attested_ids.clone();
         for e in &evidence {
+            if e.tool == UNKNOWN_AI && !attested_ids.is_empty() {
+                continue;
+            }
             if in_tools.insert(e.tool.as_str()) {
                 tools.push((e.tool.clone(), None));
             }
