@@ -43,11 +43,17 @@ pub(crate) fn audit_cmd(
         let _ = git2::opts::set_mwindow_mapped_limit(128 * 1024 * 1024);
     }
     let repo = open_repo(None)?;
+    if repo.git.is_shallow() {
+        eprintln!("aigate: warning: this clone is shallow (git clone --depth): the audit covers only the commits it has; for the whole history run: git fetch --unshallow");
+    }
+    let empty = range.is_none() && branch.is_none() && unborn_head(&repo);
     let rules = engine::rules_for_worktree(&repo, policy)?.with_measures(&repo);
+    // `--branch origin/main`: the remote-tracking branch's history, judged for main.
+    let branch = branch.map(|b| branch_arg(&repo, &b));
     // Rows are judged against the protected branch the history is for: --branch, else the
     // current branch when it is protected, else the policy's first plain protected branch.
-    let refname = match branch.as_deref() {
-        Some(_) => target_ref(&repo, branch.as_deref(), &rules.policy),
+    let refname = match &branch {
+        Some((_, target)) => target.clone(),
         None => {
             let current = target_ref(&repo, None, &rules.policy);
             if rules.policy.is_protected(&current) {
@@ -57,12 +63,8 @@ pub(crate) fn audit_cmd(
             }
         }
     };
-    let spec = range.unwrap_or_else(|| {
-        branch
-            .as_deref()
-            .map(full_ref)
-            .unwrap_or_else(|| "HEAD".into())
-    });
+    let spec =
+        range.unwrap_or_else(|| branch.map(|(spec, _)| spec).unwrap_or_else(|| "HEAD".into()));
     let since = since
         .as_deref()
         .map(|d| day_start(d).with_context(|| format!("--since `{d}` is not a date (YYYY-MM-DD)")))
@@ -111,6 +113,12 @@ pub(crate) fn audit_cmd(
         None
     };
     let mut summary = aigate::report::audit::Summary::default();
+    if empty {
+        eprintln!("aigate: note: the current branch has no commits yet: nothing to audit");
+        summary.finish(&rules.exemptions, now(), days);
+        sink.end(&summary)?;
+        return Ok(0);
+    }
     // The walk stays on this thread; reading and judging commits is spread over worker threads,
     // each with its own repository handle; rows are written in walk order. Bounded channels
     // keep memory flat however long the history.

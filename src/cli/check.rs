@@ -113,6 +113,11 @@ pub(crate) fn check(
             }
             _ => repo.range_ends(r)?,
         },
+        // A brand-new repository (its first CI run) has nothing to check yet.
+        None if unborn_head(&repo) => {
+            eprintln!("aigate: note: the current branch has no commits yet: nothing to check");
+            (Vec::new(), Vec::new())
+        }
         None => not_on_protected(repo.commit_id("HEAD")?, None)?,
     };
     let target = Target {

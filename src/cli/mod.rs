@@ -52,6 +52,33 @@ pub(crate) fn full_ref(b: &str) -> String {
     }
 }
 
+/// Whether HEAD names a branch with no commits yet (a brand-new repository).
+pub(crate) fn unborn_head(repo: &Repo) -> bool {
+    matches!(repo.git.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch)
+}
+
+/// A `--branch` argument as (the ref to read, the branch it is judged for): a branch, a full
+/// ref, or a remote-tracking branch (`origin/main`: read `refs/remotes/origin/main`, judged
+/// for `refs/heads/main`).
+pub(crate) fn branch_arg(repo: &Repo, b: &str) -> (String, String) {
+    let tracking = b
+        .strip_prefix("refs/remotes/")
+        .map(str::to_string)
+        .or_else(|| {
+            let local = full_ref(b);
+            (repo.git.refname_to_id(&local).is_err()
+                && repo.git.refname_to_id(&format!("refs/remotes/{b}")).is_ok())
+            .then(|| b.to_string())
+        });
+    match tracking.as_deref().and_then(|t| t.split_once('/')) {
+        Some((_, name)) => (
+            format!("refs/remotes/{}", tracking.as_deref().unwrap_or_default()),
+            format!("refs/heads/{name}"),
+        ),
+        None => (full_ref(b), full_ref(b)),
+    }
+}
+
 /// The branch commits are headed to: --branch, CI's target, the current branch, or the first
 /// plain protected name.
 pub(crate) fn target_ref(repo: &Repo, branch: Option<&str>, policy: &Policy) -> String {

@@ -277,18 +277,18 @@ impl<W: Write> Sink for Markdown<W> {
             writeln!(self.0, "|---|---|---|---|---|---|---|---|---|")?;
             self.1 = true;
         }
-        let esc = |s: &str| crate::report::terminal_safe(s).replace('|', "\\|");
+        let esc = crate::report::markdown_text;
         writeln!(
             self.0,
             "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
             &r.commit[..r.commit.len().min(10)],
             r.date,
             r.verdict,
-            join(&r.tools),
-            join(&r.attestation),
+            esc(&join(&r.tools)),
+            esc(&join(&r.attestation)),
             esc(&join(&r.reviewers)),
             join(&r.findings),
-            join(&r.exemptions),
+            esc(&join(&r.exemptions)),
             esc(&r.summary)
         )
     }
@@ -339,18 +339,19 @@ impl<W: Write> Sink for Csv<W> {
             self.0.write_record(CSV_HEADER).map_err(csv_err)?;
             self.1 = true;
         }
+        let cell = super::figures::csv_cell;
         self.0
             .write_record([
-                &r.commit,
-                &r.date,
-                &r.author,
-                r.verdict,
-                &r.tools.join(";"),
-                &r.attestation.join(";"),
-                &r.reviewers.join(";"),
-                &r.findings.join(";"),
-                &r.exemptions.join(";"),
-                &r.summary,
+                cell(&r.commit),
+                cell(&r.date),
+                cell(&r.author),
+                cell(r.verdict),
+                cell(&r.tools.join(";")),
+                cell(&r.attestation.join(";")),
+                cell(&r.reviewers.join(";")),
+                cell(&r.findings.join(";")),
+                cell(&r.exemptions.join(";")),
+                cell(&r.summary),
             ])
             .map_err(csv_err)
     }

@@ -250,7 +250,7 @@ pub fn table(out: &mut dyn Write, a: &Adoption) -> io::Result<()> {
 
 /// The figures as Markdown tables.
 pub fn markdown(out: &mut dyn Write, a: &Adoption) -> io::Result<()> {
-    let esc = |s: &str| super::terminal_safe(s).replace('|', "\\|");
+    let esc = super::markdown_text;
     for (title, rows) in sections(&a.figures) {
         if rows.is_empty() {
             continue;
@@ -292,7 +292,9 @@ pub const CSV_HEADER: [&str; 21] = [
 ];
 
 /// A cell a spreadsheet would not run as a formula.
-fn csv_cell(s: &str) -> String {
+/// A CSV cell a spreadsheet shows as text: one that starts like a formula (`=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a leading `'`.
+pub(crate) fn csv_cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

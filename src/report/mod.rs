@@ -37,6 +37,16 @@ pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Text from commits as Markdown table text: raw HTML shown, not rendered (`<`, `>`, `&` as
+/// entities), `|` escaped, control characters as in `terminal_safe`.
+pub fn markdown_text(s: &str) -> String {
+    terminal_safe(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+}
+
 /// `println!` for human output that may carry commit text.
 #[macro_export]
 macro_rules! say {
