@@ -17,7 +17,10 @@ pub(crate) fn run(hook: HookCmd) -> Result<i32> {
             let remote = remote
                 .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok())
                 .unwrap_or_else(|| "origin".into());
-            let input = if std::env::var_os("PRE_COMMIT_TO_REF").is_some() {
+            let input = if ["PRE_COMMIT_REMOTE_BRANCH", "PRE_COMMIT_TO_REF"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some())
+            {
                 String::new()
             } else {
                 stdin_string()?

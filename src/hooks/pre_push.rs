@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::engine::{self, now};
-use crate::git::repo::{is_zero, Repo};
+use crate::git::repo::{is_zero, Repo, ZERO};
 use crate::policy::Mode;
 use crate::report::{self, RefReport};
 use crate::rules::Rule;
@@ -21,15 +21,18 @@ pub struct PushLine {
 }
 
 fn parse_push_lines(input: &str, repo: &Repo) -> Result<Vec<PushLine>> {
-    // The pre-commit framework runs pre-push hooks with environment variables, not stdin.
-    if let (Some(to), Some(remote_branch)) =
-        (env("PRE_COMMIT_TO_REF"), env("PRE_COMMIT_REMOTE_BRANCH"))
-    {
+    // The pre-commit framework runs pre-push hooks with environment variables, not stdin. A
+    // push that contains the root commit gets no from/to refs (pre-commit runs "all files"),
+    // only the branches: then every commit of the local branch the remote lacks is checked.
+    if let Some(remote_branch) = env("PRE_COMMIT_REMOTE_BRANCH") {
+        let to = env("PRE_COMMIT_TO_REF")
+            .or_else(|| env("PRE_COMMIT_LOCAL_BRANCH"))
+            .unwrap_or_else(|| "HEAD".into());
         let local_sha = repo.commit_id(&to)?.to_string();
         return Ok(vec![PushLine {
             local_sha,
             remote_ref: remote_branch,
-            remote_sha: env("PRE_COMMIT_FROM_REF").unwrap_or_default(),
+            remote_sha: env("PRE_COMMIT_FROM_REF").unwrap_or_else(|| ZERO.into()),
         }]);
     }
     parse_pre_push_input(input)
