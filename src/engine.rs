@@ -83,40 +83,90 @@ impl Rules {
         // A range approval is one record under each commit it covers: it is read and verified
         // once (by blob id), then each commit only looks itself up in it.
         for blob in repo.approval_record_ids(tip, commit)? {
-            let cached = self
-                .verified
-                .lock()
-                .map_err(|_| anyhow::anyhow!("approval cache poisoned"))?
-                .get(&blob)
-                .cloned();
-            let v = match cached {
-                Some(v) => v,
-                None => {
-                    let text = repo.approval_record_text(blob)?;
-                    let v = approvals::verify(&text, &self.signers, self.now)
-                        .ok()
-                        .map(|v| {
-                            let covered = v.statement.commits.iter().cloned().collect();
-                            std::sync::Arc::new((v, covered))
-                        });
-                    if let Ok(mut m) = self.verified.lock() {
-                        m.insert(blob, v.clone());
-                    }
-                    v
-                }
-            };
+            let v = self.verified_record(repo, blob)?;
             if let Some(v) = v {
                 let (v, covered) = &*v;
                 if covered.contains(commit) {
-                    out.push(ApprovalSeen {
-                        reviewer: v.statement.reviewer.clone(),
-                        refname: v.statement.refname.clone(),
-                        fingerprint: v.fingerprint.clone(),
-                    });
+                    if let Some(seen) = self.seen(v) {
+                        out.push(seen);
+                    }
                 }
             }
         }
         Ok(out)
+    }
+
+    /// One approval record, read and verified once per run (by blob id: a range approval is
+    /// one record under each commit it covers), with the commits it names.
+    pub fn verified_record(&self, repo: &Repo, blob: Oid) -> Result<Option<VerifiedRecord>> {
+        let cached = self
+            .verified
+            .lock()
+            .map_err(|_| anyhow::anyhow!("approval cache poisoned"))?
+            .get(&blob)
+            .cloned();
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        let text = repo.approval_record_text(blob)?;
+        let v = approvals::verify(&text, &self.signers, self.now)
+            .ok()
+            .map(|v| {
+                let covered = v.statement.commits.iter().cloned().collect();
+                std::sync::Arc::new((v, covered))
+            });
+        if let Ok(mut m) = self.verified.lock() {
+            m.insert(blob, v.clone());
+        }
+        Ok(v)
+    }
+
+    /// What a verified approval stands for: the person (a key), everyone that key is in the
+    /// trust root, and for a forge review the reviewer a bridge attests. A forge review
+    /// signed by a key that is not a `[forge] bridges` key stands for nobody (None).
+    pub fn seen(&self, v: &Verified) -> Option<ApprovalSeen> {
+        let st = &v.statement;
+        let mut seen = ApprovalSeen {
+            reviewer: st.reviewer.clone(),
+            refname: st.refname.clone(),
+            fingerprint: v.fingerprint.clone(),
+            person: v.fingerprint.clone(),
+            principals: v.principals.clone(),
+            ..Default::default()
+        };
+        if let Some(f) = &st.forge {
+            if !self.policy.is_bridge(&st.reviewer) {
+                return None;
+            }
+            let label = forge_label(&f.forge, &f.login);
+            let mapped = self
+                .policy
+                .identities
+                .get(&label)
+                .or_else(|| self.policy.identities.get(&f.login))
+                .cloned();
+            seen.bridge = Some(st.reviewer.clone());
+            seen.pr_author = Some(forge_label(&f.forge, &f.pr_author));
+            seen.bot = f.login.to_ascii_lowercase().ends_with("[bot]")
+                || self
+                    .policy
+                    .catalog
+                    .is_ai_identity(&crate::identity::Identity::new(f.login.clone(), String::new()));
+            seen.principals = vec![label.clone()];
+            seen.person = label.clone();
+            seen.reviewer = label;
+            if let Some(email) = mapped {
+                // The person behind the login: their own key, when the trust root has one,
+                // so an approval in the forge and one with `aigate approve` are one person.
+                if let Some((fp, principals)) = self.signers.key_of(&email) {
+                    seen.person = fp;
+                    seen.principals.extend(principals);
+                }
+                seen.principals.push(email.clone());
+                seen.reviewer = email;
+            }
+        }
+        Some(seen)
     }
 
     /// Adds what the verdict needs from outside the commit object: its verified approvals
@@ -427,7 +477,12 @@ impl Rules {
 }
 
 /// A verified approval record and the set of commits it covers.
-type VerifiedRecord = std::sync::Arc<(Verified, std::collections::HashSet<String>)>;
+pub type VerifiedRecord = std::sync::Arc<(Verified, std::collections::HashSet<String>)>;
+
+/// A forge login as aigate names it across forges: `github:rob`.
+pub fn forge_label(forge: &str, login: &str) -> String {
+    format!("{}:{}", forge.to_ascii_lowercase(), login.to_ascii_lowercase())
+}
 
 /// Limits on one judging run.
 #[derive(Debug, Clone, Default)]
@@ -630,8 +685,13 @@ pub fn governing(repo: &Repo) -> Result<Governing> {
     // A symbolic governing ref governs through its target (pushes move the target).
     let refname = repo.resolve_symref(&governing_ref(repo));
     let tip = match repo.git.refname_to_id(&refname) {
-        Ok(id) => repo.peel_to_commit(id)?,
-        Err(_) => None,
+        // A governing ref that exists but holds no commit never reads as absent (which would
+        // put the built-in default in force): fail closed.
+        Ok(id) => Some(repo.peel_to_commit(id)?.with_context(|| {
+            format!("the governing ref {refname} does not point to a commit, so its rules cannot be read; an admin points it back to the rules' last commit (git update-ref {refname} COMMIT)")
+        })?),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+        Err(e) => anyhow::bail!("cannot read the governing ref {refname}: {}", e.message()),
     };
     let mut from_ref = Vec::new();
     for (key, file) in [

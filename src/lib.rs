@@ -21,6 +21,7 @@ pub mod advice;
 pub mod agent_env;
 pub mod engine;
 pub mod exemption_file;
+pub mod forge;
 pub mod git;
 pub mod hooks;
 pub mod install;

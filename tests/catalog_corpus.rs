@@ -80,6 +80,9 @@ fn every_ai_fixture_is_classified_with_its_tool_and_the_human_is_not() {
                 push_exemptions: &[],
                 now: 0,
                 pusher: None,
+                landing: &[],
+                excluded: &[],
+                landing_notes: &[],
             },
         );
         let name = f.file_name().unwrap().to_string_lossy().to_string();

@@ -87,7 +87,7 @@ fn an_owner_cannot_approve_their_own_rule_change() {
         .status
         .success());
     let (ok, out) = push(&s, &work, &["main"]);
-    assert!(!ok && out.contains("wrote the change"), "{out}");
+    assert!(!ok && out.contains("an author of the rule change"), "{out}");
 }
 
 #[test]
@@ -271,6 +271,9 @@ fn warn_mode_never_refuses() {
     s.commit(&work, "a.rs", &format!("feat: a\n\n{CLAUDE}"));
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(ok && out.contains("AIG001"), "{out}");
+    // A force push of a protected branch is a warning too (the governing ref, main here,
+    // only moves forward whatever the mode: a branch beside it shows the warning).
+    s.git_ok(&remote, &["config", "aigate.policyRef", "refs/meta/aigate"]);
     s.git_ok(&work, &["reset", "-q", "--hard", "HEAD~1"]);
     s.commit(&work, "b.rs", "docs: b");
     let (ok, out) = push(&s, &work, &["--force", "main"]);
@@ -330,7 +333,21 @@ fn an_exemption_counts_only_with_an_owners_signed_grant() {
     s.git_ok(&work, &["config", "--unset", "user.email"]);
     assert!(o.status.success(), "{}", all(&o));
     let granted = std::fs::read_to_string(work.join(".aigate/exemptions.toml")).unwrap();
-    s.push_rules(&work, &owner, &[(".aigate/exemptions.toml", &granted)]);
+    // The owner who granted it does not also approve the change that adds it: another does.
+    let oscar = s.keygen("oscar");
+    let owners = remote.join("aigate-owners");
+    let mut text = std::fs::read_to_string(&owners).unwrap();
+    text.push_str(&s.signer_line("oscar@example.com", &oscar));
+    std::fs::write(&owners, text).unwrap();
+    write(&s, &work, ".aigate/exemptions.toml", &granted);
+    s.commit_staged(&work, "Rules: grant EX-9");
+    assert!(s.approve(&work, OWNER, &owner, "HEAD", "main").status.success());
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("granted EX-9 in this change"), "{out}");
+    let o = s.approve(&work, "oscar@example.com", &oscar, "HEAD", "main");
+    assert!(o.status.success(), "{}", all(&o));
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(ok, "{out}");
     s.commit(&work, "c.rs", CURSOR_COMMIT);
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(ok, "{out}");

@@ -116,7 +116,13 @@ fn a_new_branch_from_accepted_history_brings_nothing_new() {
     // Judged and accepted on release/1 first.
     sv.commit("x.txt", &format!("feat: x\n\n{CLAUDE}\n{GOOD}"));
     assert!(sv.push(&["HEAD:refs/heads/release/1"]).status.success());
+    // main, which exists, is judged for itself (approvals and exemptions are per ref)...
     let o = sv.push(&["HEAD:refs/heads/main"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let last = sv.audit().pop().unwrap();
+    assert_eq!(last["commits"].as_array().unwrap().len(), 1, "{last}");
+    // ...and a new protected branch cut from accepted history brings nothing new.
+    let o = sv.push(&["HEAD:refs/heads/release/2"]);
     assert!(o.status.success(), "{}", all(&o));
     let last = sv.audit().pop().unwrap();
     assert_eq!(
@@ -262,12 +268,21 @@ fn a_broken_policy_push_is_refused_and_the_rules_in_force_stay() {
     .unwrap();
     sv.s.git_ok(&sv.work, &["add", ".aigate.toml"]);
     sv.s.commit_staged(&sv.work, "typo policy");
+    // approve warns that the rules do not load, and signs only with --force.
+    sv.s.git_ok(&sv.work, &["config", "user.email", OWNER]);
+    let approve = |force: bool| {
+        let mut a = vec!["approve", "HEAD", "--into", "main", "--push", "origin", "--key"];
+        a.push(owner.to_str().unwrap());
+        if force {
+            a.push("--force");
+        }
+        sv.s.aigate(&sv.work, &a)
+    };
+    let o = approve(false);
+    assert!(!o.status.success() && all(&o).contains("do not load"), "{}", all(&o));
     // Even with the owner's approval, rules that do not load are refused, with where.
-    assert!(sv
-        .s
-        .approve(&sv.work, OWNER, &owner, "HEAD", "main")
-        .status
-        .success());
+    let o = approve(true);
+    assert!(o.status.success(), "{}", all(&o));
     let o = sv.push(&["main"]);
     assert!(!o.status.success(), "{}", all(&o));
     assert!(all(&o).contains("do not load"), "{}", all(&o));

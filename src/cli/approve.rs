@@ -10,43 +10,137 @@ use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-pub(crate) fn approve(
-    rev: Option<&str>,
-    into: Option<&str>,
-    push: Option<&str>,
-    key: Option<&Path>,
-    force: bool,
-) -> Result<i32> {
+/// What `aigate approve` was asked to sign.
+pub(crate) struct ApproveArgs<'a> {
+    pub rev: Option<&'a str>,
+    pub into: Option<&'a str>,
+    pub push: Option<&'a str>,
+    pub key: Option<&'a Path>,
+    /// A forge's review event to attest (a bridge).
+    pub forge_event: Option<&'a Path>,
+    pub forge: Option<&'a str>,
+    /// The signer's principal (default: git config user.email).
+    pub signer: Option<&'a str>,
+    /// Sign even an approval that counts for nothing.
+    pub force: bool,
+}
+
+pub(crate) fn approve(args: ApproveArgs<'_>) -> Result<i32> {
     let repo = open_repo(None)?;
-    let rev = rev.unwrap_or("HEAD");
-    let commits = commits_of(&repo, rev)?;
+    let signer = match args.signer {
+        Some(s) => s.to_string(),
+        None => repo
+            .config_string("user.email")
+            .filter(|e| e.contains('@'))
+            .context("git config user.email is not set: the approval names you by your email, as the trust root (.aigate/allowed_signers) does")?,
+    };
+    let (target, head, forge, remote_hint) = match args.forge_event {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read the forge event {}", file.display()))?;
+            let event: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let forge = aigate::forge::event::detect(&event, args.forge)?;
+            let review = match aigate::forge::event::read(&event, &forge) {
+                Ok(r) => r,
+                Err(why) => {
+                    println!("aigate: nothing signed: {why:#}");
+                    return Ok(0);
+                }
+            };
+            let head = repo.commit_id(&review.head).with_context(|| {
+                format!("the reviewed head {} is not in this clone: fetch the pull request's history (actions/checkout with fetch-depth: 0)", review.head)
+            })?;
+            let target = full_ref(&review.target);
+            let base_tip = review.base_sha.clone();
+            (
+                target,
+                head,
+                Some((
+                    approvals::ForgeReview {
+                        forge: review.forge.clone(),
+                        login: review.reviewer.clone(),
+                        pr: review.pr.clone(),
+                        pr_author: review.pr_author.clone(),
+                    },
+                    base_tip,
+                )),
+                None,
+            )
+        }
+        None => {
+            let rev = args.rev.unwrap_or("HEAD");
+            let target = match args.into {
+                Some(r) => full_ref(r),
+                None => target_ref(&repo, None, &engine::worktree_policy(&repo, None)?),
+            };
+            if let Some((a, b)) = rev.split_once("..") {
+                let head = repo.commit_id(if b.is_empty() { "HEAD" } else { b })?;
+                (target, head, None, Some(a.to_string()))
+            } else {
+                (target, repo.commit_id(rev)?, None, None)
+            }
+        }
+    };
+    // The change: from where the target was (the remote's view of it, else the local ref, or
+    // the range's start) to the head; its commits, and its paths key.
+    let target_tip = match (&forge, &remote_hint) {
+        (Some((_, Some(sha))), _) => repo.commit_id(sha).ok(),
+        (_, Some(a)) => Some(repo.commit_id(a)?),
+        _ => target_tip(&repo, &target, args.push),
+    };
+    let base = match target_tip {
+        Some(t) => repo.git.merge_base(t, head).ok(),
+        None => None,
+    };
+    let (commits, change) = match base {
+        Some(b) if b != head => {
+            let commits: Vec<String> = aigate::git::history::range_ids(&repo, &format!("{b}..{head}"))?
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            let change = approvals::Change {
+                base: b.to_string(),
+                head: head.to_string(),
+                paths: repo.paths_key(Some(b), head)?,
+            };
+            (commits, Some(change))
+        }
+        // Already in the target as this clone knows it: the commit itself is approved.
+        Some(_) if forge.is_none() => (vec![head.to_string()], None),
+        Some(_) => bail!(
+            "the pull request's head {} is already in {target}: nothing to approve",
+            engine::short(&head.to_string())
+        ),
+        None if forge.is_some() => bail!("cannot find where the pull request starts (no merge base of its head and {target}): fetch with full history"),
+        None => (vec![head.to_string()], None),
+    };
     if commits.is_empty() {
-        bail!("`{rev}` names no commits to approve");
+        bail!("no commits to approve");
     }
     if commits.len() > approvals::MAX_COMMITS {
         bail!(
-            "`{rev}` has {} commits; approve at most {} at a time",
+            "the change has {} commits; approve at most {} at a time",
             commits.len(),
             approvals::MAX_COMMITS
         );
     }
-    let target = match into {
-        Some(r) => full_ref(r),
-        None => target_ref(&repo, None, &engine::worktree_policy(&repo, None)?),
-    };
-    let reviewer = repo
-        .config_string("user.email")
-        .filter(|e| e.contains('@'))
-        .context("git config user.email is not set: the approval names you by your email, as the trust root (.aigate/allowed_signers) does")?;
-    preflight_warnings(&repo, &commits, &target, &reviewer, force)?;
     let statement = Statement {
         refname: target.clone(),
         commits: commits.clone(),
-        reviewer: reviewer.clone(),
+        reviewer: signer.clone(),
         time: engine::now(),
+        change: change.clone(),
+        forge: forge.as_ref().map(|(f, _)| f.clone()),
     };
-    let signature = sign(&repo, key, &statement.to_text(), approvals::NAMESPACE)?;
+    if args.forge_event.is_none() {
+        preflight_warnings(&repo, &commits, &target, &signer, args.force)?;
+    }
+    let signature = sign(&repo, args.key, &statement.to_text(), approvals::NAMESPACE)?;
     let record = approvals::record(&statement, &signature);
+    if let Err(e) = Statement::parse(&statement.to_text()) {
+        bail!("cannot make an approval statement: {e}");
+    }
 
     // Check it against the trust root this checkout knows, so a wrong key shows up now.
     let texts = engine::texts_at(&repo, repo.git.refname_to_id(&target).ok())?;
@@ -54,16 +148,60 @@ pub(crate) fn approve(
         match AllowedSigners::parse(&text, &origin)
             .and_then(|s| approvals::verify(&record, &s, engine::now()))
         {
-            Ok(v) => println!(
-                "aigate: signature verified ({} {})",
-                reviewer, v.fingerprint
-            ),
+            Ok(v) => println!("aigate: signature verified ({} {})", signer, v.fingerprint),
             Err(e) => {
                 eprintln!("aigate: warning: this approval does not verify against {origin}: {e}")
             }
         }
     }
+    let mut dirs: Vec<String> = commits.iter().map(|c| aigate::git::approvals::dir_of(c)).collect();
+    if let Some(c) = &change {
+        dirs.push(aigate::git::approvals::change_dir(&c.paths));
+    }
+    let what = match (&change, &forge) {
+        (Some(c), Some((f, _))) => format!(
+            "{}'s review of {} pull request {} ({}..{}, {} commit(s))",
+            f.login,
+            f.forge,
+            f.pr,
+            engine::short(&c.base),
+            engine::short(&c.head),
+            commits.len()
+        ),
+        (Some(c), None) => format!(
+            "the change {}..{} ({} commit(s))",
+            engine::short(&c.base),
+            engine::short(&c.head),
+            commits.len()
+        ),
+        _ => format!("{} commit(s)", commits.len()),
+    };
+    store_and_push(&repo, args.push, &dirs, &record, &what, &target, &signer)
+}
 
+/// Where the target ref is as the remote has it (`refs/remotes/REMOTE/BRANCH`, REMOTE the one
+/// pushed to, else origin), else the local ref.
+fn target_tip(repo: &aigate::git::Repo, target: &str, push: Option<&str>) -> Option<git2::Oid> {
+    let branch = target.strip_prefix("refs/heads/")?;
+    let remotes = [push.unwrap_or("origin"), "origin"];
+    remotes
+        .iter()
+        .map(|r| format!("refs/remotes/{r}/{branch}"))
+        .chain(std::iter::once(target.to_string()))
+        .find_map(|r| repo.git.refname_to_id(&r).ok())
+        .and_then(|id| repo.peel_to_commit(id).ok().flatten())
+}
+
+/// Stores a signed record in refs/aigate/approvals under `dirs` and, with `push`, sends it.
+fn store_and_push(
+    repo: &aigate::git::Repo,
+    push: Option<&str>,
+    dirs: &[String],
+    record: &str,
+    what: &str,
+    target: &str,
+    signer: &str,
+) -> Result<i32> {
     // What the local approvals were, to put back if the push fails.
     let before = repo.approvals_tip();
     let base = match push {
@@ -85,24 +223,12 @@ pub(crate) fn approve(
         }
         None => repo.approvals_tip(),
     };
-    let summary = format!(
-        "aigate: approval by {reviewer} of {} commit(s) for {target}",
-        commits.len()
-    );
-    let new = repo.add_approval(base, &commits, &record, &summary)?;
+    let summary = format!("aigate: approval by {signer} of {what} for {target}");
+    let new = repo.add_approval(base, dirs, record, &summary)?;
     repo.git
         .reference(REF, new, true, &summary)
         .context("cannot update refs/aigate/approvals")?;
-    println!(
-        "aigate: approved {} commit(s) ({}) for {target} as {reviewer}",
-        commits.len(),
-        commits
-            .iter()
-            .take(3)
-            .map(|c| engine::short(c))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!("aigate: approved {what} for {target} as {signer}");
     match push {
         Some(remote) => {
             let o = Command::new("git")
@@ -286,9 +412,17 @@ fn preflight_warnings(
     force: bool,
 ) -> Result<()> {
     use aigate::identity::canonical_email;
-    let policy = engine::worktree_policy(repo, None)?;
-    let branch = target.trim_start_matches("refs/heads/");
     let mut mistakes = Vec::new();
+    let policy = match engine::worktree_policy(repo, None) {
+        Ok(p) => p,
+        Err(e) => {
+            mistakes.push(format!(
+                "the rules in this checkout do not load, so a server refuses them even with your approval:\n{e:#}"
+            ));
+            aigate::policy::Policy::builtin()?
+        }
+    };
+    let branch = target.trim_start_matches("refs/heads/");
     if !policy.is_protected(target) {
         let bound = aigate::advice::bound_for(repo, &policy, target);
         mistakes.push(format!(

@@ -89,8 +89,9 @@ pub(crate) enum Cmd {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Approve, as a reviewer, exactly the commits you reviewed for one branch: signs a
-    /// statement with your SSH key (git's user.signingKey) and stores it in refs/aigate/approvals
+    /// Approve, as a reviewer, exactly the change you reviewed for one branch (its base and
+    /// head: a squash, rebase or merge of it lands covered): signs a statement with your SSH
+    /// key (git's user.signingKey) and stores it in refs/aigate/approvals
     Approve {
         /// A commit, or a range A..B (default HEAD)
         rev: Option<String>,
@@ -107,6 +108,16 @@ pub(crate) enum Cmd {
         /// commit, one you already approved)
         #[arg(long)]
         force: bool,
+        /// Attest a forge's review event (a bridge in CI): GitHub/Gitea/Forgejo Actions'
+        /// pull_request_review payload ($GITHUB_EVENT_PATH) or GitLab's merge request webhook
+        #[arg(long, value_name = "FILE", conflicts_with = "rev")]
+        forge_event: Option<PathBuf>,
+        /// The forge that sent --forge-event (default: read from the event)
+        #[arg(long, value_parser = ["github", "gitea", "forgejo", "gitlab"], requires = "forge_event")]
+        forge: Option<String>,
+        /// The principal you sign as (default: git config user.email)
+        #[arg(long = "as", value_name = "EMAIL")]
+        signer: Option<String>,
     },
     /// List the approvals of a commit or range: who approved it for which branch, verified
     /// against the trust root or why not

@@ -191,6 +191,9 @@ pub(crate) fn audit_cmd(
                                 push_exemptions: &[],
                                 now: facts.time,
                                 pusher: None,
+                                landing: &[],
+                                excluded: &[],
+                                landing_notes: &[],
                             };
                             let (diff, changed) = if read_diff {
                                 let (d, p) =

@@ -125,6 +125,9 @@ pub(crate) fn check(
         push_exemptions: &[],
         now: now(),
         pusher: None,
+        landing: &[],
+        excluded: &[],
+        landing_notes: &[],
     };
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.
     let sarif = format == Format::Sarif;

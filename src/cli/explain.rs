@@ -43,6 +43,9 @@ pub(crate) fn explain(
             push_exemptions: &[],
             now: now(),
             pusher: None,
+            landing: &[],
+            excluded: &[],
+            landing_notes: &[],
         },
     );
     let enforced =

@@ -13,6 +13,13 @@ pub const REF: &str = "refs/aigate/approvals";
 /// The most approval records read for one commit.
 pub const MAX_PER_COMMIT: usize = 4096;
 
+/// The directory of a change's approvals (by its paths key, `landing::paths_key_text`): a
+/// landing finds the approvals of the change it brings here, whatever commit ids it has.
+pub fn change_dir(key: &str) -> String {
+    let k = key.to_ascii_lowercase();
+    format!("changes/{}/{}", &k[..2.min(k.len())], k)
+}
+
 /// The directory of a commit's approvals inside the approvals tree.
 pub fn dir_of(commit: &str) -> String {
     let c = commit.to_ascii_lowercase();
@@ -36,12 +43,18 @@ impl Repo {
     /// The blob ids of the approval records stored for `commit` at `tip` (read with
     /// `approval_record_text`).
     pub fn approval_record_ids(&self, tip: Oid, commit: &str) -> Result<Vec<Oid>> {
+        self.approval_ids_in(tip, &dir_of(commit))
+    }
+
+    /// The blob ids of the approval records in one directory of the approvals tree at `tip`.
+    pub fn approval_ids_in(&self, tip: Oid, dir: &str) -> Result<Vec<Oid>> {
+        let commit = dir;
         let tree = self
             .git
             .find_commit(tip)
             .and_then(|c| c.tree())
             .with_context(|| format!("cannot read the approvals at {tip}"))?;
-        let dir = match tree.get_path(Path::new(&dir_of(commit))) {
+        let dir = match tree.get_path(Path::new(dir)) {
             Ok(e) => e,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
             Err(e) => bail!("cannot read approvals of {commit}: {}", e.message()),
@@ -57,47 +70,34 @@ impl Repo {
             .collect())
     }
 
-    /// One approval record's text (a record over the size limit reads as empty).
+    /// One approval record's text (a record over the size limit reads as empty, and is not
+    /// inflated: its size is read from the object's header first).
     pub fn approval_record_text(&self, blob: Oid) -> Result<String> {
-        let b = self.git.find_blob(blob)?;
-        if b.size() > aigate_core::approvals::MAX_RECORD_BYTES {
+        let (size, kind) = self.git.odb()?.read_header(blob)?;
+        if kind != ObjectType::Blob || size > aigate_core::approvals::MAX_RECORD_BYTES {
             return Ok(String::new());
         }
+        let b = self.git.find_blob(blob)?;
         Ok(String::from_utf8_lossy(b.content()).into_owned())
     }
 
-    /// Adds one record covering `commits` on top of `base` (the current approvals, or none),
-    /// and returns the new approvals commit (the ref is not moved).
+    /// Adds one record on top of `base` (the current approvals, or none), stored under each of
+    /// `dirs` (`dir_of` a commit it names, `change_dir` of its change), and returns the new
+    /// approvals commit (the ref is not moved).
     pub fn add_approval(
         &self,
         base: Option<Oid>,
-        commits: &[String],
+        dirs: &[String],
         record: &str,
         message: &str,
     ) -> Result<Oid> {
         let blob = self.git.blob(record.as_bytes())?;
         let base_commit = base.map(|b| self.git.find_commit(b)).transpose()?;
         let mut root = base_commit.as_ref().map(|c| c.tree()).transpose()?;
-        for c in commits {
-            let dir = dir_of(c);
-            let (shard, full) = dir.split_once('/').unwrap_or((&dir, ""));
-            let shard_tree = root
-                .as_ref()
-                .and_then(|t| t.get_name(shard))
-                .and_then(|e| self.git.find_tree(e.id()).ok());
-            let commit_tree = shard_tree
-                .as_ref()
-                .and_then(|t| t.get_name(full))
-                .and_then(|e| self.git.find_tree(e.id()).ok());
-            let mut b = self.git.treebuilder(commit_tree.as_ref())?;
-            b.insert(blob.to_string(), blob, 0o100644)?;
-            let commit_tree = b.write()?;
-            let mut b = self.git.treebuilder(shard_tree.as_ref())?;
-            b.insert(full, commit_tree, 0o040000)?;
-            let shard_tree = b.write()?;
-            let mut b = self.git.treebuilder(root.as_ref())?;
-            b.insert(shard, shard_tree, 0o040000)?;
-            root = Some(self.git.find_tree(b.write()?)?);
+        for dir in dirs {
+            let parts: Vec<&str> = dir.split('/').collect();
+            let id = self.insert_at(root.as_ref(), &parts, blob)?;
+            root = Some(self.git.find_tree(id)?);
         }
         let root = root.context("no commits to approve")?;
         let sig = self
@@ -108,5 +108,23 @@ impl Repo {
         Ok(self
             .git
             .commit(None, &sig, &sig, message, &root, &parents)?)
+    }
+
+    /// `tree` with the blob added under the directory `parts` (named by its own id).
+    fn insert_at(&self, tree: Option<&git2::Tree<'_>>, parts: &[&str], blob: Oid) -> Result<Oid> {
+        let mut b = self.git.treebuilder(tree)?;
+        match parts.split_first() {
+            None => {
+                b.insert(blob.to_string(), blob, 0o100644)?;
+            }
+            Some((first, rest)) => {
+                let sub = tree
+                    .and_then(|t| t.get_name(first))
+                    .and_then(|e| self.git.find_tree(e.id()).ok());
+                let id = self.insert_at(sub.as_ref(), rest, blob)?;
+                b.insert(first, id, 0o040000)?;
+            }
+        }
+        Ok(b.write()?)
     }
 }

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod budget;
 pub mod history;
 pub mod lines;
+pub mod landing;
 pub mod measures;
 pub mod repo;
 

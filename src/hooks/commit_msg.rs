@@ -52,6 +52,9 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         push_exemptions: &[],
         now: now(),
         pusher: None,
+        landing: &[],
+        excluded: &[],
+        landing_notes: &[],
     };
     let mut v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
     let protected = rules.policy.is_protected(&refname);

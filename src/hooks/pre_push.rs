@@ -111,6 +111,9 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
                 push_exemptions: &[],
                 now: now(),
                 pusher: None,
+                landing: &[],
+                excluded: &[],
+                landing_notes: &[],
             };
             rep.commits = rules.judge_walked(&repo, &walked, &target)?;
             if !protected {

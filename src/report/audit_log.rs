@@ -48,6 +48,7 @@ pub fn line(
     options: &[String],
     policy_origin: &str,
     governing_ref: &str,
+    forge_merge: Option<&crate::forge::env::ForgeMerge>,
 ) -> String {
     json!({
         "schema_version": super::SCHEMA_VERSION,
@@ -65,6 +66,7 @@ pub fn line(
         "policy": policy_origin,
         "governing_ref": governing_ref,
         "rule_change": r.rule_change,
+        "forge_merge": forge_merge,
         "commits": r.commits.iter().map(|c| json!({
             "commit": c.commit,
             "author": c.author.to_string(),

@@ -27,61 +27,153 @@ pub const MAX_RECORD_BYTES: usize = 1 << 20;
 pub struct Statement {
     /// The full ref the commits were approved for (`refs/heads/main`).
     pub refname: String,
-    /// Full commit ids, as reviewed.
+    /// Full commit ids, as reviewed (for a change: the commits of base..head).
     pub commits: Vec<String>,
-    /// The reviewer's principal (an email, as in the allowed-signers file).
+    /// The reviewer's principal (an email, as in the allowed-signers file); for a forge review,
+    /// the bridge's principal (the key that attests it).
     pub reviewer: String,
     /// When it was signed, seconds since the epoch (the signer's claim; informational).
     pub time: i64,
+    /// The change approved (v2): landed by any merge method, see `crate::landing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+    /// A review made in a forge's web page, attested by a bridge (v2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forge: Option<ForgeReview>,
 }
 
+/// A change as reviewed: the target's commit it was reviewed against and the head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Where the change starts (the merge base of the target and the head when reviewed).
+    pub base: String,
+    /// The head commit reviewed.
+    pub head: String,
+    /// The change's index key: the git blob id of its sorted changed paths (`landing::paths_key`).
+    pub paths: String,
+}
+
+/// A forge's review, as a bridge saw it in the forge's event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForgeReview {
+    /// `github`, `gitea` or `gitlab`.
+    pub forge: String,
+    /// The reviewer's forge login.
+    pub login: String,
+    /// The pull request (number or id).
+    pub pr: String,
+    /// The pull request author's login.
+    pub pr_author: String,
+}
+
+const MAGIC_V2: &str = "aigate approval v2";
+
 impl Statement {
-    /// The canonical text that is signed.
+    /// The canonical text that is signed: one field per line, in a fixed order, each value
+    /// without whitespace or control characters, so one text reads as exactly one statement.
     pub fn to_text(&self) -> String {
-        let mut s = format!("{MAGIC}\nref {}\n", self.refname);
+        let v2 = self.change.is_some() || self.forge.is_some();
+        let mut s = format!("{}\nref {}\n", if v2 { MAGIC_V2 } else { MAGIC }, self.refname);
+        if let Some(c) = &self.change {
+            s.push_str(&format!("base {}\nhead {}\npaths {}\n", c.base, c.head, c.paths));
+        }
         for c in &self.commits {
             s.push_str("commit ");
             s.push_str(c);
             s.push('\n');
         }
-        s.push_str(&format!("reviewer {}\ntime {}\n", self.reviewer, self.time));
+        s.push_str(&format!("reviewer {}\n", self.reviewer));
+        if let Some(f) = &self.forge {
+            s.push_str(&format!(
+                "forge {}\nlogin {}\npr {}\npr-author {}\n",
+                f.forge, f.login, f.pr, f.pr_author
+            ));
+        }
+        s.push_str(&format!("time {}\n", self.time));
         s
     }
 
     /// Parses the canonical text (and nothing else: the parse must give back the same text).
     pub fn parse(text: &str) -> Result<Statement, String> {
         let mut lines = text.lines();
-        if lines.next() != Some(MAGIC) {
-            return Err(format!(
-                "not an approval statement (first line is not `{MAGIC}`)"
-            ));
-        }
+        let v2 = match lines.next() {
+            Some(MAGIC) => false,
+            Some(MAGIC_V2) => true,
+            _ => {
+                return Err(format!(
+                    "not an approval statement (first line is not `{MAGIC}` or `{MAGIC_V2}`)"
+                ))
+            }
+        };
         let mut st = Statement {
             refname: String::new(),
             commits: Vec::new(),
             reviewer: String::new(),
             time: 0,
+            change: None,
+            forge: None,
+        };
+        let (mut base, mut head, mut paths) = (None, None, None);
+        let (mut forge, mut login, mut pr, mut pr_author) = (None, None, None, None);
+        let once = |slot: &mut Option<String>, v: &str, l: &str| -> Result<(), String> {
+            if slot.is_some() || !v2 || !is_word(v) {
+                return Err(format!("unexpected line `{l}`"));
+            }
+            *slot = Some(v.to_string());
+            Ok(())
         };
         for l in lines {
             let (k, v) = l.split_once(' ').ok_or_else(|| format!("bad line `{l}`"))?;
             match k {
-                "ref" if st.refname.is_empty() && v.starts_with("refs/") => st.refname = v.into(),
+                "ref" if st.refname.is_empty() && v.starts_with("refs/") && is_word(v) => {
+                    st.refname = v.into()
+                }
                 "commit" if is_full_hex(v) && st.commits.len() < MAX_COMMITS => {
                     st.commits.push(v.to_ascii_lowercase())
                 }
-                "reviewer" if st.reviewer.is_empty() && !v.is_empty() => st.reviewer = v.into(),
+                "reviewer" if st.reviewer.is_empty() && is_word(v) => st.reviewer = v.into(),
                 "time" => st.time = v.parse().map_err(|_| format!("bad time `{v}`"))?,
+                "base" if is_full_hex(v) => once(&mut base, v, l)?,
+                "head" if is_full_hex(v) => once(&mut head, v, l)?,
+                "paths" if is_full_hex(v) => once(&mut paths, v, l)?,
+                "forge" if matches!(v, "github" | "gitea" | "gitlab") => once(&mut forge, v, l)?,
+                "login" => once(&mut login, v, l)?,
+                "pr" => once(&mut pr, v, l)?,
+                "pr-author" => once(&mut pr_author, v, l)?,
                 _ => return Err(format!("unexpected line `{l}`")),
             }
         }
+        st.change = match (base, head, paths) {
+            (Some(base), Some(head), Some(paths)) => Some(Change { base, head, paths }),
+            (None, None, None) => None,
+            _ => return Err("a change needs a base, a head and its paths".into()),
+        };
+        st.forge = match (forge, login, pr, pr_author) {
+            (Some(forge), Some(login), Some(pr), Some(pr_author)) => Some(ForgeReview {
+                forge,
+                login,
+                pr,
+                pr_author,
+            }),
+            (None, None, None, None) => None,
+            _ => return Err("a forge review needs a forge, a login, a pr and its author".into()),
+        };
         if st.refname.is_empty() || st.commits.is_empty() || st.reviewer.is_empty() {
             return Err("a statement needs a ref, at least one commit and a reviewer".into());
+        }
+        if v2 && st.change.is_none() && st.forge.is_none() {
+            return Err("a v2 statement names a change or a forge review".into());
         }
         if st.to_text() != text {
             return Err("the statement is not in canonical form".into());
         }
         Ok(st)
     }
+}
+
+/// A statement value: non-empty, no whitespace, no control characters.
+fn is_word(v: &str) -> bool {
+    !v.is_empty() && !v.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn is_full_hex(s: &str) -> bool {
@@ -201,11 +293,11 @@ impl AllowedSigners {
         self.signers.extend(other.signers);
     }
 
-    /// Every principal pattern named.
+    /// Every principal pattern named (negated patterns left out).
     pub fn principals(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for s in &self.signers {
-            for p in &s.principals {
+            for p in s.principals.iter().filter(|p| !p.starts_with('!')) {
                 if !out.contains(p) {
                     out.push(p.clone());
                 }
@@ -230,7 +322,7 @@ impl AllowedSigners {
             if s.key.key_data() != key.key_data() {
                 continue;
             }
-            if !s.principals.iter().any(|p| principal_matches(p, principal)) {
+            if !match_pattern_list(&s.principals, principal) {
                 why = format!(
                     "the signing key belongs to {} ({}), not to {principal}",
                     s.principals.join(","),
@@ -239,7 +331,7 @@ impl AllowedSigners {
                 continue;
             }
             if let Some(ns) = &s.namespaces {
-                if !ns.iter().any(|n| principal_matches(n, namespace)) {
+                if !match_pattern_list(ns, namespace) {
                     why = format!("{}: the key is not allowed for namespace {namespace}", s.at);
                     continue;
                 }
@@ -257,6 +349,35 @@ impl AllowedSigners {
         Err(why)
     }
 
+    /// Everyone a key stands for: the principal patterns of every line that lists the same
+    /// key. A person is a key: whoever holds it signs as each of these, so each of them is
+    /// the same person for exclusions and counts.
+    pub fn key_principals(&self, key: &PublicKey) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in self.signers.iter().filter(|s| s.key.key_data() == key.key_data()) {
+            for p in &s.principals {
+                if !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The fingerprint of a key the trust root gives `principal` (any valid one), if any: how
+    /// a person named by address (a forge login mapped to an email) is found as a key.
+    pub fn key_of(&self, principal: &str) -> Option<(String, Vec<String>)> {
+        self.signers
+            .iter()
+            .find(|s| match_pattern_list(&s.principals, principal))
+            .map(|s| {
+                (
+                    s.key.fingerprint(HashAlg::Sha256).to_string(),
+                    self.key_principals(&s.key),
+                )
+            })
+    }
+
     fn origin_name(&self) -> &str {
         if self.origin.is_empty() {
             "the trust root"
@@ -264,6 +385,32 @@ impl AllowedSigners {
             &self.origin
         }
     }
+}
+
+/// A pattern list as OpenSSH reads it (`match_pattern_list`): comma-separated patterns, each
+/// possibly negated with `!`; the name matches when some positive pattern matches and no
+/// negated one does.
+pub fn match_pattern_list(patterns: &[String], name: &str) -> bool {
+    let mut positive = false;
+    for p in patterns {
+        match p.strip_prefix('!') {
+            Some(neg) => {
+                if principal_matches(neg, name) {
+                    return false;
+                }
+            }
+            None => positive |= principal_matches(p, name),
+        }
+    }
+    positive
+}
+
+/// Whether a person holding `principals` (a key's patterns) is `email`, in the address's raw
+/// or canonical form (`Ann+x@Example.com` is ann@example.com).
+pub fn admits_person(principals: &[String], email: &str) -> bool {
+    !email.is_empty()
+        && (match_pattern_list(principals, email)
+            || match_pattern_list(principals, &crate::identity::canonical_email(email)))
 }
 
 /// A principal pattern as ssh-keygen reads them: `*` and `?` wildcards, case-insensitive for
@@ -354,6 +501,8 @@ pub struct Verified {
     pub statement: Statement,
     /// The key's SHA-256 fingerprint (`SHA256:...`), as `ssh-keygen -l` prints it.
     pub fingerprint: String,
+    /// Every principal pattern the signing key holds in the trust root (`key_principals`).
+    pub principals: Vec<String>,
 }
 
 /// Verifies one stored approval record against `signers` at the decision time `now`.
@@ -363,10 +512,12 @@ pub fn verify(record: &str, signers: &AllowedSigners, now: i64) -> Result<Verifi
     }
     let (text, armored) = split_record(record)?;
     let statement = Statement::parse(text)?;
-    let fingerprint = verify_signed(text, armored, &statement.reviewer, NAMESPACE, signers, now)?;
+    let (fingerprint, principals) =
+        verify_signed_key(text, armored, &statement.reviewer, NAMESPACE, signers, now)?;
     Ok(Verified {
         statement,
         fingerprint,
+        principals,
     })
 }
 
@@ -380,6 +531,18 @@ pub fn verify_signed(
     signers: &AllowedSigners,
     now: i64,
 ) -> Result<String, String> {
+    verify_signed_key(text, armored, principal, namespace, signers, now).map(|(f, _)| f)
+}
+
+/// `verify_signed`, with every principal the signing key holds in the trust root.
+pub fn verify_signed_key(
+    text: &str,
+    armored: &str,
+    principal: &str,
+    namespace: &str,
+    signers: &AllowedSigners,
+    now: i64,
+) -> Result<(String, Vec<String>), String> {
     let sig = SshSig::from_pem(armored.trim().as_bytes())
         .map_err(|e| format!("the signature does not parse ({e})"))?;
     if sig.namespace() != namespace {
@@ -392,7 +555,10 @@ pub fn verify_signed(
     signers.admits(principal, &key, namespace, now)?;
     key.verify(namespace, text.as_bytes(), &sig)
         .map_err(|_| format!("the signature of {principal} does not verify"))?;
-    Ok(key.fingerprint(HashAlg::Sha256).to_string())
+    Ok((
+        key.fingerprint(HashAlg::Sha256).to_string(),
+        signers.key_principals(&key),
+    ))
 }
 
 #[cfg(test)]
@@ -406,8 +572,31 @@ mod tests {
             commits: vec!["a".repeat(40)],
             reviewer: "bob@example.com".into(),
             time: 1_700_000_000,
+            change: None,
+            forge: None,
         };
         assert_eq!(Statement::parse(&st.to_text()).unwrap(), st);
+        let v2 = Statement {
+            change: Some(Change {
+                base: "b".repeat(40),
+                head: "c".repeat(40),
+                paths: "d".repeat(40),
+            }),
+            forge: Some(ForgeReview {
+                forge: "github".into(),
+                login: "rob".into(),
+                pr: "7".into(),
+                pr_author: "ann".into(),
+            }),
+            ..st.clone()
+        };
+        assert_eq!(Statement::parse(&v2.to_text()).unwrap(), v2);
+        // A value cannot carry a second field: one text is one statement.
+        let mut bad = v2.clone();
+        bad.forge.as_mut().unwrap().login = "rob\npr-author x".into();
+        assert!(Statement::parse(&bad.to_text()).is_err());
+        // v1 text cannot smuggle v2 fields.
+        assert!(Statement::parse(&st.to_text().replace("reviewer", "base bbbb\nreviewer")).is_err());
         assert!(Statement::parse(&st.to_text().replace("ref ", "ref  ")).is_err());
         assert!(Statement::parse(&format!("{}extra line\n", st.to_text())).is_err());
         assert!(Statement::parse(&st.to_text().replace(&"a".repeat(40), "abc")).is_err());
@@ -420,6 +609,16 @@ mod tests {
         assert!(!principal_matches("*@example.com", "bob@example.org"));
         assert!(principal_matches("b?b@x", "bob@x"));
         assert!(!principal_matches("bob@x", "bob@x.evil"));
+    }
+
+    #[test]
+    fn pattern_lists_negate_like_openssh() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(match_pattern_list(&l(&["*@x", "!bob@x"]), "ann@x"));
+        assert!(!match_pattern_list(&l(&["*@x", "!bob@x"]), "bob@x"));
+        assert!(!match_pattern_list(&l(&["!bob@x"]), "ann@x"));
+        assert!(!match_pattern_list(&l(&["*", "!aigate-approval"]), "aigate-approval"));
+        assert!(admits_person(&l(&["ann@example.com"]), "Ann+alt@Example.com"));
     }
 
     #[test]

@@ -32,15 +32,56 @@ pub struct CommitFacts {
     pub notes: Vec<(String, String)>,
 }
 
-/// A verified approval of one commit: who signed, with which key, for which ref.
+/// A verified approval of one commit (or of the change that lands it): who signed, with which
+/// key, for which ref.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ApprovalSeen {
-    /// The reviewer's principal (email), as the trust root names it.
+    /// The reviewer's principal (email), as the trust root names it; for a forge review, the
+    /// reviewer's principal under `[identities]`, else `FORGE:LOGIN`.
     pub reviewer: String,
     /// The full ref it approves the commit for.
     pub refname: String,
-    /// `SHA256:...` of the signing key.
+    /// `SHA256:...` of the signing key (the bridge's key for a forge review).
     pub fingerprint: String,
+    /// Who counts once: the reviewer's key fingerprint (for a forge review, the key of the
+    /// person the login maps to, else `FORGE:LOGIN`). Counts go by this, not by address.
+    #[serde(skip)]
+    pub person: String,
+    /// Every principal pattern the person holds (their key's lines in the trust root, and for
+    /// a forge review their login as `FORGE:LOGIN`): exclusions match any of them.
+    #[serde(skip)]
+    pub principals: Vec<String>,
+    /// The bridge's principal, when the review was made in a forge and attested by a bridge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<String>,
+    /// The pull request's author as the bridge saw it (`FORGE:LOGIN`).
+    #[serde(skip)]
+    pub pr_author: Option<String>,
+    /// Whether the reviewer is a bot or AI account in the forge (a login ending `[bot]`).
+    #[serde(skip)]
+    pub bot: bool,
+    /// The authors and committers of the approved change's commits (none may approve it).
+    #[serde(skip)]
+    pub change_people: Vec<String>,
+    /// Set when it counts through the change it approved (a squash, rebase or merge of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landing: Option<String>,
+}
+
+impl ApprovalSeen {
+    /// Whether the approving person is `email` (any principal of their key admits it).
+    pub fn is(&self, email: &str) -> bool {
+        crate::approvals::admits_person(&self.principals, email)
+    }
+
+    /// Whether two approvals come from one person: the same key, or keys that stand for a
+    /// common principal (one person listed under several addresses or keys is one person).
+    pub fn same_person(&self, other: &ApprovalSeen) -> bool {
+        let plain = |p: &&String| !p.starts_with('!') && !p.contains(['*', '?']);
+        self.person == other.person
+            || self.principals.iter().filter(plain).any(|p| other.is(p))
+            || other.principals.iter().filter(plain).any(|p| self.is(p))
+    }
 }
 
 impl CommitFacts {
@@ -76,4 +117,12 @@ pub struct Target<'a> {
     pub now: i64,
     /// The authenticated pusher's principal (email), when the server names one.
     pub pusher: Option<&'a str>,
+    /// Approvals of the change this push lands (squash, rebase or merge of an approved
+    /// change): they count for every commit the landing brings.
+    pub landing: &'a [ApprovalSeen],
+    /// People who may not approve what this push lands, with why: the pull request's author
+    /// and the merger of a forge merge (emails, or `FORGE:LOGIN`).
+    pub excluded: &'a [(String, String)],
+    /// Why approvals of a change did not cover this landing (shown with a missing review).
+    pub landing_notes: &'a [String],
 }

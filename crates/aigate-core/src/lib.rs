@@ -16,7 +16,7 @@
 //! 3. `facts` (what the shell tells the core about one commit)
 //! 4. `policy`
 //! 5. `exemptions`
-//! 6. `verdict`
+//! 6. `verdict`, `landing`
 //! 7. `figures` (per-commit facts in, adoption figures out)
 pub mod agent;
 pub mod approvals;
@@ -29,6 +29,7 @@ pub mod exemptions;
 pub mod facts;
 pub mod figures;
 pub mod identity;
+pub mod landing;
 mod literals;
 pub mod models;
 pub mod policy;

@@ -96,6 +96,8 @@ pub struct PolicyFile {
     pub teams: std::collections::BTreeMap<String, Vec<Spanned<String>>>,
     #[serde(default)]
     pub evidence: EvidenceSection,
+    #[serde(default)]
+    pub forge: ForgeSection,
 }
 
 /// Which evidence rules apply (`crate::evidence_rules::RULES`): all, but those ignored here.
@@ -105,6 +107,50 @@ pub struct EvidenceSection {
     /// Rule ids to turn off (`["disclosure-prose"]`), for projects whose messages trip them.
     #[serde(default)]
     pub ignore: Vec<Spanned<String>>,
+}
+
+/// Forge reviews: which keys may attest them (bridges), by principal in the trust root.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeSection {
+    /// Principals of the bridge keys (a CI job or webhook receiver) whose signed statements of
+    /// a forge review count as that reviewer's approval.
+    #[serde(default)]
+    pub bridges: Vec<Spanned<String>>,
+}
+
+/// What a signed approval is bound to.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Binding {
+    /// The change (target ref, base, head): it covers the squash, rebase or merge that lands it.
+    #[default]
+    Change,
+    /// The commit ids named, only.
+    Commit,
+}
+
+/// Where a change may land relative to the base it was reviewed against.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseRule {
+    /// On the reviewed base, or on a later target when a clean three-way merge gives the tree.
+    #[default]
+    Merge,
+    /// Only on the reviewed base (teams that require an up-to-date branch).
+    Exact,
+}
+
+/// Which protected refs an approval counts for.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalScope {
+    /// The one ref it names: a commit approved for release/next needs another approval to
+    /// reach main.
+    #[default]
+    Ref,
+    /// Any protected ref.
+    Protected,
 }
 
 /// Which models attestations may name (`vendor/family` globs, e.g. `anthropic/claude-*`).
@@ -339,6 +385,15 @@ pub struct ReviewSection {
     /// Default no (Gerrit's non-uploader rule: the one who uploads cannot approve).
     #[serde(default)]
     pub pusher_approves: bool,
+    /// With `verify = "signed"`: what an approval is bound to (`change` or `commit`).
+    #[serde(default)]
+    pub binding: Binding,
+    /// With `binding = "change"`: `merge` (default) or `exact`.
+    #[serde(default)]
+    pub base: BaseRule,
+    /// `ref` (default): an approval counts for the ref it names; `protected`: for any.
+    #[serde(default)]
+    pub approvals_for: ApprovalScope,
 }
 
 impl Default for ReviewSection {
@@ -351,6 +406,9 @@ impl Default for ReviewSection {
             paths: Vec::new(),
             verify: Verify::Trailer,
             pusher_approves: false,
+            binding: Binding::Change,
+            base: BaseRule::Merge,
+            approvals_for: ApprovalScope::Ref,
         }
     }
 }
@@ -419,6 +477,11 @@ pub struct Policy {
     pub allow_tag_move: bool,
     pub verify: Verify,
     pub pusher_approves: bool,
+    pub binding: Binding,
+    pub base_rule: BaseRule,
+    pub approvals_for: ApprovalScope,
+    /// Principals of the keys that attest forge reviews (`[forge] bridges`).
+    pub bridges: Vec<String>,
     /// Owners of the rules (principals), and how many distinct ones a rule change needs.
     pub owners: Vec<String>,
     pub owners_min: u32,
@@ -716,6 +779,17 @@ impl Policy {
                 ));
             }
         }
+        let mut bridges = Vec::new();
+        for b in &file.forge.bridges {
+            if !b.get_ref().contains('@') || b.get_ref().contains(['*', '?', '!']) {
+                return Err(err(
+                    b.span(),
+                    format!("forge bridge `{}` is not an email", b.get_ref()),
+                    "bridges are exact principals of the trust root (.aigate/allowed_signers)",
+                ));
+            }
+            bridges.push(b.get_ref().trim().to_ascii_lowercase());
+        }
         let owners_min = file.governance.min.unwrap_or(1);
         if owners_min == 0 {
             return Err(PolicyError(format!(
@@ -803,6 +877,10 @@ impl Policy {
             allow_tag_move: file.branches.allow_tag_move,
             verify: file.review.verify,
             pusher_approves: file.review.pusher_approves,
+            binding: file.review.binding,
+            base_rule: file.review.base,
+            approvals_for: file.review.approvals_for,
+            bridges,
             owners,
             owners_min,
             governed_paths,
@@ -867,6 +945,19 @@ impl Policy {
     /// Whether a path is governed (a rule file, or one the policy adds under governance.paths).
     pub fn is_governed(&self, path: &str) -> bool {
         self.governed_set.is_match(path)
+    }
+
+    /// Whether `principal` names a forge bridge key.
+    pub fn is_bridge(&self, principal: &str) -> bool {
+        self.bridges.iter().any(|b| b.eq_ignore_ascii_case(principal))
+    }
+
+    /// Whether an approval for `approved_ref` counts for `target` (`review.approvals_for`).
+    pub fn approval_counts_for(&self, approved_ref: &str, target: &str) -> bool {
+        approved_ref == target
+            || (self.approvals_for == ApprovalScope::Protected
+                && self.is_protected(approved_ref)
+                && self.is_protected(target))
     }
 
     /// The principal (email) of an authenticated pusher login, through `[identities]`; a login
@@ -1046,6 +1137,28 @@ impl Policy {
                 ""
             }
         );
+        if self.verify == Verify::Signed {
+            let _ = writeln!(
+                s,
+                "approvals bound to: {}{}; they count for {}",
+                match self.binding {
+                    Binding::Change => "the change (its squash, rebase or merge lands covered)",
+                    Binding::Commit => "the commit ids they name",
+                },
+                match (self.binding, self.base_rule) {
+                    (Binding::Change, BaseRule::Exact) => ", on the reviewed base only",
+                    (Binding::Change, BaseRule::Merge) => ", on the reviewed base or a clean merge onto a later one",
+                    _ => "",
+                },
+                match self.approvals_for {
+                    ApprovalScope::Ref => "the ref they name",
+                    ApprovalScope::Protected => "any protected ref",
+                }
+            );
+            if !self.bridges.is_empty() {
+                let _ = writeln!(s, "forge review bridges: {}", self.bridges.join(", "));
+            }
+        }
         if !self.models_approved.is_empty() {
             let _ = writeln!(s, "approved models: {}", self.models_approved.join(", "));
         }

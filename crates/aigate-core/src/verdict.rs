@@ -440,43 +440,37 @@ pub fn judge_with_evidence(
     let mut counted: std::collections::HashSet<String> = std::collections::HashSet::new();
     let author = canonical_email(&facts.author.email);
     let committer = canonical_email(&facts.committer.email);
-    // Signed approvals: the only reviews that count under verify = "signed".
-    let mut approved_by: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut counted_approvals = Vec::new();
+    // Signed approvals: the only reviews that count under verify = "signed". A person is a
+    // key: exclusions match every principal the key holds, and counts go by person.
+    let mut counted_approvals: Vec<crate::facts::ApprovalSeen> = Vec::new();
     // Approvals only grow (refs/aigate/approvals is append-only), so one that cannot count is
     // set aside with the reason rather than failing the commit for good.
     let mut set_aside: Vec<String> = Vec::new();
-    if signed {
-        let pusher = target.pusher.map(canonical_email);
-        for a in facts
+    let approvals_here: Vec<&crate::facts::ApprovalSeen> = if signed {
+        facts
             .approvals
             .iter()
-            .filter(|a| a.refname == target.refname)
-        {
-            let who = canonical_email(&a.reviewer);
-            approved_by.insert(who.clone());
-            let why = if who == author {
-                Some("the commit's author")
-            } else if who == committer {
-                Some("the commit's committer")
-            } else if !policy.pusher_approves && pusher.as_deref() == Some(who.as_str()) {
-                Some("the pusher, who cannot approve what they push")
-            } else if !policy.reviewer_allowed(&a.reviewer) {
-                Some("not an allowed reviewer")
-            } else {
-                None
-            };
-            match why {
-                Some(why) => {
-                    let note = format!("{} is {why}", a.reviewer);
-                    if !set_aside.contains(&note) {
-                        set_aside.push(note);
-                    }
+            .chain(target.landing.iter())
+            .filter(|a| policy.approval_counts_for(&a.refname, target.refname))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for a in &approvals_here {
+        let why = approval_set_aside(a, facts, policy, target);
+        match why {
+            Some(why) => {
+                let note = format!("{} is {why}", a.reviewer);
+                if !set_aside.contains(&note) {
+                    set_aside.push(note);
                 }
-                None => {
-                    if counted.insert(who) {
-                        counted_approvals.push(a.clone());
-                    }
+            }
+            None => {
+                // Counts go by person, never by address (at most 64 compared).
+                if counted_approvals.len() < 64
+                    && !counted_approvals.iter().any(|c| c.same_person(a))
+                {
+                    counted_approvals.push((*a).clone());
                 }
             }
         }
@@ -530,9 +524,9 @@ pub fn judge_with_evidence(
                 ),
             )),
             Some(r) if signed => {
-                // The trailer is the readable record; the signed approval is the review.
-                counts = counted.contains(&r.canonical_email());
-                if !approved_by.contains(&r.canonical_email()) {
+                // The trailer is the readable record; the signed approval is the review (it is
+                // listed, and counted, once below).
+                if !approvals_here.iter().any(|a| a.is(&r.email)) {
                     finding(
                         Rule::UnverifiedReview,
                         format!("`{t}` has no signed approval by {} for {branch}", r.email),
@@ -561,28 +555,33 @@ pub fn judge_with_evidence(
         });
     }
     if signed {
-        // Approvals without a trailer still count; show them as reviews.
-        let mut shown: std::collections::HashSet<String> = reviews
-            .iter()
-            .filter(|r| r.counts)
-            .filter_map(|r| r.reviewer.as_ref().map(|i| i.canonical_email()))
-            .collect();
-        for a in facts
-            .approvals
-            .iter()
-            .filter(|a| a.refname == target.refname)
-        {
-            let who = canonical_email(&a.reviewer);
-            if counted.contains(&who) && shown.insert(who.clone()) {
-                reviews.push(Review {
-                    text: format!("signed approval by {} ({})", a.reviewer, a.fingerprint),
-                    reviewer: Some(Identity::new(String::new(), a.reviewer.clone())),
-                    counts: true,
-                });
+        // Approvals show as reviews (a trailer naming the same person is the readable record).
+        for a in &counted_approvals {
+            let via = match (&a.bridge, &a.landing) {
+                (Some(b), _) => format!(", forge review attested by {b}"),
+                (None, Some(l)) => format!(", {l}"),
+                (None, None) => String::new(),
+            };
+            reviews.push(Review {
+                text: format!("signed approval by {} ({}{via})", a.reviewer, a.fingerprint),
+                reviewer: Some(Identity::new(String::new(), a.reviewer.clone())),
+                counts: true,
+            });
+        }
+    }
+    if signed {
+        for n in target.landing_notes {
+            if !set_aside.contains(n) {
+                set_aside.push(n.clone());
             }
         }
     }
-    if needs_review && (counted.len() as u32) < required {
+    let n_counted = if signed {
+        counted_approvals.len()
+    } else {
+        counted.len()
+    };
+    if needs_review && (n_counted as u32) < required {
         let why = match &strict_path {
             Some(p) if p.starts_with("blast radius") => format!(" ({p})"),
             Some(p) => format!(" (it touches {p})"),
@@ -614,7 +613,7 @@ pub fn judge_with_evidence(
         };
         let message = format!(
             "{} of {required} required {what}{why}{aside}",
-            counted.len()
+            n_counted
         );
         if let Some(edit) = review_edit {
             edits.push((Rule::MissingReview, message.clone(), edit));
@@ -671,6 +670,49 @@ pub fn judge_with_evidence(
     }
 }
 
+/// Why a verified approval cannot count for this commit, if it cannot: its key stands for the
+/// commit's author or committer, the pusher, the pull request's author or the merger; a
+/// bridge key signed it as a person; a forge bot or AI reviewed; the reviewer is not allowed.
+fn approval_set_aside(
+    a: &crate::facts::ApprovalSeen,
+    facts: &CommitFacts,
+    policy: &Policy,
+    target: &Target<'_>,
+) -> Option<String> {
+    if a.bridge.is_none() && policy.is_bridge(&a.reviewer) {
+        return Some("a forge bridge's key, not a reviewer's".into());
+    }
+    if a.bot {
+        return Some("a bot or AI account in the forge, not a human reviewer".into());
+    }
+    if a.is(&facts.author.email) {
+        return Some("the commit's author (the same key)".into());
+    }
+    if a.is(&facts.committer.email) {
+        return Some("the commit's committer (the same key)".into());
+    }
+    if !policy.pusher_approves && target.pusher.is_some_and(|p| a.is(p)) {
+        return Some("the pusher, who cannot approve what they push".into());
+    }
+    if let Some(who) = a.change_people.iter().find(|e| a.is(e)) {
+        return Some(format!("an author of the approved change ({who})"));
+    }
+    if let Some(pr) = &a.pr_author {
+        if a.is(pr) {
+            return Some("the pull request's author".into());
+        }
+    }
+    for (who, why) in target.excluded {
+        if a.is(who) {
+            return Some(why.clone());
+        }
+    }
+    if !policy.reviewer_allowed(&a.reviewer) {
+        return Some("not an allowed reviewer".into());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,6 +745,9 @@ mod tests {
                 push_exemptions: &[],
                 now: 0,
                 pusher: None,
+                landing: &[],
+                excluded: &[],
+                landing_notes: &[],
             },
         )
     }
