@@ -194,6 +194,7 @@ pub(crate) fn audit_cmd(
                                 landing: &[],
                                 excluded: &[],
                                 landing_notes: &[],
+                                forge_merge: false,
                             };
                             let (diff, changed) = if read_diff {
                                 let (d, p) =

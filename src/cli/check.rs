@@ -128,6 +128,7 @@ pub(crate) fn check(
         landing: &[],
         excluded: &[],
         landing_notes: &[],
+        forge_merge: false,
     };
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.
     let sarif = format == Format::Sarif;

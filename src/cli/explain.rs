@@ -46,6 +46,7 @@ pub(crate) fn explain(
             landing: &[],
             excluded: &[],
             landing_notes: &[],
+            forge_merge: false,
         },
     );
     let enforced =

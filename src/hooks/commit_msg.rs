@@ -55,6 +55,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         landing: &[],
         excluded: &[],
         landing_notes: &[],
+        forge_merge: false,
     };
     let mut v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
     let protected = rules.policy.is_protected(&refname);

@@ -114,6 +114,7 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
                 landing: &[],
                 excluded: &[],
                 landing_notes: &[],
+                forge_merge: false,
             };
             rep.commits = rules.judge_walked(&repo, &walked, &target)?;
             if !protected {

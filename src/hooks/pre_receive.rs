@@ -319,6 +319,7 @@ impl Planned {
             landing: &self.landing,
             excluded: &push.excluded,
             landing_notes: &self.landing_notes,
+            forge_merge: push.forge.is_some(),
         }
     }
 }

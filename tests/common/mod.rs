@@ -58,6 +58,12 @@ impl Scratch {
             .env_remove("GIT_WORK_TREE")
             .env_remove("GL_USERNAME")
             .env_remove("GL_ID")
+            .env_remove("GL_PROTOCOL")
+            .env_remove("GITHUB_VIA")
+            .env_remove("GITHUB_USER_LOGIN")
+            .env_remove("GITHUB_PULL_REQUEST_AUTHOR_LOGIN")
+            .env_remove("GITEA_PUSH_TRIGGER")
+            .env_remove("GITEA_PUSHER_NAME")
             .env_remove("GITHUB_BASE_REF")
             .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
             // Tests may run inside an AI agent's session: detection is opted into per test.

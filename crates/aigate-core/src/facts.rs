@@ -125,4 +125,6 @@ pub struct Target<'a> {
     pub excluded: &'a [(String, String)],
     /// Why approvals of a change did not cover this landing (shown with a missing review).
     pub landing_notes: &'a [String],
+    /// The push is a forge's merge (its merge button or API).
+    pub forge_merge: bool,
 }

@@ -476,10 +476,16 @@ pub fn judge_with_evidence(
         }
     }
     let approve_fix = |c: &str| {
-        format!(
-            "the reviewer runs: aigate approve {} --into {branch} --push origin",
-            crate::short_id(c)
-        )
+        if target.forge_merge {
+            // The merge commit exists only inside the forge's merge: the reviewer approves the
+            // pull request's change, which its squash, rebase or merge then lands covered.
+            format!("a reviewer approves the pull request's change, then it is merged again: aigate approve origin/BRANCH --into {branch} --push origin (or an approving review in the forge, attested by the bridge)")
+        } else {
+            format!(
+                "the reviewer runs: aigate approve {} --into {branch} --push origin",
+                crate::short_id(c)
+            )
+        }
     };
     for t in trailers.iter().filter(|t| policy.is_review_key(&t.key)) {
         let reviewer = Identity::parse(&t.value);
@@ -748,6 +754,7 @@ mod tests {
                 landing: &[],
                 excluded: &[],
                 landing_notes: &[],
+                forge_merge: false,
             },
         )
     }
