@@ -39,7 +39,10 @@ fn expected(name: &str) -> Option<&'static str> {
 fn every_ai_fixture_is_classified_with_its_tool_and_the_human_is_not() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/ai-commits");
     // Run on request only, so its absence is an error, never a pass.
-    assert!(dir.exists(), "../shared/corpus/ai-commits is absent: this test needs it");
+    assert!(
+        dir.exists(),
+        "../shared/corpus/ai-commits is absent: this test needs it"
+    );
     let policy = Policy::builtin().unwrap();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

@@ -28,7 +28,8 @@ fn render(msg: &str) -> Vec<String> {
 #[ignore = "needs the shared corpus (../shared/corpus): cargo test -- --include-ignored"]
 fn parser_matches_git_on_every_corpus_message() {
     // Run on request only, so its absence is an error, never a pass.
-    let path = corpus().expect("../shared/corpus/trailer-parity.jsonl is absent: this test needs it");
+    let path =
+        corpus().expect("../shared/corpus/trailer-parity.jsonl is absent: this test needs it");
     let text = std::fs::read_to_string(&path).expect("corpus readable");
     let mut checked = 0;
     let mut diffs = Vec::new();

@@ -248,6 +248,9 @@ struct MarkerIndex {
     any: Vec<(usize, usize)>,
 }
 
+/// Strings of the catalog's tools, each with its tool's index.
+pub(crate) type ToolStrs<'a> = Vec<(usize, &'a str)>;
+
 /// Where AI evidence was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -586,9 +589,36 @@ impl Catalog {
         let known = self
             .general
             .get_or_init(|| crate::evidence_rules::ToolIndex::new(self));
-        crate::evidence_rules::general_evidence(self, known, c, &mut push);
+        let general = crate::evidence_rules::general_evidence(self, known, c);
+        for (e, _) in general.iter().filter(|(_, from_model)| !from_model) {
+            push(e.clone());
+        }
         let ignored = &self.ignored;
         out.retain(|e| !ignored.contains(&e.rule));
+        // A tool guessed from a model's name (`Claude 3.5 Sonnet`) gives way to evidence that
+        // names a tool, since a model runs in many tools.
+        let named = |e: &Evidence| e.tool != crate::evidence_rules::UNKNOWN_AI;
+        if !out.iter().any(named) {
+            for (e, _) in general.into_iter().filter(|(_, from_model)| *from_model) {
+                if !ignored.contains(&e.rule) && !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+        // A general rule repeating part of a catalog entry's line (a session link in a marker
+        // line) adds nothing to it.
+        let firm: Vec<(String, String)> = out
+            .iter()
+            .filter(|e| e.rule == crate::evidence_rules::SIGNATURE)
+            .take(64)
+            .map(|e| (e.tool.clone(), e.text.clone()))
+            .collect();
+        out.retain(|e| {
+            e.rule == crate::evidence_rules::SIGNATURE
+                || !firm
+                    .iter()
+                    .any(|(t, x)| *t == e.tool && x.contains(e.text.as_str()))
+        });
         // A disclosure that names no tool adds nothing beside evidence that names one.
         if out
             .iter()
@@ -628,7 +658,7 @@ impl Catalog {
     }
 
     /// Each tool's exact addresses and bot logins, as (tool index, address or login).
-    pub(crate) fn identities(&self) -> (Vec<(usize, &str)>, Vec<(usize, &str)>) {
+    pub(crate) fn identities(&self) -> (ToolStrs<'_>, ToolStrs<'_>) {
         let (mut emails, mut bots) = (Vec::new(), Vec::new());
         for (ti, t) in self.tools.iter().enumerate() {
             for s in &t.signatures {

@@ -16,7 +16,7 @@ use crate::catalog::{strip_squash_prefix, Catalog, CommitView, Evidence, Evidenc
 use crate::identity::Identity;
 use identities::{identity_rules, strip_affixes};
 use lines::{credit_line, heading, key_line, session_links, sign_off};
-use names::{is_common_word, model_name};
+use names::{is_common_word, model_name, Named};
 use serde::Serialize;
 
 /// The rule of every catalog entry (an exact address, bot login, trailer key or marker line).
@@ -34,6 +34,7 @@ const SESSION_LINK: &str = "session-link";
 const MODEL_AS_PERSON: &str = "model-as-person";
 const NAME_IS_TOOL: &str = "name-is-tool";
 const BOT_LOGIN: &str = "bot-login";
+const AI_BOT: &str = "ai-bot";
 
 /// How sure a rule is that what it matched is AI attribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,9 +99,14 @@ pub const RULES: &[Rule] = &[
         summary: "a bot account whose login is a known tool's with a suffix or prefix (`-staging[bot]`, `-nightly[bot]`, `-cloud[bot]`, `<vendor>.ai[bot]`)",
     },
     Rule {
+        id: AI_BOT,
+        confidence: Confidence::Medium,
+        summary: "a bot account whose login marks an AI app the catalog does not know (`korbit-ai[bot]`, `acme-gpt[bot]`): an unknown AI tool",
+    },
+    Rule {
         id: NAME_IS_TOOL,
         confidence: Confidence::Medium,
-        summary: "an author or co-author named exactly as a known tool at the tool's vendor, a no-reply, bot, sandbox or local address (never a person's own address), or a name with a tool suffix (`Jane Doe (Kiro CLI)`)",
+        summary: "an author or co-author named as a known tool: a product name of several words (`Roo Code`, `Cursor Agent`) at any address, a one-word name at the tool's vendor, a no-reply, bot, sandbox or local address (never a person's own address), or a name with a tool suffix (`Jane Doe (Kiro CLI)`)",
     },
     Rule {
         id: MODEL_AS_PERSON,
@@ -169,12 +175,10 @@ pub(crate) fn general_evidence(
     cat: &Catalog,
     idx: &ToolIndex,
     c: &CommitView<'_>,
-    push: &mut dyn FnMut(Evidence),
-) {
+) -> Vec<(Evidence, bool)> {
     let mut out = Found {
         cat,
-        push,
-        count: 0,
+        hits: Vec::new(),
     };
     // People: author, committer, and the co-authors in trailers (or moved into the body).
     for (who, source) in [
@@ -202,7 +206,7 @@ pub(crate) fn general_evidence(
         .unwrap_or(0);
     let all: Vec<&str> = c.message.lines().collect();
     for (k, raw) in all.iter().enumerate() {
-        if out.count >= MAX_HITS {
+        if out.hits.len() >= MAX_HITS {
             break;
         }
         let line = raw.trim();
@@ -235,6 +239,7 @@ pub(crate) fn general_evidence(
         }
         heading(&mut out, bare, &all[k + 1..]);
     }
+    out.hits
 }
 
 /// Hits from the general rules per commit, at most: a hostile message names no more.
@@ -242,33 +247,34 @@ const MAX_HITS: usize = 32;
 /// Lines longer than this are prose, not attribution.
 const MAX_LINE: usize = 400;
 
-struct Found<'a, 'p> {
+struct Found<'a> {
     cat: &'a Catalog,
-    push: &'p mut dyn FnMut(Evidence),
-    count: usize,
+    /// Evidence, and whether its tool was only guessed from a model's name.
+    hits: Vec<(Evidence, bool)>,
 }
 
-impl Found<'_, '_> {
+impl Found<'_> {
     fn add(
         &mut self,
-        tool: Option<usize>,
+        tool: impl Into<Named>,
         rule: &'static str,
         source: EvidenceSource,
         text: &str,
         why: String,
     ) {
-        self.count += 1;
-        let tool = match tool {
-            Some(ti) => self.cat.tools()[ti].id.clone(),
-            None => UNKNOWN_AI.to_string(),
+        let (tool, from_model) = match tool.into() {
+            Named::Tool(ti) => (self.cat.tools()[ti].id.clone(), false),
+            Named::FromModel(ti) => (self.cat.tools()[ti].id.clone(), true),
+            Named::Unknown => (UNKNOWN_AI.to_string(), false),
         };
-        (self.push)(Evidence {
+        let e = Evidence {
             tool,
             source,
             text: text.to_string(),
             rule,
             why,
-        });
+        };
+        self.hits.push((e, from_model));
     }
 }
 
@@ -278,7 +284,7 @@ fn is_co_author_key(key: &str) -> bool {
 
 /// A co-author trailer's value: `Name <email>`, or a bare name with no address.
 fn co_author(
-    out: &mut Found<'_, '_>,
+    out: &mut Found<'_>,
     idx: &ToolIndex,
     value: &str,
     source: EvidenceSource,

@@ -3,14 +3,14 @@
 //! a person's name goes.
 
 use super::names::{is_first_name, model_name, split_paren, tool_with_product_words};
-use super::{Found, ToolIndex, BOT_LOGIN, MODEL_AS_PERSON, NAME_IS_TOOL};
+use super::{Found, ToolIndex, AI_BOT, BOT_LOGIN, MODEL_AS_PERSON, NAME_IS_TOOL};
 use crate::catalog::EvidenceSource;
 use crate::identity::Identity;
 
 /// The rules on an identity: a bot login with a suffix, a tool's name at a non-personal
 /// address or with a tool suffix, a model's name.
 pub(super) fn identity_rules(
-    out: &mut Found<'_, '_>,
+    out: &mut Found<'_>,
     idx: &ToolIndex,
     who: &Identity,
     source: EvidenceSource,
@@ -26,6 +26,16 @@ pub(super) fn identity_rules(
                 "bot login `{login}` is {}'s with a suffix",
                 out.cat.tools()[ti].id
             ),
+        );
+        return;
+    }
+    if let Some(login) = ai_bot_login(idx, who) {
+        out.add(
+            None,
+            AI_BOT,
+            source,
+            text,
+            format!("bot login `{login}` marks an AI app no catalog entry names"),
         );
         return;
     }
@@ -100,6 +110,11 @@ pub(super) fn address_class(
     name: &str,
     email: &str,
 ) -> Option<&'static str> {
+    // A product name of several words (`Claude Code`, `Rovo Dev`, `Cursor Agent`) is nobody's
+    // own name, whatever the address.
+    if crate::catalog::normalize_name(name).contains('-') {
+        return Some("any");
+    }
     let email = email.trim().to_ascii_lowercase();
     let (local, domain) = match email.rsplit_once('@') {
         Some((l, d)) => (l, d),
@@ -222,24 +237,38 @@ pub(super) fn strip_affixes(login: &str) -> &str {
     }
 }
 
+/// A bot account's login (`login[bot]`, as a name or a GitHub no-reply address).
+fn bot_login_of(who: &Identity) -> Option<String> {
+    let name = who.name.trim().to_ascii_lowercase();
+    if name.ends_with("[bot]") {
+        return Some(name);
+    }
+    let e = who.email.trim().to_ascii_lowercase();
+    let local = e.strip_suffix("@users.noreply.github.com")?;
+    let local = match local.split_once('+') {
+        Some((n, rest)) if n.bytes().all(|b| b.is_ascii_digit()) => rest,
+        _ => local,
+    };
+    local.ends_with("[bot]").then(|| local.to_string())
+}
+
+/// A bot whose login says it is an AI app (`korbit-ai[bot]`, `acme-gpt[bot]`): a word of it
+/// is `ai`, `gpt`, `llm`, `genai` or `copilot`.
+fn ai_bot_login(idx: &ToolIndex, who: &Identity) -> Option<String> {
+    let login = bot_login_of(who)?;
+    let base = login.strip_suffix("[bot]")?;
+    if idx.bots.iter().any(|(b, _)| b == base) {
+        return None; // the catalog's own entry
+    }
+    base.split(['-', '_', '.'])
+        .any(|w| matches!(w, "ai" | "gpt" | "llm" | "genai" | "copilot"))
+        .then_some(login)
+}
+
 /// A bot account (`login[bot]`, as a name or a GitHub no-reply address) whose login, without
 /// its affixes, is a known tool's login or name.
 pub(super) fn bot_login(idx: &ToolIndex, who: &Identity) -> Option<(usize, String)> {
-    let from_email = || {
-        let e = who.email.trim().to_ascii_lowercase();
-        let local = e.strip_suffix("@users.noreply.github.com")?.to_string();
-        let local = match local.split_once('+') {
-            Some((n, rest)) if n.bytes().all(|b| b.is_ascii_digit()) => rest.to_string(),
-            _ => local,
-        };
-        Some(local)
-    };
-    let name = who.name.trim().to_ascii_lowercase();
-    let login = if name.ends_with("[bot]") {
-        name
-    } else {
-        from_email().filter(|l| l.ends_with("[bot]"))?
-    };
+    let login = bot_login_of(who)?;
     let base = login.strip_suffix("[bot]")?;
     if idx.bots.iter().any(|(b, _)| b == base) {
         return None; // the catalog's own entry

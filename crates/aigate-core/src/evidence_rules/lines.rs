@@ -1,7 +1,7 @@
 //! The rules on lines of the message: disclosure lines and sections, agent keys, credit
 //! lines, sign-offs and session links.
 
-use super::names::{mention, model_name, split_paren, tool_with_product_words};
+use super::names::{mention, model_name, split_paren, tool_with_product_words, Named};
 use super::{Found, AGENT_TRAILER, CREDIT_LINE, DISCLOSURE, SESSION_LINK, SIGN_OFF};
 use crate::catalog::{strip_squash_prefix, Catalog, EvidenceSource};
 use crate::models::Models;
@@ -37,7 +37,7 @@ pub(super) const SESSION_LINKS: [(&str, &str); 27] = [
     ("app.warp.dev/conversation/", "warp"),
 ];
 
-pub(super) fn session_links(out: &mut Found<'_, '_>, line: &str) {
+pub(super) fn session_links(out: &mut Found<'_>, line: &str) {
     if !line.contains("://") && !line.contains("g.co/") {
         return;
     }
@@ -97,7 +97,7 @@ pub(super) const CREDIT_VERBS: [&str; 16] = [
 /// A whole line crediting a tool or model: an optional emoji or emphasis, a verb, the name
 /// (plain or `[Name](link)`), then nothing but a link, a parenthesis, a period, or a model
 /// (`& Claude Opus 4.5`). `Generated with Cursor, then fixed by hand` is prose.
-pub(super) fn credit_line(out: &mut Found<'_, '_>, line: &str) -> bool {
+pub(super) fn credit_line(out: &mut Found<'_>, line: &str) -> bool {
     let l = line
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .trim_start();
@@ -134,7 +134,7 @@ pub(super) fn credit_line(out: &mut Found<'_, '_>, line: &str) -> bool {
         .index_of(name)
         .or_else(|| tool_with_product_words(out.cat, name));
     let (tool, why) = match tool {
-        Some(ti) => (Some(ti), format!("credits the tool `{name}`")),
+        Some(ti) => (Named::Tool(ti), format!("credits the tool `{name}`")),
         None => match model_name(out.cat, name) {
             Some((t, m)) => (t, format!("credits the model {m}")),
             None => return false,
@@ -183,7 +183,7 @@ pub(super) fn tail_ok(after: &str) -> bool {
 }
 
 /// `_<tool>-<model> on behalf of <person>_` (or with `*`).
-pub(super) fn sign_off(out: &mut Found<'_, '_>, line: &str) -> bool {
+pub(super) fn sign_off(out: &mut Found<'_>, line: &str) -> bool {
     let l = line.trim();
     let inner = l
         .strip_prefix('_')
@@ -261,7 +261,7 @@ pub(super) const FEATURE_KEYS: [&str; 8] = [
 ];
 
 /// A `Key: value` line with an agent or disclosure key.
-pub(super) fn key_line(out: &mut Found<'_, '_>, line: &str, next: &[&str]) -> bool {
+pub(super) fn key_line(out: &mut Found<'_>, line: &str, next: &[&str]) -> bool {
     let l = line.trim_start_matches(['*', '_']).trim_start();
     let Some((key, value)) = l.split_once(':') else {
         return false;
@@ -343,7 +343,7 @@ pub(super) fn key_line(out: &mut Found<'_, '_>, line: &str, next: &[&str]) -> bo
 
 /// A `## AI disclosure` heading (any level), judged by its section: no content, unchecked
 /// boxes, comments or a negation are no evidence.
-pub(super) fn heading(out: &mut Found<'_, '_>, line: &str, next: &[&str]) {
+pub(super) fn heading(out: &mut Found<'_>, line: &str, next: &[&str]) {
     let Some(title) = line.strip_prefix('#') else {
         return;
     };

@@ -5,6 +5,24 @@
 use crate::catalog::Catalog;
 use crate::models::Models;
 
+/// What a rule resolved a name to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Named {
+    /// A tool, by its own name (`Cursor`, `Claude Code`).
+    Tool(usize),
+    /// A tool guessed from a model's name (`Claude 3.5 Sonnet`, `Gemini 2.5 Pro`): it gives way
+    /// to evidence that names a tool, since a model runs in many tools.
+    FromModel(usize),
+    /// AI use, but no tool the catalog knows.
+    Unknown,
+}
+
+impl From<Option<usize>> for Named {
+    fn from(t: Option<usize>) -> Named {
+        t.map_or(Named::Unknown, Named::Tool)
+    }
+}
+
 /// `Name (inner)` → (`Name`, `inner`); a name without a trailing parenthesis is itself.
 pub(super) fn split_paren(name: &str) -> (&str, Option<&str>) {
     match name.strip_suffix(')').and_then(|n| n.rsplit_once('(')) {
@@ -114,7 +132,7 @@ pub(super) const MODEL_WORDS: [&str; 40] = [
 /// A name that is a model, or a list of models (`gpt-5-high (planning) && gemini-2.5-pro-low
 /// (coding)`): every word a model word or version-like, at least one part a known model.
 /// The tool is the one the name starts with (`Claude 3.5 Sonnet` → Claude), else unknown.
-pub(super) fn model_name(cat: &Catalog, name: &str) -> Option<(Option<usize>, String)> {
+pub(super) fn model_name(cat: &Catalog, name: &str) -> Option<(Named, String)> {
     let mut found: Option<String> = None;
     let mut cleaned = String::new();
     let mut depth = 0;
@@ -154,13 +172,13 @@ pub(super) fn model_name(cat: &Catalog, name: &str) -> Option<(Option<usize>, St
         .find(|w| !w.is_empty())
         .unwrap_or("");
     let tool = cat.index_of(first).filter(|_| !is_common_word(first));
-    Some((tool, model))
+    Some((tool.map_or(Named::Unknown, Named::FromModel), model))
 }
 
 /// The first known tool named in free text (the longest run of up to three words that is a
 /// tool's name or alias; ordinary words only when capitalised), else a model; with what was
 /// named, for `why`.
-pub(super) fn mention(cat: &Catalog, text: &str) -> Option<(Option<usize>, String)> {
+pub(super) fn mention(cat: &Catalog, text: &str) -> Option<(Named, String)> {
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || "()[],;:\"`*!?<>{}-".contains(c))
         .map(|w| w.trim_end_matches(['.', '\'']).trim_end_matches("'s"))
@@ -180,9 +198,20 @@ pub(super) fn mention(cat: &Catalog, text: &str) -> Option<(Option<usize>, Strin
             if n == 1 && is_common_word(&phrase) && !first_upper {
                 continue;
             }
-            return Some((Some(ti), format!("the tool `{phrase}`")));
+            // `Claude Sonnet 4.5`, `Gemini 2.5 Pro`: a model's family word, not the tool.
+            let model_follows = n == 1
+                && words.get(i + 1).is_some_and(|w| {
+                    let w = w.to_ascii_lowercase();
+                    w.bytes().any(|b| b.is_ascii_digit()) || MODEL_WORDS.contains(&w.as_str())
+                });
+            let named = if model_follows {
+                Named::FromModel(ti)
+            } else {
+                Named::Tool(ti)
+            };
+            return Some((named, format!("the tool `{phrase}`")));
         }
     }
     let m = Models::builtin().resolve(text)?;
-    Some((None, format!("the model {}", m.name)))
+    Some((Named::Unknown, format!("the model {}", m.name)))
 }

@@ -144,8 +144,8 @@ fn agent_keys_sign_offs_and_session_links_name_the_tool() {
             SESSION_LINK,
         ),
         (
-            "x\n\nSee https://chatgpt.com/share/6802f7a2-1c3c-8000\n",
-            "chatgpt",
+            "x\n\nSee https://gemini.google.com/share/6802f7a21c3c\n",
+            "gemini",
             SESSION_LINK,
         ),
         (
@@ -210,6 +210,8 @@ fn a_tools_name_counts_only_at_an_address_no_person_owns() {
         ("Cursor Agent <agent@example.org>", "cursor"),
         ("Jane Doe (Kiro CLI) <jane@example.org>", "kiro"),
         ("Devin AI <devin@cognition.ai>", "devin"),
+        ("Claude Code <claude@monet.fr>", "claude-code"),
+        ("Rovo Dev <dev@skillfind.example>", "rovo-dev"),
     ] {
         assert_eq!(tools(&found("x", who, h)), [tool], "{who}");
         let co = by_ann(&format!("x\n\nCo-authored-by: {who}\n"));
@@ -269,6 +271,38 @@ fn bot_logins_with_a_suffix_are_their_tool() {
         );
     }
     assert!(found("x", "dependabot-preview[bot] <d@example.org>", h).is_empty());
+    // An AI app no entry names: an unknown AI tool.
+    for who in [
+        "acme-gpt[bot] <9+acme-gpt[bot]@users.noreply.github.com>",
+        "x <10+review-llm[bot]@users.noreply.github.com>",
+        "pr-ai[bot] <p@example.org>",
+    ] {
+        assert_eq!(
+            found("x", who, h),
+            [(UNKNOWN_AI.to_string(), AI_BOT)],
+            "{who}"
+        );
+    }
+    for who in [
+        "openai-sdk[bot] <o@example.org>",
+        "mergify[bot] <m@example.org>",
+        "shanghai-ci[bot] <s@example.org>",
+    ] {
+        assert!(found("x", who, h).is_empty(), "{who}");
+    }
+}
+
+#[test]
+fn a_tool_guessed_from_a_model_gives_way_to_a_tool_named() {
+    let f = by_ann(
+        "x\n\nAI: Claude Sonnet 4.5, used in Cursor\n\nCo-authored-by: Cursor Agent <cursoragent@cursor.com>\n",
+    );
+    assert_eq!(tools(&f), ["cursor"], "{f:?}");
+    // Alone, the model's family names its tool.
+    assert_eq!(
+        tools(&by_ann("x\n\nAI: used Claude Sonnet 4.5\n")),
+        ["claude-code"]
+    );
 }
 
 #[test]
