@@ -209,3 +209,51 @@ fn a_new_branch_is_judged_by_the_remotes_rules_not_the_built_in_default() {
     assert!(out.contains("refs/remotes/origin/main"), "{out}");
     assert!(out.contains("AIG002"), "{out}");
 }
+
+/// A push event that creates a branch, or force-pushes main, whose own commits turn the rules
+/// off: the GitHub step reads the rules from before the push (never the pushed tip, which is
+/// what origin/BRANCH is in a push event's clone) and fails.
+#[test]
+fn a_pushed_branch_cannot_turn_the_check_off_with_its_own_commits() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    let off = |s: &Scratch, work: &Path| {
+        std::fs::write(work.join(".aigate.toml"), "[branches]\nmode = \"off\"\n").unwrap();
+        s.git_ok(work, &["add", ".aigate.toml"]);
+        s.commit_staged(work, "chore: config");
+        s.commit(work, "a.rs", &format!("feat: a\n\n{CLAUDE}"))
+    };
+    let run = |s: &Scratch, work: &Path, before: &str, sha: &str, branch: &str| {
+        s.cmd("bash", work)
+            .env("PATH", path_with_aigate())
+            .args(["-c", &github_push_script(before, sha, branch)])
+            .output()
+            .unwrap()
+    };
+    // A new release branch: the push event's clone has origin/release/2.0 at the pushed tip.
+    s.git_ok(&work, &["checkout", "-q", "-b", "release/2.0"]);
+    let tip = off(&s, &work);
+    s.git_ok(&work, &["push", "-q", "origin", "release/2.0"]);
+    let ci = s.path("ci");
+    s.git_ok(s.dir.path(), &["clone", "-q", remote.to_str().unwrap(), ci.to_str().unwrap()]);
+    s.git_ok(&ci, &["checkout", "-q", &tip]);
+    let o = run(&s, &ci, &"0".repeat(40), &tip, "release/2.0");
+    assert_eq!(o.status.code(), Some(1), "{}", all(&o));
+    assert!(all(&o).contains("AIG001"), "{}", all(&o));
+
+    // A force-pushed main (in a repository of one branch): the old tip is gone from a fresh
+    // clone, and origin/main (and origin/HEAD) are the pushed tip.
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    let old = s.git_ok(&work, &["rev-parse", "HEAD"]);
+    s.git_ok(&work, &["commit", "-q", "--amend", "-m", "Initial commit, rewritten"]);
+    let tip = off(&s, &work);
+    s.git_ok(&work, &["push", "-q", "--force", "origin", "main"]);
+    s.git_ok(&remote, &["reflog", "expire", "--expire=now", "--all"]);
+    s.git_ok(&remote, &["gc", "-q", "--prune=now"]);
+    let ci = s.path("ci2");
+    s.git_ok(s.dir.path(), &["clone", "-q", remote.to_str().unwrap(), ci.to_str().unwrap()]);
+    let o = run(&s, &ci, &old, &tip, "main");
+    assert_ne!(o.status.code(), Some(0), "{}", all(&o));
+    assert!(all(&o).contains("from before the push"), "{}", all(&o));
+}

@@ -73,8 +73,10 @@ pub(crate) enum Cmd {
         #[arg(long, conflicts_with = "rules_from")]
         policy: Option<PathBuf>,
         /// Read the rules (.aigate.toml, exemptions, allowed signers) at this revision, e.g.
-        /// the base of a pull request, never from the commits being judged; an all-zero or
-        /// missing revision means the built-in default
+        /// the base of a pull request or a push event's `before`, never from the commits being
+        /// judged. An all-zero or missing revision (a new branch, a force push) reads the
+        /// remote's branch or default branch as it was before the push, skipping any that
+        /// holds the judged commits; with none left, check fails (exit 2)
         #[arg(long, value_name = "REV")]
         rules_from: Option<String>,
     },

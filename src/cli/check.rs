@@ -38,27 +38,37 @@ pub(crate) fn check(
                 }
             };
             // A new branch or a force push has no base here: the rules of the branch it goes
-            // to as the remote has it, else of the remote's default branch, never the (looser)
-            // built-in default when the project has rules of its own.
+            // to as the remote has it, else of the remote's default branch, but never a commit
+            // that holds what is being judged (on a push event the remote-tracking branch is
+            // the pushed tip itself), and never the (looser) built-in default instead.
             let at = match at {
                 Some(c) => Some(c),
                 None => {
-                    let fallback = branch
-                        .as_deref()
-                        .map(|b| {
-                            format!(
-                                "refs/remotes/origin/{}",
-                                b.trim_start_matches("refs/heads/")
-                            )
-                        })
+                    // The pushed branch's own remote-tracking ref is the pushed tip on a push
+                    // event: never read rules there (nor through origin/HEAD pointing at it).
+                    let pushed = branch
+                        .clone()
+                        .or_else(|| std::env::var("GITHUB_REF_NAME").ok())
+                        .or_else(|| std::env::var("CI_COMMIT_BRANCH").ok())
+                        .map(|b| format!("refs/remotes/origin/{}", b.trim_start_matches("refs/heads/")));
+                    let candidates: Vec<String> = ["HEAD", "main", "master"]
+                        .map(|b| format!("refs/remotes/origin/{b}"))
                         .into_iter()
-                        .chain(
-                            ["HEAD", "main", "master"].map(|b| format!("refs/remotes/origin/{b}")),
-                        )
-                        .find_map(|r| repo.commit_id(&r).ok().map(|c| (r, c)));
+                        .filter(|r| Some(repo.resolve_symref(r)) != pushed && Some(r) != pushed.as_ref())
+                        .collect();
+                    let fallback = candidates
+                        .iter()
+                        .find_map(|r| repo.commit_id(r).ok().map(|c| (r.clone(), c)));
+                    let others = repo
+                        .refs_where(|n| n.starts_with("refs/remotes/origin/") && Some(n) != pushed.as_deref() && n != "refs/remotes/origin/HEAD")?;
                     match &fallback {
-                        Some((r, _)) => eprintln!("aigate: note: --rules-from `{}` names no commit here (a new branch or a force push); the rules at {r} apply", engine::short(rev)),
-                        None => eprintln!("aigate: note: --rules-from `{}` names no commit here and this clone has no origin branch to read rules from; the built-in default applies (fetch the base, e.g. fetch-depth: 0, or pass --rules-from origin/main)", engine::short(rev)),
+                        Some((r, _)) => eprintln!("aigate: note: --rules-from `{}` names no commit here (a new branch or a force push); the rules at {r} apply (never the pushed branch's own)", engine::short(rev)),
+                        // The repository's first push: no rules existed before it.
+                        None if aigate::git::is_zero(rev) && others.is_empty() => eprintln!("aigate: note: the first push to this repository: no rules were in force before it, the built-in default applies"),
+                        None => anyhow::bail!(
+                            "--rules-from `{}` names no commit here (a force push?), and this clone has no branch from before the push to read the rules in force from (the pushed branch's own tip holds the commits being judged). Fetch the old tip (git fetch origin {rev}), or pass --rules-from with a commit from before the push",
+                            engine::short(rev)
+                        ),
                     }
                     fallback.map(|(_, c)| c)
                 }
