@@ -81,15 +81,17 @@ fn run(cli: Cli) -> Result<i32> {
         }),
         Cmd::Completions { shell } => cli::policy::completions(shell),
         Cmd::Man => cli::policy::man(),
-        Cmd::Approvals { rev, into } => cli::approve::list(rev.as_deref(), into.as_deref()),
+        Cmd::Approvals { rev, into, format } => {
+            cli::approve::list(rev.as_deref(), into.as_deref(), format)
+        }
         Cmd::Explain {
             what,
             branch,
             format,
         } => cli::explain::explain(&what, branch.as_deref(), format),
         Cmd::Policy {
-            cmd: PolicyCmd::Check { file },
-        } => cli::policy::policy_check(file.as_deref()),
+            cmd: PolicyCmd::Check { file, format },
+        } => cli::policy::policy_check(file.as_deref(), format),
         Cmd::Init { force, preset } => cli::policy::init(force, &preset),
         Cmd::Catalog { format } => cli::policy::catalog(format),
         Cmd::Hook { hook } => cli::hook::run(hook),
@@ -109,10 +111,14 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Uninstall { repo, server } => cli::install::uninstall_cmd(repo.as_deref(), server),
         Cmd::Exemption { cmd, file } => cli::exemption::exemption_cmd(cmd, file.as_deref()),
         Cmd::Confirm => hooks::confirm(),
-        Cmd::Agent => {
-            match aigate::agent_env::current() {
-                Some(d) => println!("{} ({})", d.tool, d.evidence),
-                None => println!("no AI agent detected"),
+        Cmd::Agent { format } => {
+            let agent = aigate::agent_env::current();
+            match (format, agent) {
+                (Format::Json, a) => cli::print_json(serde_json::json!({
+                    "agent": a.map(|d| serde_json::json!({"tool": d.tool, "evidence": d.evidence})),
+                }))?,
+                (_, Some(d)) => println!("{} ({})", d.tool, d.evidence),
+                (_, None) => println!("no AI agent detected"),
             }
             Ok(0)
         }

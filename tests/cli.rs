@@ -69,7 +69,9 @@ fn trailers_of_a_range_match_git_log() {
     }
     let o = s.aigate(&work, &["trailers", "HEAD~3..HEAD", "--format", "json"]);
     assert!(o.status.success(), "{}", all(&o));
-    let docs: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1, "{doc}");
+    let docs = doc["commits"].as_array().unwrap().clone();
     assert_eq!(docs.len(), 3);
     for d in docs {
         let id = d["commit"].as_str().unwrap();

@@ -2,6 +2,7 @@
 //! target ref, and stores it in `refs/aigate/approvals`) and `aigate approvals` (who approved
 //! what, verified or why not).
 
+use super::args::Format;
 use super::*;
 use aigate::approvals::{self, AllowedSigners, Statement};
 use aigate::engine;
@@ -355,7 +356,8 @@ fn shellexpand_home(p: &str) -> String {
 
 /// `aigate approvals [RANGE]`: every approval of the range's commits, verified against the
 /// trust root at the target ref (or the work tree's), or why it does not count.
-pub(crate) fn list(rev: Option<&str>, into: Option<&str>) -> Result<i32> {
+pub(crate) fn list(rev: Option<&str>, into: Option<&str>, format: Format) -> Result<i32> {
+    let json = format == Format::Json;
     let repo = open_repo(None)?;
     let rev = rev.unwrap_or("HEAD");
     let commits = commits_of(&repo, rev)?;
@@ -371,11 +373,16 @@ pub(crate) fn list(rev: Option<&str>, into: Option<&str>) -> Result<i32> {
         None => AllowedSigners::default(),
     };
     let Some(tip) = repo.approvals_tip() else {
-        println!("no approvals here (fetch them: git fetch origin {REF}:{REF})");
+        if json {
+            print_json(serde_json::json!({ "approvals": [] }))?;
+        } else {
+            println!("no approvals here (fetch them: git fetch origin {REF}:{REF})");
+        }
         return Ok(0);
     };
     let now = engine::now();
     let mut any = false;
+    let mut docs = Vec::new();
     for c in commits.iter().take(10_000) {
         for (_, text) in repo.approval_records(tip, c)? {
             any = true;
@@ -384,7 +391,19 @@ pub(crate) fn list(rev: Option<&str>, into: Option<&str>) -> Result<i32> {
                 .ok();
             let who = st.as_ref().map_or("?".into(), |s| s.reviewer.clone());
             let r = st.as_ref().map_or("?".into(), |s| s.refname.clone());
-            match approvals::verify(&text, &signers, now) {
+            let verified = approvals::verify(&text, &signers, now);
+            if json {
+                docs.push(serde_json::json!({
+                    "commit": c,
+                    "reviewer": who,
+                    "refname": r,
+                    "verified": verified.is_ok(),
+                    "fingerprint": verified.as_ref().ok().map(|v| v.fingerprint.clone()),
+                    "error": verified.as_ref().err(),
+                }));
+                continue;
+            }
+            match verified {
                 Ok(v) => println!(
                     "{}  {who}  {r}  verified {}",
                     engine::short(c),
@@ -394,7 +413,9 @@ pub(crate) fn list(rev: Option<&str>, into: Option<&str>) -> Result<i32> {
             }
         }
     }
-    if !any {
+    if json {
+        print_json(serde_json::json!({ "approvals": docs }))?;
+    } else if !any {
         println!("no approvals of {rev}");
     }
     Ok(0)

@@ -40,6 +40,20 @@ pub(crate) enum Format {
     Html,
 }
 
+/// A `--format` that takes (and `--help` lists) only the formats its command writes.
+fn formats(ok: &'static [Format]) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ok.iter().filter_map(|f| f.to_possible_value()))
+        .map(move |name: String| {
+            ok.iter()
+                .copied()
+                .find(|f| f.to_possible_value().is_some_and(|v| v.matches(&name, false)))
+                .unwrap_or(ok[0])
+        })
+}
+
+const HUMAN_JSON: &[Format] = &[Format::Human, Format::Json];
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub(crate) enum By {
     Month,
@@ -67,7 +81,7 @@ pub(crate) enum Cmd {
         #[arg(long)]
         branch: Option<String>,
         /// Output: human, json or sarif
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = formats(&[Format::Human, Format::Json, Format::Sarif]))]
         format: Format,
         /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
         #[arg(long, conflicts_with = "rules_from")]
@@ -88,7 +102,7 @@ pub(crate) enum Cmd {
         #[arg(long, conflicts_with = "rev")]
         stdin: bool,
         /// Output: text (as git interpret-trailers prints) or json
-        #[arg(long, value_enum, default_value = "text")]
+        #[arg(long, default_value = "text", value_parser = formats(&[Format::Text, Format::Json]))]
         format: Format,
     },
     /// Approve, as a reviewer, exactly the change you reviewed for one branch (its base and
@@ -129,6 +143,9 @@ pub(crate) enum Cmd {
         /// The branch whose trust root to verify against (default: the current branch)
         #[arg(long, value_name = "REF")]
         into: Option<String>,
+        /// Output: human, or json
+        #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
+        format: Format,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions {
@@ -144,8 +161,8 @@ pub(crate) enum Cmd {
         /// The branch the commit is going to (default: CI's target, else the current one)
         #[arg(long)]
         branch: Option<String>,
-        /// Output for a commit: human, or json (the commit verdict of `check --format json`)
-        #[arg(long, value_enum, default_value = "human")]
+        /// Output: human, or json (for a commit, the commit verdict of `check --format json`)
+        #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
         format: Format,
     },
     /// Policy commands
@@ -166,7 +183,7 @@ pub(crate) enum Cmd {
     /// and the evidence rules that find them
     Catalog {
         /// Output: human, or json
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
         format: Format,
     },
     /// Run as a git hook (called by the scripts `aigate install` writes)
@@ -212,7 +229,11 @@ pub(crate) enum Cmd {
     /// Vouch, as a human, for the staged change an AI agent wants to commit
     Confirm,
     /// Show which AI agent, if any, aigate sees running this command
-    Agent,
+    Agent {
+        /// Output: human, or json
+        #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
+        format: Format,
+    },
     /// Compliance exemptions: grant, list, show, revoke
     Exemption {
         #[command(subcommand)]
@@ -235,7 +256,7 @@ pub(crate) enum Cmd {
         #[arg(long)]
         until: Option<String>,
         /// Output: table, json, csv, markdown, sarif, or html (one self-contained page)
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, default_value = "table", value_parser = formats(&super::audit_report::FORMATS))]
         format: Format,
         /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
         #[arg(long)]
@@ -310,11 +331,16 @@ pub(crate) enum ExemptionCmd {
         #[arg(long)]
         expiring_within: Option<String>,
         /// Output: table or json
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(long, default_value = "table", value_parser = formats(&[Format::Table, Format::Json]))]
         format: Format,
     },
     /// Show one exemption
-    Show { id: String },
+    Show {
+        id: String,
+        /// Output: human, or json
+        #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
+        format: Format,
+    },
     /// Grant an exemption, as a compliance owner: signs the record with your SSH key (git's
     /// user.signingKey); a server with owners honours only granted exemptions
     Grant {
@@ -338,7 +364,12 @@ pub(crate) enum ExemptionCmd {
 #[derive(Subcommand)]
 pub(crate) enum PolicyCmd {
     /// Validate a policy file (default .aigate.toml, else the built-in default) and print it
-    Check { file: Option<PathBuf> },
+    Check {
+        file: Option<PathBuf>,
+        /// Output: human, or json
+        #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]

@@ -183,7 +183,7 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
                     .iter()
                     .map(|e| serde_json::json!({"status": status(e, now), "record": e.record}))
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&docs)?);
+                print_json(serde_json::json!({ "exemptions": docs }))?;
             } else {
                 if chosen.is_empty() {
                     if path.exists() {
@@ -211,12 +211,16 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
             }
             Ok(0)
         }
-        ExemptionCmd::Show { id } => {
+        ExemptionCmd::Show { id, format } => {
             let (ex, _) = load_exemptions(repo.as_ref(), &path)?;
             let Some(e) = ex.get(&id) else {
                 bail!("no exemption `{id}` in {}", path.display())
             };
             let r = &e.record;
+            if format == Format::Json {
+                print_json(serde_json::json!({"status": status(e, now), "record": r}))?;
+                return Ok(0);
+            }
             println!("{}  ({})", r.id, status(e, now));
             println!("tools:       {}", r.tools.join(", "));
             println!("branches:    {}", r.branches.join(", "));

@@ -19,6 +19,15 @@ pub(crate) fn explain(
     if let Some(rule) = Rule::lookup(what).filter(|_| {
         what.to_ascii_lowercase().starts_with("aig") || !what.chars().all(|c| c.is_ascii_hexdigit())
     }) {
+        if format == super::args::Format::Json {
+            print_json(serde_json::json!({"rule": {
+                "id": rule.id(),
+                "name": rule.name(),
+                "summary": rule.summary(),
+                "text": rule.long(),
+            }}))?;
+            return Ok(0);
+        }
         aigate::say!(
             "{} {}: {}\n\n{}",
             rule.id(),

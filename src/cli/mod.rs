@@ -118,6 +118,20 @@ pub(crate) fn git_user(repo: Option<&Repo>) -> String {
 }
 
 /// Refuses a `--format` the command does not produce (rather than silently printing another).
+/// Prints one JSON document: `fields` (an object) with `schema_version` (docs/json.md).
+pub(crate) fn print_json(fields: serde_json::Value) -> Result<()> {
+    let mut doc = serde_json::Map::new();
+    doc.insert(
+        "schema_version".into(),
+        aigate::report::SCHEMA_VERSION.into(),
+    );
+    if let serde_json::Value::Object(m) = fields {
+        doc.extend(m);
+    }
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
+}
+
 pub(crate) fn only(format: args::Format, allowed: &[args::Format], cmd: &str) -> Result<()> {
     use clap::ValueEnum;
     if allowed.contains(&format) {

@@ -8,12 +8,21 @@ use aigate::rules::ALL;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-pub(crate) fn policy_check(file: Option<&Path>) -> Result<i32> {
+pub(crate) fn policy_check(file: Option<&Path>, format: super::args::Format) -> Result<i32> {
+    let json = format == super::args::Format::Json;
+    let mut governing = serde_json::Map::new();
     let policy = match file {
         Some(f) => engine::policy_from_file(f),
         None => match open_repo(None) {
             // A bare (server) repository: exactly the governing rule set its hook uses.
             Ok(r) if r.git.is_bare() => engine::governing(&r).map(|g| {
+                if json {
+                    governing.insert("governing_ref".into(), g.refname.clone().into());
+                    governing.insert("governing_ref_present".into(), g.tip.is_some().into());
+                    governing.insert("owners".into(), g.owner_names.clone().into());
+                    governing.insert("trust_root_keys".into(), g.rules.signers.signers.len().into());
+                    return g.rules.policy;
+                }
                 println!(
                     "governing ref: {}{}",
                     g.refname,
@@ -40,6 +49,14 @@ pub(crate) fn policy_check(file: Option<&Path>) -> Result<i32> {
         },
     };
     match policy {
+        Ok(p) if json => {
+            let mut doc = policy_json(&p);
+            if let serde_json::Value::Object(m) = &mut doc {
+                m.extend(governing);
+            }
+            print_json(doc)?;
+            Ok(0)
+        }
         Ok(p) => {
             println!("{}", p.describe());
             Ok(0)
@@ -49,6 +66,46 @@ pub(crate) fn policy_check(file: Option<&Path>) -> Result<i32> {
             Ok(2)
         }
     }
+}
+
+/// The policy in force, as `policy check --format json` prints it (docs/json.md).
+fn policy_json(p: &Policy) -> serde_json::Value {
+    let b = &p.agents.blast_radius;
+    serde_json::json!({
+        "policy": p.origin,
+        "mode": p.mode,
+        "protected": p.protected,
+        "allow_deletion": p.allow_deletion,
+        "allow_force_push": p.allow_force_push,
+        "approved_tools": p.approved_names(),
+        "approved_models": p.models_approved,
+        "attestation_trailers": p.attestation_trailers,
+        "review": {
+            "min": p.review_min,
+            "trailers": p.review_trailers,
+            "require_for": p.require_for,
+            "reviewers": p.reviewers,
+            "verify": p.verify,
+            "pusher_approves": p.pusher_approves,
+            "paths": p.path_rules.iter().map(|r| serde_json::json!({"paths": r.patterns, "min": r.min})).collect::<Vec<_>>(),
+        },
+        "agents": {
+            "attestation": p.agents.attestation,
+            "allow_on_protected": p.agents.allow_on_protected,
+            "blast_radius": {
+                "max_deleted_files": b.max_deleted_files,
+                "max_deleted_percent": b.max_deleted_percent,
+                "guarded_paths": b.guarded_paths,
+                "min_reviews": b.min_reviews,
+            },
+        },
+        "exemption_max_days": p.exemption_max_days,
+        "governance": {
+            "owners": p.owners,
+            "min": p.owners_min,
+            "paths": p.governed_paths,
+        },
+    })
 }
 
 pub(crate) fn init(force: bool, preset: &str) -> Result<i32> {

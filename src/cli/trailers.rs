@@ -16,7 +16,7 @@ pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> 
             .unwrap_or_default();
         let t = trailers::parse(&buf, &cfg);
         match format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&t)?),
+            Format::Json => print_json(serde_json::json!({ "trailers": t }))?,
             _ => t.iter().for_each(|t| aigate::say!("{t}")),
         }
         return Ok(0);
@@ -44,7 +44,7 @@ pub(crate) fn trailers_cmd(rev: Option<String>, stdin: bool, format: Format) -> 
         }
     }
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&docs)?);
+        print_json(serde_json::json!({ "commits": docs }))?;
     }
     Ok(0)
 }

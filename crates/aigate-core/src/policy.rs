@@ -1051,9 +1051,9 @@ impl Policy {
     }
 
     /// A plain description of the effective policy, for `aigate policy check`.
-    pub fn describe(&self) -> String {
-        let approved: Vec<String> = self
-            .approved
+    /// The approved tools as the policy writes them (`kiro >=1.2`, `*`).
+    pub fn approved_names(&self) -> Vec<String> {
+        self.approved
             .iter()
             .map(|a| match &a.requirement {
                 Some((op, v)) => format!(
@@ -1061,14 +1061,35 @@ impl Policy {
                     a.tool,
                     v.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
                 ),
-                None if a.tool == "*" => "* (every tool in the catalog)".into(),
                 None => a.tool.clone(),
             })
+            .collect()
+    }
+
+    pub fn describe(&self) -> String {
+        let approved: Vec<String> = self
+            .approved_names()
+            .into_iter()
+            .map(|a| {
+                if a == "*" {
+                    "* (every tool in the catalog)".into()
+                } else {
+                    a
+                }
+            })
             .collect();
+        // Lists as the user wrote them; an empty one says so.
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "(none)".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
         let mut s = String::new();
         let _ = writeln!(s, "policy: {}", self.origin);
-        let _ = writeln!(s, "mode: {:?}", self.mode);
-        let _ = writeln!(s, "protected: {}", self.protected.join(", "));
+        let _ = writeln!(s, "mode: {}", word(&self.mode));
+        let _ = writeln!(s, "protected: {}", list(&self.protected));
         let _ = writeln!(
             s,
             "deletion of protected branches: {}",
@@ -1099,7 +1120,7 @@ impl Policy {
         let _ = writeln!(
             s,
             "attestation trailers: {}",
-            self.attestation_trailers.join(", ")
+            list(&self.attestation_trailers)
         );
         let _ = writeln!(
             s,
@@ -1165,8 +1186,8 @@ impl Policy {
         let b = &self.agents.blast_radius;
         let _ = writeln!(
             s,
-            "agents: attestation {:?}, on protected branches {}",
-            self.agents.attestation,
+            "agents: attestation {}, on protected branches {}",
+            word(&self.agents.attestation),
             if self.agents.allow_on_protected {
                 "allowed"
             } else {
@@ -1178,7 +1199,7 @@ impl Policy {
             "blast radius: over {} deleted files or {}% of tracked lines, or touching {}: {} reviews",
             b.max_deleted_files,
             b.max_deleted_percent,
-            b.guarded_paths.join(", "),
+            list(&b.guarded_paths),
             b.min_reviews
         );
         if let Some(d) = self.exemption_max_days {
@@ -1218,6 +1239,14 @@ impl Policy {
         let _ = write!(s, "catalog: {} tools", self.catalog.tools().len());
         s
     }
+}
+
+/// A setting's name as the policy file writes it (`enforce`, not `Enforce`).
+fn word<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
