@@ -16,7 +16,10 @@ audit:  `aigate audit` of the whole history against `git log --format=%B`, with 
         (max RSS, from /usr/bin/time when present): with nothing recorded (every AI-assisted
         commit's trees compared) and with the blast radius of each commit recorded where it was
         measured (aigate/measures, as the server hook leaves it); also with the blast radius off
-        (the read path alone), and against `git log --raw` (git doing tree comparisons too).
+        (the read path alone), and against `git log --raw` (git doing tree comparisons too);
+        the adoption figures (`--figures`) without lines against `git log --format=%B`, and
+        with lines (`--figures --lines`) against `git log --numstat --format=%B`, at half and
+        at the whole history (peak memory stays flat).
 server:
 Builds (once, cached under target/bench/) a bare repository with scripts/gen-repo.py, then,
 for 1, 100 and 10,000 new commits, with and without a commit-graph, simulates a push to main
@@ -211,6 +214,18 @@ def bench_audit(a, repo, tip):
     row("audit, blast radius off, vs git log --format=%B", ["git", "log", "--format=%B", tip], ["--policy", noblast])
     # Work of the same kind: git comparing every commit's tree with its parent's.
     row("audit, default policy, vs git log --raw --format=%B", ["git", "log", "--raw", "--no-renames", "--format=%B", tip], [])
+    # Adoption figures (issue 23): without lines they ride on the audit's read path; with lines
+    # every commit's diff is read, as git log --numstat reads it (renames detected, as git's
+    # default). Peak memory at half and at the whole history shows it flat in history length.
+    row("audit --figures, vs git log --format=%B", ["git", "log", "--format=%B", tip], ["--figures"])
+    half = git(repo, "rev-parse", f"{tip}~{int(git(repo, 'rev-list', '--count', '--first-parent', tip)) // 2}")
+    for label, rev in (("half the history", half), ("the whole history", tip)):
+        g = [peak(["git", "log", "--numstat", "--format=%B", rev], repo) for _ in range(n)]
+        h = [peak([a.aigate, "audit", rev, "--branch", "main", "--format", "json", "--figures", "--lines"], repo)
+             for _ in range(n)]
+        gt, ht = statistics.median(x[0] for x in g), statistics.median(x[0] for x in h)
+        print(f"audit --figures --lines of {label}: git log --numstat --format=%B {gt:.2f}s, "
+              f"aigate {ht:.2f}s {max(x[1] for x in h):.0f}MB, ratio {ht/gt:.2f}x", flush=True)
 
 
 def forget_measures(repo):
@@ -245,6 +260,10 @@ def bench_real(a, repo):
     h = med([a.aigate, "audit", head, "--branch", "master", "--format", "json"])
     print(f"real repository: audit of {total} commits: git log --format=%B {g:.2f}s, aigate audit {h:.2f}s, "
           f"ratio {h/g:.2f}x", flush=True)
+    g = med(["git", "log", "--numstat", "--format=%B", head])
+    h = med([a.aigate, "audit", head, "--branch", "master", "--format", "json", "--figures", "--lines"])
+    print(f"real repository: adoption figures with lines of {total} commits: git log --numstat --format=%B "
+          f"{g:.2f}s, aigate audit --figures --lines {h:.2f}s, ratio {h/g:.2f}x", flush=True)
 
 
 def fast_import(repo, script):
