@@ -284,6 +284,21 @@ fn figures_equal_an_independent_count_from_git_log() {
         let f = &doc["summary"]["adoption"]["figures"];
         let got = from_figures(f);
         assert_eq!(got, expected, "{name}: per month");
+        // Where git cannot run, aigate counts the lines itself, and the same.
+        let nogit = s.path("no-git-on-path");
+        std::fs::create_dir_all(&nogit).unwrap();
+        let o = s
+            .cmd(&AIGATE, &dir)
+            .env("PATH", &nogit)
+            .args(["audit", "--branch", "main", "--format", "json", "--lines"])
+            .output()
+            .unwrap();
+        let own = json(&o);
+        assert_eq!(
+            from_figures(&own["summary"]["adoption"]["figures"]),
+            expected,
+            "{name}: per month, counted without git"
+        );
         assert!(
             expected.len() >= 3,
             "the history spans several months: {expected:?}"

@@ -88,7 +88,15 @@ pub(crate) fn audit_cmd(
     let teams = super::audit_report::teams(&repo, &rules, opts.teams, &spec)?;
     // Lines, and the paths CODEOWNERS needs, come from each commit's diff.
     let want_paths = matches!(teams, super::audit_report::Teams::Codeowners(_));
-    let read_diff = opts.lines || want_paths;
+    // Lines are git's own count (`git log --numstat` read alongside the walk), counted here
+    // only where git cannot run or does not list a commit (`git::lines`).
+    let mut git_lines = if opts.lines {
+        aigate::git::lines::GitNumstat::start(repo.git.path(), &spec, since, until)
+    } else {
+        None
+    };
+    let native_lines = opts.lines && git_lines.is_none();
+    let read_diff = native_lines || want_paths;
     let mut figures = aigate_core::figures::Figures::new(opts.period(), opts.lines, teams.source());
     let mut failing = Vec::new();
     let made = super::audit_report::made(
@@ -124,7 +132,7 @@ pub(crate) fn audit_cmd(
     // keep memory flat however long the history.
     enum Out {
         Outside,
-        Human(Box<aigate_core::figures::CommitFigure>),
+        Human(git2::Oid, Box<aigate_core::figures::CommitFigure>),
         Ai(
             Box<(
                 aigate::report::audit::Row,
@@ -145,6 +153,24 @@ pub(crate) fn audit_cmd(
     let walk_error_ref = &walk_error;
     let spec = &spec;
     const CHUNK: usize = 256;
+    // git's numstat of a commit, or, where git did not list it, aigate's own count.
+    let main_repo = &repo;
+    let git_diff = |git: &mut Option<aigate::git::lines::GitNumstat>,
+                    id: git2::Oid,
+                    f: &mut aigate_core::figures::CommitFigure|
+     -> Result<()> {
+        if let Some(g) = git {
+            f.diff = Some(match g.of(id) {
+                Some(d) => d,
+                None => {
+                    let odb = main_repo.git.odb()?;
+                    let obj = aigate::git::repo::read_commit(&odb, id)?;
+                    aigate::git::lines::numstat(main_repo, id, obj.data(), false)?.0
+                }
+            });
+        }
+        Ok(())
+    };
     let result: Result<()> = std::thread::scope(|scope| {
         let (res_tx, res_rx) =
             std::sync::mpsc::sync_channel::<Result<(u64, Vec<Out>)>>(workers * 2);
@@ -199,7 +225,7 @@ pub(crate) fn audit_cmd(
                             let (diff, changed) = if read_diff {
                                 let (d, p) =
                                     aigate::git::lines::numstat(&repo, id, &data, want_paths)?;
-                                (opts.lines.then_some(d), p)
+                                (native_lines.then_some(d), p)
                             } else {
                                 (None, Vec::new())
                             };
@@ -207,7 +233,7 @@ pub(crate) fn audit_cmd(
                             let v = rules.judge(&facts, &target);
                             if !v.ai_assisted {
                                 let f = figure_of(&facts, &v, team, diff);
-                                return Ok(Out::Human(Box::new(f)));
+                                return Ok(Out::Human(id, Box::new(f)));
                             }
                             let (facts, v) =
                                 rules.finish(&repo, id, facts, v, &target, paths, None)?;
@@ -275,12 +301,14 @@ pub(crate) fn audit_cmd(
                     n += 1;
                     match o {
                         Out::Outside => {}
-                        Out::Human(f) => {
+                        Out::Human(id, mut f) => {
+                            git_diff(&mut git_lines, id, &mut f)?;
                             summary.add_commit();
                             figures.add(&f);
                         }
                         Out::Ai(b) => {
-                            let (row, f) = *b;
+                            let (row, mut f) = *b;
+                            git_diff(&mut git_lines, git2::Oid::from_str(&row.commit)?, &mut f)?;
                             summary.add_commit();
                             summary.add(&row);
                             figures.add(&f);

@@ -262,7 +262,7 @@ impl<W: Write> Sink for Table<W> {
             writeln!(self.0, "{l}")?;
         }
         if let Some(a) = &s.adoption {
-            super::figures::table(&mut self.0, a)?;
+            super::figures::table_brief(&mut self.0, a)?;
         }
         Ok(())
     }
@@ -302,7 +302,7 @@ impl<W: Write> Sink for Markdown<W> {
             writeln!(self.0, "- {l}")?;
         }
         if let Some(a) = &s.adoption {
-            super::figures::markdown(&mut self.0, a)?;
+            super::figures::markdown_brief(&mut self.0, a)?;
         }
         Ok(())
     }

@@ -173,8 +173,9 @@ fn cells(c: &Counts) -> [String; 11] {
     ]
 }
 
-/// The sections of the report, each a titled list of (name, counts).
-pub fn sections(f: &Figures) -> Vec<(String, Vec<(String, &Counts)>)> {
+/// The sections of the report, each a titled list of (name, counts); authors only when
+/// asked (the audit's rows already name them).
+pub fn sections(f: &Figures, authors: bool) -> Vec<(String, Vec<(String, &Counts)>)> {
     let unit = match f.by {
         aigate_core::figures::Period::Month => "month",
         aigate_core::figures::Period::Week => "week",
@@ -204,6 +205,9 @@ pub fn sections(f: &Figures) -> Vec<(String, Vec<(String, &Counts)>)> {
     if !f.by_repository.is_empty() {
         out.push(("By repository".into(), named(&f.by_repository)));
     }
+    if !authors {
+        return out;
+    }
     let mut authors = named(&f.by_author);
     authors.sort_by_key(|a| std::cmp::Reverse((a.1.ai_assisted, a.1.commits)));
     if authors.len() > TOP_AUTHORS {
@@ -218,9 +222,18 @@ pub fn sections(f: &Figures) -> Vec<(String, Vec<(String, &Counts)>)> {
     out
 }
 
-/// The figures as aligned text (after the audit's summary).
+/// The figures as aligned text.
 pub fn table(out: &mut dyn Write, a: &Adoption) -> io::Result<()> {
-    for (title, rows) in sections(&a.figures) {
+    table_of(out, a, true)
+}
+
+/// The figures after the audit's rows: by period, tool, model, team and repository.
+pub fn table_brief(out: &mut dyn Write, a: &Adoption) -> io::Result<()> {
+    table_of(out, a, false)
+}
+
+fn table_of(out: &mut dyn Write, a: &Adoption, authors: bool) -> io::Result<()> {
+    for (title, rows) in sections(&a.figures, authors) {
         if rows.is_empty() {
             continue;
         }
@@ -250,8 +263,17 @@ pub fn table(out: &mut dyn Write, a: &Adoption) -> io::Result<()> {
 
 /// The figures as Markdown tables.
 pub fn markdown(out: &mut dyn Write, a: &Adoption) -> io::Result<()> {
+    markdown_of(out, a, true)
+}
+
+/// The figures after the audit's rows (no authors).
+pub fn markdown_brief(out: &mut dyn Write, a: &Adoption) -> io::Result<()> {
+    markdown_of(out, a, false)
+}
+
+fn markdown_of(out: &mut dyn Write, a: &Adoption, authors: bool) -> io::Result<()> {
     let esc = super::markdown_text;
-    for (title, rows) in sections(&a.figures) {
+    for (title, rows) in sections(&a.figures, authors) {
         if rows.is_empty() {
             continue;
         }

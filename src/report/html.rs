@@ -387,7 +387,7 @@ pub fn page(s: &Summary, a: &Adoption) -> String {
     }
     h.push_str("</section>");
 
-    for (title, rows) in sections(f).into_iter().skip(1) {
+    for (title, rows) in sections(f, true).into_iter().skip(1) {
         if rows.is_empty() {
             continue;
         }
