@@ -64,6 +64,22 @@ fn disclosure_lines_name_their_tool_or_an_unknown_one() {
             UNKNOWN_AI,
         ),
         (
+            "fix: x\n\nAI-assisted: project setup, Zod schemas\n",
+            UNKNOWN_AI,
+        ),
+        (
+            "fix: x\n\nAI Disclosure: written by Claude Haiku 4.5\n",
+            "claude-code",
+        ),
+        (
+            "fix: x\n\nAI DISCLOSURE:\nThis file was developed with Gemini Code Assist.\n",
+            "gemini",
+        ),
+        (
+            "fix: x\n\nAI disclosure: OpenAI Codex authored the patch and tests\n",
+            "codex",
+        ),
+        (
             "fix: x\n\nAI usage: Gemini 2.5 Pro was used for the tests\n",
             "gemini",
         ),
@@ -128,6 +144,21 @@ fn agent_keys_sign_offs_and_session_links_name_the_tool() {
             AGENT_TRAILER,
         ),
         ("x\n\n_codex-gpt-5 on behalf of @ann_\n", "codex", SIGN_OFF),
+        (
+            "x\n\n*Posted by Codex agent on behalf of @govert*\n",
+            "codex",
+            SIGN_OFF,
+        ),
+        (
+            "x\n\n_This entry was created by an AI agent (OpenHands) on behalf of @jp._\n",
+            "openhands",
+            SIGN_OFF,
+        ),
+        (
+            "x\n\n[Claude Opus 4.6 on behalf of @elliot]\n",
+            "claude-code",
+            SIGN_OFF,
+        ),
         (
             "x\n\nTask: see https://jules.google.com/session/1234567890abc\n",
             "jules",
