@@ -46,7 +46,12 @@ pub(super) fn identity_rules(
     // `Codex (GPT-5.4)`: the tool, with its model in parentheses.
     let (core, paren) = split_paren(name);
     for candidate in [name, core] {
-        let Some(ti) = out.cat.index_of(candidate) else {
+        // `Trae AI`, `Claude Assistant`: a tool's name with product words is a product name.
+        let Some(ti) = out
+            .cat
+            .index_of(candidate)
+            .or_else(|| tool_with_product_words(out.cat, candidate))
+        else {
             continue;
         };
         if let Some(class) = address_class(idx, ti, candidate, &who.email) {

@@ -66,8 +66,8 @@ pub(super) const PRODUCT_WORDS: [&str; 8] = [
 
 /// Tool names that are also people's first names: they count only at a tool's own kind of
 /// address (no-reply, bot, or a role address at the vendor), never a personal-looking one.
-pub(super) const FIRST_NAMES: [&str; 9] = [
-    "claude", "devin", "jules", "kiro", "junie", "cody", "roo", "kilo", "ona",
+pub(super) const FIRST_NAMES: [&str; 10] = [
+    "claude", "devin", "jules", "kiro", "junie", "cody", "roo", "kilo", "ona", "kimi",
 ];
 
 /// Tool names that are ordinary words: never taken from free text or from a bare name.

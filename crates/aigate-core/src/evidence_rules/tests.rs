@@ -243,6 +243,8 @@ fn a_tools_name_counts_only_at_an_address_no_person_owns() {
         ("Devin AI <devin@cognition.ai>", "devin"),
         ("Claude Code <claude@monet.fr>", "claude-code"),
         ("Rovo Dev <dev@skillfind.example>", "rovo-dev"),
+        ("Claude Assistant <helper@example.org>", "claude-code"),
+        ("Kimi Code <noreply@moonshot.ai>", "kimi-code"),
     ] {
         assert_eq!(tools(&found("x", who, h)), [tool], "{who}");
         let co = by_ann(&format!("x\n\nCo-authored-by: {who}\n"));
@@ -255,6 +257,8 @@ fn a_tools_name_counts_only_at_an_address_no_person_owns() {
         "Devin <devin@devins-macbook.local>",
         "Jules <jules@example.com>",
         "Kiro <kiro@kiro-tanaka.jp>",
+        "Kimi <kimi@raikkonen.example>",
+        "Claude Shannon <claude@bell-labs.example>",
         "Cody <cody@sourcegraph.com>",
         "Junie Moon <junie@example.org>",
         "Jane Doe <noreply@example.com>",
