@@ -550,6 +550,12 @@ pub fn rules_for_worktree(repo: &Repo, policy_file: Option<&Path>) -> Result<Rul
         }
     }
     rules.approvals_tip = repo.approvals_tip();
+    // As the server decides: where the rules name owners, an exemption counts only with an
+    // owner's verified grant (a draft passes no local check the server would refuse).
+    if !rules.policy.owners.is_empty() {
+        let (owners, names) = owners_of(repo, &rules)?;
+        rules.exemptions.require_grants(&owners, &names, now());
+    }
     Ok(rules)
 }
 

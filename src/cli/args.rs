@@ -234,7 +234,7 @@ pub(crate) enum Cmd {
         #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
         format: Format,
     },
-    /// Compliance exemptions: grant, list, show, revoke
+    /// Compliance exemptions: request (draft), grant, list, show, revoke
     Exemption {
         #[command(subcommand)]
         cmd: ExemptionCmd,
@@ -289,7 +289,8 @@ pub(crate) enum Cmd {
 
 #[derive(Subcommand)]
 pub(crate) enum ExemptionCmd {
-    /// Grant an exemption: appends a record with a fresh id
+    /// Draft an exemption: appends a record with a fresh id, not yet granted (where the rules
+    /// have owners, it counts once an owner runs `aigate exemption grant ID`)
     Request {
         /// Tool id(s) it lets through (repeat for several)
         #[arg(long = "tool", required = true)]
@@ -303,7 +304,7 @@ pub(crate) enum ExemptionCmd {
         /// Author email glob(s) allowed to use it (default: anyone)
         #[arg(long = "author")]
         authors: Vec<String>,
-        /// Last valid day, YYYY-MM-DD, or a duration like 30d
+        /// Last valid day, YYYY-MM-DD, or a duration like 30d (counted from --not-before)
         #[arg(long)]
         expires: String,
         /// First valid day (default: today)
@@ -321,7 +322,7 @@ pub(crate) enum ExemptionCmd {
     },
     /// List exemptions
     List {
-        /// Only exemptions valid now
+        /// Only exemptions that count now (granted where owners are, in their dates, not revoked)
         #[arg(long, conflicts_with_all = ["expired", "expiring_within"])]
         active: bool,
         /// Only expired exemptions

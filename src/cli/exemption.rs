@@ -23,12 +23,17 @@ pub(crate) fn today() -> String {
 
 /// `YYYY-MM-DD`, or `30d` meaning that many days from today.
 pub(crate) fn date_arg(s: &str) -> Result<String> {
+    date_from(s, now())
+}
+
+/// `YYYY-MM-DD`, or `30d` meaning that many days after `from`.
+fn date_from(s: &str, from: i64) -> Result<String> {
     if day_start(s).is_some() {
         return Ok(s.to_string());
     }
     let days = parse_days(s)
         .with_context(|| format!("`{s}` is neither a date (YYYY-MM-DD) nor a duration (30d)"))?;
-    Ok(rfc3339(now() + days * 86_400)[..10].to_string())
+    Ok(rfc3339(from + days * 86_400)[..10].to_string())
 }
 
 pub(crate) fn exemptions_path(repo: Option<&Repo>, file: Option<&Path>) -> Result<PathBuf> {
@@ -66,9 +71,17 @@ pub(crate) fn load_exemptions(
     Ok((ex, policy))
 }
 
-pub(crate) fn status(e: &aigate::exemptions::Exemption, now: i64) -> &'static str {
+/// Whether exemptions here count only once an owner granted them (the policy names owners,
+/// or this is a server with an owners file), as the server decides.
+pub(crate) fn grants_required(repo: Option<&Repo>, policy: &Policy) -> bool {
+    !policy.owners.is_empty() || repo.is_some_and(|r| r.config_string("aigate.owners").is_some())
+}
+
+pub(crate) fn status(e: &aigate::exemptions::Exemption, now: i64, grants: bool) -> &'static str {
     if e.record.revoked.is_some() {
         "revoked"
+    } else if grants && e.record.grant.is_none() {
+        "not granted"
     } else if now < e.valid_from {
         "not yet valid"
     } else if now >= e.valid_until {
@@ -103,7 +116,8 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
                 }
             }
             let not_before = date_arg(&not_before.unwrap_or_else(today))?;
-            let expires = date_arg(&expires)?;
+            // A duration counts from the first valid day.
+            let expires = date_from(&expires, day_start(&not_before).unwrap_or(now).max(now))?;
             if day_start(&expires) < day_start(&not_before) {
                 bail!("--expires {expires} is before --not-before {not_before}");
             }
@@ -165,7 +179,9 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
             format,
         } => {
             only(format, &[Format::Table, Format::Json], "exemption list")?;
-            let (ex, _) = load_exemptions(repo.as_ref(), &path)?;
+            let (ex, policy) = load_exemptions(repo.as_ref(), &path)?;
+            let grants = grants_required(repo.as_ref(), &policy);
+            let status = |e: &aigate::exemptions::Exemption, now: i64| status(e, now, grants);
             let within = expiring_within.as_deref().map(parse_days).transpose()?;
             let chosen: Vec<_> = ex
                 .list
@@ -212,7 +228,9 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
             Ok(0)
         }
         ExemptionCmd::Show { id, format } => {
-            let (ex, _) = load_exemptions(repo.as_ref(), &path)?;
+            let (ex, policy) = load_exemptions(repo.as_ref(), &path)?;
+            let grants = grants_required(repo.as_ref(), &policy);
+            let status = |e: &aigate::exemptions::Exemption, now: i64| status(e, now, grants);
             let Some(e) = ex.get(&id) else {
                 bail!("no exemption `{id}` in {}", path.display())
             };
@@ -229,6 +247,14 @@ pub(crate) fn exemption_cmd(cmd: ExemptionCmd, file: Option<&Path>) -> Result<i3
                 println!("authors:     {}", r.authors.join(", "));
             }
             println!("approved by: {}", r.approved_by);
+            match &r.grant {
+                Some(g) => println!("granted by:  {} (signed)", g.by),
+                None => println!(
+                    "granted by:  (not granted{}: an owner runs aigate exemption grant {})",
+                    if grants { ", so it does not count" } else { "" },
+                    r.id
+                ),
+            }
             println!("ticket:      {}", r.ticket);
             println!("reason:      {}", r.reason);
             println!(
