@@ -151,7 +151,10 @@ impl Rules {
                 || self
                     .policy
                     .catalog
-                    .is_ai_identity(&crate::identity::Identity::new(f.login.clone(), String::new()));
+                    .is_ai_identity(&crate::identity::Identity::new(
+                        f.login.clone(),
+                        String::new(),
+                    ));
             seen.principals = vec![label.clone()];
             seen.person = label.clone();
             seen.reviewer = label;
@@ -481,7 +484,11 @@ pub type VerifiedRecord = std::sync::Arc<(Verified, std::collections::HashSet<St
 
 /// A forge login as aigate names it across forges: `github:rob`.
 pub fn forge_label(forge: &str, login: &str) -> String {
-    format!("{}:{}", forge.to_ascii_lowercase(), login.to_ascii_lowercase())
+    format!(
+        "{}:{}",
+        forge.to_ascii_lowercase(),
+        login.to_ascii_lowercase()
+    )
 }
 
 /// Limits on one judging run.

@@ -656,3 +656,39 @@ fn html_page_opens_in_a_headless_browser_with_its_charts() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn a_signed_approval_counts_as_a_signed_review_and_a_typed_trailer_does_not_under_signed() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    let bob = s.keygen("bob");
+    std::fs::create_dir_all(work.join(".aigate")).unwrap();
+    std::fs::write(
+        work.join(".aigate/allowed_signers"),
+        s.signer_line("bob@example.com", &bob),
+    )
+    .unwrap();
+    std::fs::write(work.join(".aigate.toml"), "[review]\nverify = \"signed\"\n").unwrap();
+    let approved = s.commit(
+        &work,
+        "a.txt",
+        &format!("feat: a\n\n{CLAUDE}\nAssisted-by: claude-code"),
+    );
+    let o = s.approve(&work, "bob@example.com", &bob, &approved, "main");
+    assert!(o.status.success(), "{}", all(&o));
+    s.commit(
+        &work,
+        "b.txt",
+        &format!("feat: b\n\n{CLAUDE}\nAssisted-by: claude-code\n{REVIEW}"),
+    );
+    let doc = json(&s.aigate(
+        &work,
+        &["audit", "--branch", "main", "--format", "json", "--figures"],
+    ));
+    let t = &doc["summary"]["adoption"]["figures"]["overall"]["totals"];
+    assert_eq!(t["ai_assisted"], 2, "{t}");
+    assert_eq!(t["reviewed"]["signed"], 1, "{t}");
+    assert_eq!(t["reviewed"]["trailer"], 0, "{t}");
+    assert_eq!(t["reviewed"]["none"], 1, "{t}");
+    assert_eq!(t["reviewed_share_percent"], 50.0, "{t}");
+}

@@ -235,7 +235,15 @@ fn a_pushed_branch_cannot_turn_the_check_off_with_its_own_commits() {
     let tip = off(&s, &work);
     s.git_ok(&work, &["push", "-q", "origin", "release/2.0"]);
     let ci = s.path("ci");
-    s.git_ok(s.dir.path(), &["clone", "-q", remote.to_str().unwrap(), ci.to_str().unwrap()]);
+    s.git_ok(
+        s.dir.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            ci.to_str().unwrap(),
+        ],
+    );
     s.git_ok(&ci, &["checkout", "-q", &tip]);
     let o = run(&s, &ci, &"0".repeat(40), &tip, "release/2.0");
     assert_eq!(o.status.code(), Some(1), "{}", all(&o));
@@ -246,13 +254,24 @@ fn a_pushed_branch_cannot_turn_the_check_off_with_its_own_commits() {
     let s = Scratch::new();
     let (remote, work) = s.remote_and_clone();
     let old = s.git_ok(&work, &["rev-parse", "HEAD"]);
-    s.git_ok(&work, &["commit", "-q", "--amend", "-m", "Initial commit, rewritten"]);
+    s.git_ok(
+        &work,
+        &["commit", "-q", "--amend", "-m", "Initial commit, rewritten"],
+    );
     let tip = off(&s, &work);
     s.git_ok(&work, &["push", "-q", "--force", "origin", "main"]);
     s.git_ok(&remote, &["reflog", "expire", "--expire=now", "--all"]);
     s.git_ok(&remote, &["gc", "-q", "--prune=now"]);
     let ci = s.path("ci2");
-    s.git_ok(s.dir.path(), &["clone", "-q", remote.to_str().unwrap(), ci.to_str().unwrap()]);
+    s.git_ok(
+        s.dir.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            ci.to_str().unwrap(),
+        ],
+    );
     let o = run(&s, &ci, &old, &tip, "main");
     assert_ne!(o.status.code(), Some(0), "{}", all(&o));
     assert!(all(&o).contains("from before the push"), "{}", all(&o));

@@ -47,7 +47,10 @@ fn forge(extra: &str) -> Forge {
     s.push_rules(
         &work,
         &owner,
-        &[(".aigate.toml", &policy), (".aigate/allowed_signers", &signers)],
+        &[
+            (".aigate.toml", &policy),
+            (".aigate/allowed_signers", &signers),
+        ],
     );
     Forge {
         s,
@@ -72,7 +75,9 @@ impl Forge {
     /// Rob approves the pull request's change for main with `aigate approve`.
     fn rob_approves(&self) {
         self.s.git_ok(&self.work, &["fetch", "-q", "origin"]);
-        let o = self.s.approve(&self.work, REVIEWER, &self.rob, "origin/feature", "main");
+        let o = self
+            .s
+            .approve(&self.work, REVIEWER, &self.rob, "origin/feature", "main");
         assert!(o.status.success(), "{}", all(&o));
     }
 
@@ -87,13 +92,23 @@ impl Forge {
 
     /// The forge merges `feature` into main by `method` in a temporary clone, as its
     /// committer, optionally with an extra edit, and pushes with the hook environment `env`.
-    fn merge(&self, method: &str, env: &[(&str, &str)], extra_edit: Option<&str>) -> (bool, String) {
+    fn merge(
+        &self,
+        method: &str,
+        env: &[(&str, &str)],
+        extra_edit: Option<&str>,
+    ) -> (bool, String) {
         let s = &self.s;
         let n = std::fs::read_dir(s.dir.path()).unwrap().count();
         let m = s.path(&format!("forge-merge-{n}"));
         s.git_ok(
             s.dir.path(),
-            &["clone", "-q", s.path("remote.git").to_str().unwrap(), m.to_str().unwrap()],
+            &[
+                "clone",
+                "-q",
+                s.path("remote.git").to_str().unwrap(),
+                m.to_str().unwrap(),
+            ],
         );
         let forge_git = |args: &[&str]| {
             let o = s
@@ -175,7 +190,13 @@ impl Forge {
 }
 
 /// GitHub's `pull_request_review` payload (Gitea and Forgejo Actions send the same shape).
-fn review_event(reviewer: &str, kind: &str, state: &str, head: &str, base: &str) -> serde_json::Value {
+fn review_event(
+    reviewer: &str,
+    kind: &str,
+    state: &str,
+    head: &str,
+    base: &str,
+) -> serde_json::Value {
     serde_json::json!({
         "action": "submitted",
         "review": {"state": state, "user": {"login": reviewer, "type": kind}, "commit_id": head},
@@ -238,7 +259,10 @@ fn a_moved_base_with_a_clean_merge_is_covered_unless_the_policy_asks_for_the_exa
     f.pull_request();
     f.rob_approves();
     f.main_moves("NOTES.md");
-    assert_refused(f.merge("squash", GITHUB_MERGE, None), "review.base = \"exact\"");
+    assert_refused(
+        f.merge("squash", GITHUB_MERGE, None),
+        "review.base = \"exact\"",
+    );
 }
 
 #[test]
@@ -261,7 +285,11 @@ fn a_push_to_the_pull_request_after_the_approval_is_not_covered() {
     f.rob_approves();
     let (s, w) = (&f.s, &f.work);
     s.git_ok(w, &["checkout", "-q", "feature"]);
-    s.commit(w, "src/parser.rs", "fix: after the review\n\nAssisted-by: claude-code");
+    s.commit(
+        w,
+        "src/parser.rs",
+        "fix: after the review\n\nAssisted-by: claude-code",
+    );
     s.git_ok(w, &["push", "-q", "--no-verify", "origin", "feature"]);
     s.git_ok(w, &["checkout", "-q", "main"]);
     for method in ["squash", "merge", "rebase"] {
@@ -276,7 +304,10 @@ fn commit_binding_keeps_approvals_to_the_commits_they_name() {
     f.rob_approves();
     assert_refused(f.merge("squash", GITHUB_MERGE, None), "AIG004");
     // A fast-forward of exactly the approved commits still lands.
-    let o = f.s.git(&f.work, &["push", "--no-verify", "origin", "origin/feature:main"]);
+    let o = f.s.git(
+        &f.work,
+        &["push", "--no-verify", "origin", "origin/feature:main"],
+    );
     assert!(o.status.success(), "{}", all(&o));
 }
 
@@ -284,7 +315,10 @@ fn commit_binding_keeps_approvals_to_the_commits_they_name() {
 fn a_forge_review_attested_by_the_bridge_counts_for_the_squash() {
     let f = forge("");
     let head = f.pull_request();
-    let o = f.bridge(&review_event("rob", "User", "approved", &head, &f.main_tip()), None);
+    let o = f.bridge(
+        &review_event("rob", "User", "approved", &head, &f.main_tip()),
+        None,
+    );
     assert!(o.status.success(), "{}", all(&o));
     assert_accepted(f.merge("squash", GITHUB_MERGE, None));
 }
@@ -293,7 +327,10 @@ fn a_forge_review_attested_by_the_bridge_counts_for_the_squash() {
 fn the_pull_requests_author_approving_through_the_forge_is_set_aside() {
     let f = forge("");
     let head = f.pull_request();
-    let o = f.bridge(&review_event("ann", "User", "approved", &head, &f.main_tip()), None);
+    let o = f.bridge(
+        &review_event("ann", "User", "approved", &head, &f.main_tip()),
+        None,
+    );
     assert!(o.status.success(), "{}", all(&o));
     assert_refused(f.merge("squash", GITHUB_MERGE, None), "author");
 }
@@ -305,10 +342,19 @@ fn bot_reviews_comments_and_stale_reviews_are_not_signed() {
     let base = f.main_tip();
     for (event, why) in [
         (
-            review_event("copilot-pull-request-reviewer[bot]", "Bot", "approved", &head, &base),
+            review_event(
+                "copilot-pull-request-reviewer[bot]",
+                "Bot",
+                "approved",
+                &head,
+                &base,
+            ),
             "bot",
         ),
-        (review_event("rob", "User", "commented", &head, &base), "not an approval"),
+        (
+            review_event("rob", "User", "commented", &head, &base),
+            "not an approval",
+        ),
         (
             {
                 let mut e = review_event("rob", "User", "approved", &head, &base);
@@ -320,7 +366,11 @@ fn bot_reviews_comments_and_stale_reviews_are_not_signed() {
     ] {
         let o = f.bridge(&event, None);
         assert!(o.status.success(), "{}", all(&o));
-        assert!(all(&o).contains("nothing signed") && all(&o).contains(why), "{}", all(&o));
+        assert!(
+            all(&o).contains("nothing signed") && all(&o).contains(why),
+            "{}",
+            all(&o)
+        );
     }
     assert_refused(f.merge("squash", GITHUB_MERGE, None), "AIG004");
 }
@@ -333,7 +383,13 @@ fn the_merger_does_not_approve_what_they_merge() {
     f.rob_approves();
     let rob_merges: Vec<(&str, &str)> = GITHUB_MERGE
         .iter()
-        .map(|&(k, v)| if k == "GITHUB_USER_LOGIN" { (k, "rob") } else { (k, v) })
+        .map(|&(k, v)| {
+            if k == "GITHUB_USER_LOGIN" {
+                (k, "rob")
+            } else {
+                (k, v)
+            }
+        })
         .collect();
     assert_refused(f.merge("squash", &rob_merges, None), "merger");
 }
@@ -373,7 +429,10 @@ fn gitea_and_gitlab_merges_with_their_review_events() {
     // Gitea / Forgejo: the same review payload (state in capitals), its merge environment.
     let f = forge("");
     let head = f.pull_request();
-    let o = f.bridge(&review_event("rob", "User", "APPROVED", &head, &f.main_tip()), Some("gitea"));
+    let o = f.bridge(
+        &review_event("rob", "User", "APPROVED", &head, &f.main_tip()),
+        Some("gitea"),
+    );
     assert!(o.status.success(), "{}", all(&o));
     let gitea = [
         ("GITEA_PUSH_TRIGGER", "pr-merge-to-base"),
@@ -393,6 +452,10 @@ fn gitea_and_gitlab_merges_with_their_review_events() {
     });
     let o = f.bridge(&ev, None);
     assert!(o.status.success(), "{}", all(&o));
-    let gitlab = [("GL_PROTOCOL", "web"), ("GL_USERNAME", "maya"), ("GL_ID", "user-7")];
+    let gitlab = [
+        ("GL_PROTOCOL", "web"),
+        ("GL_USERNAME", "maya"),
+        ("GL_ID", "user-7"),
+    ];
     assert_accepted(f.merge("merge", &gitlab, None));
 }

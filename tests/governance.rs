@@ -341,7 +341,10 @@ fn an_exemption_counts_only_with_an_owners_signed_grant() {
     std::fs::write(&owners, text).unwrap();
     write(&s, &work, ".aigate/exemptions.toml", &granted);
     s.commit_staged(&work, "Rules: grant EX-9");
-    assert!(s.approve(&work, OWNER, &owner, "HEAD", "main").status.success());
+    assert!(s
+        .approve(&work, OWNER, &owner, "HEAD", "main")
+        .status
+        .success());
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(!ok && out.contains("granted EX-9 in this change"), "{out}");
     let o = s.approve(&work, "oscar@example.com", &oscar, "HEAD", "main");

@@ -11,8 +11,18 @@ fn repo() -> (Scratch, std::path::PathBuf) {
     let o = s.aigate(
         &work,
         &[
-            "exemption", "request", "--tool", "cursor", "--branch", "main", "--expires", "30d",
-            "--ticket", "SEC-1", "--reason", "trial",
+            "exemption",
+            "request",
+            "--tool",
+            "cursor",
+            "--branch",
+            "main",
+            "--expires",
+            "30d",
+            "--ticket",
+            "SEC-1",
+            "--reason",
+            "trial",
         ],
     );
     assert!(o.status.success(), "{}", all(&o));
@@ -37,7 +47,10 @@ const COMMANDS: [&[&str]; 12] = [
 fn exemption_id(s: &Scratch, work: &std::path::Path) -> String {
     let o = s.aigate(work, &["exemption", "list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
-    v["exemptions"][0]["record"]["id"].as_str().unwrap().to_string()
+    v["exemptions"][0]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -45,10 +58,23 @@ fn every_data_command_prints_json_with_a_schema_version() {
     let (s, work) = repo();
     let id = exemption_id(&s, &work);
     for cmd in COMMANDS {
-        let mut args: Vec<&str> = cmd.iter().map(|a| if *a == "EX-PLACEHOLDER" { id.as_str() } else { a }).collect();
+        let mut args: Vec<&str> = cmd
+            .iter()
+            .map(|a| {
+                if *a == "EX-PLACEHOLDER" {
+                    id.as_str()
+                } else {
+                    a
+                }
+            })
+            .collect();
         args.extend(["--format", "json"]);
         let o = s.aigate(&work, &args);
-        assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}: {}", all(&o));
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            all(&o)
+        );
         let v: serde_json::Value = serde_json::from_slice(&o.stdout)
             .unwrap_or_else(|e| panic!("{args:?} is not one JSON document ({e}):\n{}", all(&o)));
         assert_eq!(v["schema_version"], 1, "{args:?}: {v}");
@@ -60,7 +86,16 @@ fn help_lists_only_the_formats_each_command_writes() {
     let (s, work) = repo();
     let id = exemption_id(&s, &work);
     for cmd in COMMANDS {
-        let args: Vec<&str> = cmd.iter().map(|a| if *a == "EX-PLACEHOLDER" { id.as_str() } else { a }).collect();
+        let args: Vec<&str> = cmd
+            .iter()
+            .map(|a| {
+                if *a == "EX-PLACEHOLDER" {
+                    id.as_str()
+                } else {
+                    a
+                }
+            })
+            .collect();
         let mut help = args.clone();
         help.push("--help");
         let out = text(&s.aigate(&work, &help).stdout);

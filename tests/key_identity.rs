@@ -8,7 +8,8 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-const AI: &str = "feat: x\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code";
+const AI: &str =
+    "feat: x\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code";
 
 fn push(s: &Scratch, work: &Path, args: &[&str]) -> (bool, String) {
     let mut a = vec!["push", "--no-verify", "origin"];
@@ -30,7 +31,10 @@ fn server(s: &Scratch, signers: &str, extra: &str) -> (PathBuf, PathBuf, PathBuf
         &work,
         &owner,
         &[
-            (".aigate.toml", &format!("[review]\nverify = \"signed\"\n{extra}")),
+            (
+                ".aigate.toml",
+                &format!("[review]\nverify = \"signed\"\n{extra}"),
+            ),
             (".aigate/allowed_signers", signers),
         ],
     );
@@ -44,8 +48,14 @@ fn one_key_under_two_addresses_is_one_reviewer() {
     let signers = format!("rob@example.com,robert@example.com {}\n", pubkey(&rob));
     let (_remote, work, _owner) = server(&s, &signers, "min = 2\n");
     s.commit(&work, "a.rs", AI);
-    assert!(s.approve(&work, "rob@example.com", &rob, "HEAD", "main").status.success());
-    assert!(s.approve(&work, "robert@example.com", &rob, "HEAD", "main").status.success());
+    assert!(s
+        .approve(&work, "rob@example.com", &rob, "HEAD", "main")
+        .status
+        .success());
+    assert!(s
+        .approve(&work, "robert@example.com", &rob, "HEAD", "main")
+        .status
+        .success());
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(!ok && out.contains("1 of 2"), "{out}");
 }
@@ -72,9 +82,15 @@ fn the_author_cannot_approve_under_another_address_or_a_pattern_of_her_key() {
         // approve itself does not know the alias is Ann: it signs, and the server decides.
         let _ = o;
         let (ok, out) = push(&s, &work, &["main"]);
-        assert!(!ok && out.contains("the commit's author (the same key)"), "{line}: {out}");
+        assert!(
+            !ok && out.contains("the commit's author (the same key)"),
+            "{line}: {out}"
+        );
         // Rob, another person, is counted.
-        assert!(s.approve(&work, REVIEWER, &rob, "HEAD", "main").status.success());
+        assert!(s
+            .approve(&work, REVIEWER, &rob, "HEAD", "main")
+            .status
+            .success());
         let (ok, out) = push(&s, &work, &["main"]);
         assert!(ok, "{line}: {out}");
     }
@@ -85,23 +101,36 @@ fn the_pusher_cannot_approve_their_push_under_an_alias() {
     let s = Scratch::new();
     let pat = s.keygen("pat");
     let signers = format!("pat@example.com,p.alias@example.com {}\n", pubkey(&pat));
-    let (_remote, work, _owner) =
-        server(&s, &signers, "[identities]\n\"pat\" = \"pat@example.com\"\n");
+    let (_remote, work, _owner) = server(
+        &s,
+        &signers,
+        "[identities]\n\"pat\" = \"pat@example.com\"\n",
+    );
     s.commit(&work, "a.rs", AI);
-    assert!(s.approve(&work, "p.alias@example.com", &pat, "HEAD", "main").status.success());
+    assert!(s
+        .approve(&work, "p.alias@example.com", &pat, "HEAD", "main")
+        .status
+        .success());
     let o = s
         .cmd("git", &work)
         .env("REMOTE_USER", "pat")
         .args(["push", "--no-verify", "origin", "main"])
         .output()
         .unwrap();
-    assert!(!o.status.success() && all(&o).contains("the pusher"), "{}", all(&o));
+    assert!(
+        !o.status.success() && all(&o).contains("the pusher"),
+        "{}",
+        all(&o)
+    );
 }
 
 #[test]
 fn a_negated_namespace_or_principal_is_not_admitted() {
     for (line, why) in [
-        ("rob@example.com namespaces=\"*,!aigate-approval\"", "namespace"),
+        (
+            "rob@example.com namespaces=\"*,!aigate-approval\"",
+            "namespace",
+        ),
         ("*@example.com,!rob@example.com", "not to rob@example.com"),
     ] {
         let s = Scratch::new();
@@ -129,7 +158,10 @@ fn one_owner_under_two_addresses_does_not_make_governance_min_two() {
         ),
     )
     .unwrap();
-    let o = s.aigate(&remote, &["install", "--server", "--owners", owners.to_str().unwrap()]);
+    let o = s.aigate(
+        &remote,
+        &["install", "--server", "--owners", owners.to_str().unwrap()],
+    );
     assert!(o.status.success(), "{}", all(&o));
     // The first rule set comes in with her approval (governance.min is 1 until it says 2).
     s.push_rules(
@@ -143,8 +175,14 @@ fn one_owner_under_two_addresses_does_not_make_governance_min_two() {
     std::fs::write(work.join(".aigate.toml"), "[branches]\nmode = \"off\"\n[governance]\nowners = [\"olivia@example.com\", \"olivia.alt@example.com\"]\nmin = 2\n").unwrap();
     s.git_ok(&work, &["add", ".aigate.toml"]);
     s.commit_staged(&work, "chore: enforcement off");
-    assert!(s.approve(&work, OWNER, &olivia, "HEAD", "main").status.success());
-    assert!(s.approve(&work, "olivia.alt@example.com", &olivia, "HEAD", "main").status.success());
+    assert!(s
+        .approve(&work, OWNER, &olivia, "HEAD", "main")
+        .status
+        .success());
+    assert!(s
+        .approve(&work, "olivia.alt@example.com", &olivia, "HEAD", "main")
+        .status
+        .success());
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(!ok && out.contains("it has 1"), "{out}");
 }
@@ -155,10 +193,17 @@ fn a_governing_ref_outside_refs_heads_holds_a_commit() {
     let (remote, work, owner) = s.governed();
     s.git_ok(&remote, &["config", "aigate.policyRef", "refs/meta/aigate"]);
     // The rules' ref: a commit with a strict policy, approved by the owner.
-    std::fs::write(work.join(".aigate.toml"), "[tools]\napproved = [\"kiro\"]\n").unwrap();
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[tools]\napproved = [\"kiro\"]\n",
+    )
+    .unwrap();
     s.git_ok(&work, &["add", ".aigate.toml"]);
     s.commit_staged(&work, "rules");
-    assert!(s.approve(&work, OWNER, &owner, "HEAD", "refs/meta/aigate").status.success());
+    assert!(s
+        .approve(&work, OWNER, &owner, "HEAD", "refs/meta/aigate")
+        .status
+        .success());
     let (ok, out) = push(&s, &work, &["HEAD:refs/meta/aigate"]);
     assert!(ok, "{out}");
     // Forcing it to a tree object would make the rules read as absent: refused.
@@ -178,13 +223,19 @@ fn a_commit_approved_for_one_protected_ref_does_not_reach_another_without_approv
     let (_remote, work, _owner) = server(&s, &signers, "");
     s.git_ok(&work, &["checkout", "-q", "-b", "next"]);
     s.commit(&work, "a.rs", AI);
-    assert!(s.approve(&work, REVIEWER, &rob, "HEAD", "release/next").status.success());
+    assert!(s
+        .approve(&work, REVIEWER, &rob, "HEAD", "release/next")
+        .status
+        .success());
     let (ok, out) = push(&s, &work, &["HEAD:refs/heads/release/next"]);
     assert!(ok, "{out}");
     // Fast-forwarding main to it: judged for main, where nobody approved it.
     let (ok, out) = push(&s, &work, &["HEAD:main"]);
     assert!(!ok && out.contains("AIG004"), "{out}");
-    assert!(s.approve(&work, REVIEWER, &rob, "HEAD", "main").status.success());
+    assert!(s
+        .approve(&work, REVIEWER, &rob, "HEAD", "main")
+        .status
+        .success());
     let (ok, out) = push(&s, &work, &["HEAD:main"]);
     assert!(ok, "{out}");
 }
@@ -197,7 +248,10 @@ fn approvals_for_any_protected_ref_carry_when_the_policy_says_so() {
     let (_remote, work, _owner) = server(&s, &signers, "approvals_for = \"protected\"\n");
     s.git_ok(&work, &["checkout", "-q", "-b", "next"]);
     s.commit(&work, "a.rs", AI);
-    assert!(s.approve(&work, REVIEWER, &rob, "HEAD", "release/next").status.success());
+    assert!(s
+        .approve(&work, REVIEWER, &rob, "HEAD", "release/next")
+        .status
+        .success());
     assert!(push(&s, &work, &["HEAD:refs/heads/release/next"]).0);
     let (ok, out) = push(&s, &work, &["HEAD:main"]);
     assert!(ok, "{out}");

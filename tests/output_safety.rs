@@ -22,7 +22,10 @@ fn audit_csv_neutralises_formulas_and_markdown_shows_html_as_text() {
     let csv = text(&o.stdout);
     assert!(o.status.success(), "{}", all(&o));
     assert!(csv.contains("'=HYPERLINK("), "{csv}");
-    assert!(!csv.contains(",=HYPERLINK(") && !csv.contains(",\"=HYPERLINK("), "{csv}");
+    assert!(
+        !csv.contains(",=HYPERLINK(") && !csv.contains(",\"=HYPERLINK("),
+        "{csv}"
+    );
     let o = s.aigate(&work, &["audit", "--format", "markdown"]);
     let md = text(&o.stdout);
     assert!(o.status.success(), "{}", all(&o));
@@ -61,7 +64,10 @@ fn audit_in_a_shallow_clone_says_it_sees_part_of_the_history() {
 fn check_and_audit_of_an_empty_repository_pass_with_a_note() {
     let s = Scratch::new();
     let repo = s.path("new");
-    s.git_ok(s.dir.path(), &["init", "-q", "-b", "main", repo.to_str().unwrap()]);
+    s.git_ok(
+        s.dir.path(),
+        &["init", "-q", "-b", "main", repo.to_str().unwrap()],
+    );
     for args in [
         &["check"][..],
         &["check", "--format", "json"],
@@ -70,7 +76,11 @@ fn check_and_audit_of_an_empty_repository_pass_with_a_note() {
     ] {
         let o = s.aigate(&repo, args);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", all(&o));
-        assert!(text(&o.stderr).contains("no commits yet"), "{args:?}: {}", all(&o));
+        assert!(
+            text(&o.stderr).contains("no commits yet"),
+            "{args:?}: {}",
+            all(&o)
+        );
         if args.contains(&"json") {
             let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
             assert_eq!(v["schema_version"], 1, "{v}");
@@ -84,10 +94,16 @@ fn audit_branch_reads_a_remote_tracking_branch() {
     let (_remote, work) = s.remote_and_clone();
     s.git_ok(&work, &["checkout", "-q", "-b", "topic"]);
     s.commit(&work, "a.txt", &format!("feat: a\n\n{CLAUDE}"));
-    s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "topic:main"]);
+    s.git_ok(
+        &work,
+        &["push", "-q", "--no-verify", "origin", "topic:main"],
+    );
     s.git_ok(&work, &["fetch", "-q", "origin"]);
     s.git_ok(&work, &["branch", "-q", "-D", "main"]);
-    let o = s.aigate(&work, &["audit", "--branch", "origin/main", "--format", "json"]);
+    let o = s.aigate(
+        &work,
+        &["audit", "--branch", "origin/main", "--format", "json"],
+    );
     assert!(o.status.success(), "{}", all(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["summary"]["commits"], 2, "{v}");

@@ -10,8 +10,14 @@ fn pre_commit_frameworks_first_push_with_the_root_commit_is_still_checked() {
     let remote = s.path("remote.git");
     s.init_bare(s.dir.path(), &remote);
     let work = s.path("work");
-    s.git_ok(s.dir.path(), &["init", "-q", "-b", "main", work.to_str().unwrap()]);
-    s.git_ok(&work, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    s.git_ok(
+        s.dir.path(),
+        &["init", "-q", "-b", "main", work.to_str().unwrap()],
+    );
+    s.git_ok(
+        &work,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
     s.commit(&work, "a.txt", &format!("feat: first\n\n{CLAUDE}"));
     // What pre-commit sets for a push whose commits reach the root: no from/to refs.
     let o = s
@@ -26,7 +32,12 @@ fn pre_commit_frameworks_first_push_with_the_root_commit_is_still_checked() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "refused, as the native hook refuses it:\n{}", all(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "refused, as the native hook refuses it:\n{}",
+        all(&o)
+    );
     assert!(all(&o).contains("AIG001"), "{}", all(&o));
 }
 
@@ -42,7 +53,10 @@ fn pre_commit_framework_hooks_build_aigate_with_the_locked_versions() {
     for e in entries {
         assert!(e.starts_with("hooks/pre-commit-framework.sh hook "), "{e}");
     }
-    assert!(!yaml.contains("language: rust"), "pre-commit's rust build has no --locked");
+    assert!(
+        !yaml.contains("language: rust"),
+        "pre-commit's rust build has no --locked"
+    );
     let script = std::fs::read_to_string(format!("{root}/hooks/pre-commit-framework.sh")).unwrap();
     assert!(script.contains("cargo install --locked"), "{script}");
 }

@@ -271,7 +271,9 @@ fn a_broken_policy_push_is_refused_and_the_rules_in_force_stay() {
     // approve warns that the rules do not load, and signs only with --force.
     sv.s.git_ok(&sv.work, &["config", "user.email", OWNER]);
     let approve = |force: bool| {
-        let mut a = vec!["approve", "HEAD", "--into", "main", "--push", "origin", "--key"];
+        let mut a = vec![
+            "approve", "HEAD", "--into", "main", "--push", "origin", "--key",
+        ];
         a.push(owner.to_str().unwrap());
         if force {
             a.push("--force");
@@ -279,7 +281,11 @@ fn a_broken_policy_push_is_refused_and_the_rules_in_force_stay() {
         sv.s.aigate(&sv.work, &a)
     };
     let o = approve(false);
-    assert!(!o.status.success() && all(&o).contains("do not load"), "{}", all(&o));
+    assert!(
+        !o.status.success() && all(&o).contains("do not load"),
+        "{}",
+        all(&o)
+    );
     // Even with the owner's approval, rules that do not load are refused, with where.
     let o = approve(true);
     assert!(o.status.success(), "{}", all(&o));

@@ -83,7 +83,8 @@ fn contradictions_and_unproduced_formats_are_usage_errors() {
         );
         // clap refuses it, listing the formats the command writes.
         assert!(
-            all(&o).contains(&format!("invalid value '{fmt}'")) && all(&o).contains("possible values"),
+            all(&o).contains(&format!("invalid value '{fmt}'"))
+                && all(&o).contains("possible values"),
             "{}",
             all(&o)
         );

@@ -155,7 +155,10 @@ pub(crate) fn approve(args: ApproveArgs<'_>) -> Result<i32> {
             }
         }
     }
-    let mut dirs: Vec<String> = commits.iter().map(|c| aigate::git::approvals::dir_of(c)).collect();
+    let mut dirs: Vec<String> = commits
+        .iter()
+        .map(|c| aigate::git::approvals::dir_of(c))
+        .collect();
     if let Some(c) = &change {
         dirs.push(aigate::git::approvals::change_dir(&c.paths));
     }

@@ -43,13 +43,17 @@ pub(crate) enum Format {
 /// A `--format` that takes (and `--help` lists) only the formats its command writes.
 fn formats(ok: &'static [Format]) -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(ok.iter().filter_map(|f| f.to_possible_value()))
-        .map(move |name: String| {
+    clap::builder::PossibleValuesParser::new(ok.iter().filter_map(|f| f.to_possible_value())).map(
+        move |name: String| {
             ok.iter()
                 .copied()
-                .find(|f| f.to_possible_value().is_some_and(|v| v.matches(&name, false)))
+                .find(|f| {
+                    f.to_possible_value()
+                        .is_some_and(|v| v.matches(&name, false))
+                })
                 .unwrap_or(ok[0])
-        })
+        },
+    )
 }
 
 const HUMAN_JSON: &[Format] = &[Format::Human, Format::Json];

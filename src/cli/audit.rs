@@ -63,8 +63,11 @@ pub(crate) fn audit_cmd(
             }
         }
     };
-    let spec =
-        range.unwrap_or_else(|| branch.map(|(spec, _)| spec).unwrap_or_else(|| "HEAD".into()));
+    let spec = range.unwrap_or_else(|| {
+        branch
+            .map(|(spec, _)| spec)
+            .unwrap_or_else(|| "HEAD".into())
+    });
     let since = since
         .as_deref()
         .map(|d| day_start(d).with_context(|| format!("--since `{d}` is not a date (YYYY-MM-DD)")))

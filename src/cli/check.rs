@@ -50,17 +50,27 @@ pub(crate) fn check(
                         .clone()
                         .or_else(|| std::env::var("GITHUB_REF_NAME").ok())
                         .or_else(|| std::env::var("CI_COMMIT_BRANCH").ok())
-                        .map(|b| format!("refs/remotes/origin/{}", b.trim_start_matches("refs/heads/")));
+                        .map(|b| {
+                            format!(
+                                "refs/remotes/origin/{}",
+                                b.trim_start_matches("refs/heads/")
+                            )
+                        });
                     let candidates: Vec<String> = ["HEAD", "main", "master"]
                         .map(|b| format!("refs/remotes/origin/{b}"))
                         .into_iter()
-                        .filter(|r| Some(repo.resolve_symref(r)) != pushed && Some(r) != pushed.as_ref())
+                        .filter(|r| {
+                            Some(repo.resolve_symref(r)) != pushed && Some(r) != pushed.as_ref()
+                        })
                         .collect();
                     let fallback = candidates
                         .iter()
                         .find_map(|r| repo.commit_id(r).ok().map(|c| (r.clone(), c)));
-                    let others = repo
-                        .refs_where(|n| n.starts_with("refs/remotes/origin/") && Some(n) != pushed.as_deref() && n != "refs/remotes/origin/HEAD")?;
+                    let others = repo.refs_where(|n| {
+                        n.starts_with("refs/remotes/origin/")
+                            && Some(n) != pushed.as_deref()
+                            && n != "refs/remotes/origin/HEAD"
+                    })?;
                     match &fallback {
                         Some((r, _)) => eprintln!("aigate: note: --rules-from `{}` names no commit here (a new branch or a force push); the rules at {r} apply (never the pushed branch's own)", engine::short(rev)),
                         // The repository's first push: no rules existed before it.

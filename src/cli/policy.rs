@@ -20,7 +20,10 @@ pub(crate) fn policy_check(file: Option<&Path>, format: super::args::Format) -> 
                     governing.insert("governing_ref".into(), g.refname.clone().into());
                     governing.insert("governing_ref_present".into(), g.tip.is_some().into());
                     governing.insert("owners".into(), g.owner_names.clone().into());
-                    governing.insert("trust_root_keys".into(), g.rules.signers.signers.len().into());
+                    governing.insert(
+                        "trust_root_keys".into(),
+                        g.rules.signers.signers.len().into(),
+                    );
                     return g.rules.policy;
                 }
                 println!(

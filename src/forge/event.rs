@@ -82,7 +82,9 @@ fn read_github(e: &Value, forge: &str) -> Result<ReviewEvent> {
     if action != "submitted" && action != "edited" && action != "reviewed" {
         bail!("the review was {action}, not submitted: nothing to attest");
     }
-    let state = s(e, &["review", "state"]).unwrap_or("").to_ascii_lowercase();
+    let state = s(e, &["review", "state"])
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if state != "approved" {
         bail!(
             "the review's state is `{}`, not an approval: nothing to attest",
@@ -158,16 +160,23 @@ mod tests {
     fn an_approval_of_the_current_head_is_read() {
         let e = gh("approved", &"a".repeat(40));
         let r = read(&e, &detect(&e, None).unwrap()).unwrap();
-        assert_eq!((r.reviewer.as_str(), r.pr.as_str(), r.pr_author.as_str()), ("rob", "7", "ann"));
+        assert_eq!(
+            (r.reviewer.as_str(), r.pr.as_str(), r.pr_author.as_str()),
+            ("rob", "7", "ann")
+        );
         assert_eq!(r.target, "main");
     }
 
     #[test]
     fn comments_stale_reviews_and_bots_are_not_approvals() {
         assert!(read(&gh("commented", &"a".repeat(40)), "github").is_err());
-        assert!(read(&gh("APPROVED", &"c".repeat(40)), "gitea").unwrap_err().to_string().contains("stale"));
+        assert!(read(&gh("APPROVED", &"c".repeat(40)), "gitea")
+            .unwrap_err()
+            .to_string()
+            .contains("stale"));
         let mut bot = gh("approved", &"a".repeat(40));
-        bot["review"]["user"] = json!({"login": "copilot-pull-request-reviewer[bot]", "type": "Bot"});
+        bot["review"]["user"] =
+            json!({"login": "copilot-pull-request-reviewer[bot]", "type": "Bot"});
         assert!(read(&bot, "github").is_err());
     }
 
@@ -177,6 +186,9 @@ mod tests {
             "object_attributes": {"action": "approved", "iid": 3, "author_id": 12,
                 "target_branch": "main", "last_commit": {"id": "a".repeat(40)}}});
         let r = read(&e, &detect(&e, None).unwrap()).unwrap();
-        assert_eq!((r.pr_author.as_str(), r.target.as_str()), ("user-12", "main"));
+        assert_eq!(
+            (r.pr_author.as_str(), r.target.as_str()),
+            ("user-12", "main")
+        );
     }
 }

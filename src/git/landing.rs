@@ -72,7 +72,10 @@ impl Repo {
         let mut out: Vec<String> = Vec::new();
         for id in walk.take(MAX_CHANGE_COMMITS) {
             let c = self.git.find_commit(id?)?;
-            for e in [c.author().email(), c.committer().email()].into_iter().flatten() {
+            for e in [c.author().email(), c.committer().email()]
+                .into_iter()
+                .flatten()
+            {
                 let e = e.to_string();
                 if !out.contains(&e) {
                     out.push(e);

@@ -4,8 +4,8 @@
 pub mod approvals;
 pub mod budget;
 pub mod history;
-pub mod lines;
 pub mod landing;
+pub mod lines;
 pub mod measures;
 pub mod repo;
 

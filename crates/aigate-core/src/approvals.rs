@@ -73,9 +73,16 @@ impl Statement {
     /// without whitespace or control characters, so one text reads as exactly one statement.
     pub fn to_text(&self) -> String {
         let v2 = self.change.is_some() || self.forge.is_some();
-        let mut s = format!("{}\nref {}\n", if v2 { MAGIC_V2 } else { MAGIC }, self.refname);
+        let mut s = format!(
+            "{}\nref {}\n",
+            if v2 { MAGIC_V2 } else { MAGIC },
+            self.refname
+        );
         if let Some(c) = &self.change {
-            s.push_str(&format!("base {}\nhead {}\npaths {}\n", c.base, c.head, c.paths));
+            s.push_str(&format!(
+                "base {}\nhead {}\npaths {}\n",
+                c.base, c.head, c.paths
+            ));
         }
         for c in &self.commits {
             s.push_str("commit ");
@@ -354,7 +361,11 @@ impl AllowedSigners {
     /// the same person for exclusions and counts.
     pub fn key_principals(&self, key: &PublicKey) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for s in self.signers.iter().filter(|s| s.key.key_data() == key.key_data()) {
+        for s in self
+            .signers
+            .iter()
+            .filter(|s| s.key.key_data() == key.key_data())
+        {
             for p in &s.principals {
                 if !out.contains(p) {
                     out.push(p.clone());
@@ -596,7 +607,9 @@ mod tests {
         bad.forge.as_mut().unwrap().login = "rob\npr-author x".into();
         assert!(Statement::parse(&bad.to_text()).is_err());
         // v1 text cannot smuggle v2 fields.
-        assert!(Statement::parse(&st.to_text().replace("reviewer", "base bbbb\nreviewer")).is_err());
+        assert!(
+            Statement::parse(&st.to_text().replace("reviewer", "base bbbb\nreviewer")).is_err()
+        );
         assert!(Statement::parse(&st.to_text().replace("ref ", "ref  ")).is_err());
         assert!(Statement::parse(&format!("{}extra line\n", st.to_text())).is_err());
         assert!(Statement::parse(&st.to_text().replace(&"a".repeat(40), "abc")).is_err());
@@ -617,8 +630,14 @@ mod tests {
         assert!(match_pattern_list(&l(&["*@x", "!bob@x"]), "ann@x"));
         assert!(!match_pattern_list(&l(&["*@x", "!bob@x"]), "bob@x"));
         assert!(!match_pattern_list(&l(&["!bob@x"]), "ann@x"));
-        assert!(!match_pattern_list(&l(&["*", "!aigate-approval"]), "aigate-approval"));
-        assert!(admits_person(&l(&["ann@example.com"]), "Ann+alt@Example.com"));
+        assert!(!match_pattern_list(
+            &l(&["*", "!aigate-approval"]),
+            "aigate-approval"
+        ));
+        assert!(admits_person(
+            &l(&["ann@example.com"]),
+            "Ann+alt@Example.com"
+        ));
     }
 
     #[test]

@@ -140,7 +140,10 @@ mod tests {
             Err(Uncovered::Conflict(vec!["a.rs".into()]))
         );
         let exact = policy("base = \"exact\"\n");
-        assert_eq!(covers(&exact, "b", "p", "t3", "t1", m), Err(Uncovered::BaseMoved));
+        assert_eq!(
+            covers(&exact, "b", "p", "t3", "t1", m),
+            Err(Uncovered::BaseMoved)
+        );
         let commit = policy("binding = \"commit\"\n");
         assert_eq!(
             covers(&commit, "b", "b", "t1", "t1", || None),

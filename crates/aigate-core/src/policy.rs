@@ -949,7 +949,9 @@ impl Policy {
 
     /// Whether `principal` names a forge bridge key.
     pub fn is_bridge(&self, principal: &str) -> bool {
-        self.bridges.iter().any(|b| b.eq_ignore_ascii_case(principal))
+        self.bridges
+            .iter()
+            .any(|b| b.eq_ignore_ascii_case(principal))
     }
 
     /// Whether an approval for `approved_ref` counts for `target` (`review.approvals_for`).
@@ -1168,7 +1170,8 @@ impl Policy {
                 },
                 match (self.binding, self.base_rule) {
                     (Binding::Change, BaseRule::Exact) => ", on the reviewed base only",
-                    (Binding::Change, BaseRule::Merge) => ", on the reviewed base or a clean merge onto a later one",
+                    (Binding::Change, BaseRule::Merge) =>
+                        ", on the reviewed base or a clean merge onto a later one",
                     _ => "",
                 },
                 match self.approvals_for {

@@ -617,10 +617,7 @@ pub fn judge_with_evidence(
         } else {
             format!("; not counted: {}", set_aside.join(", "))
         };
-        let message = format!(
-            "{} of {required} required {what}{why}{aside}",
-            n_counted
-        );
+        let message = format!("{} of {required} required {what}{why}{aside}", n_counted);
         if let Some(edit) = review_edit {
             edits.push((Rule::MissingReview, message.clone(), edit));
         }
