@@ -179,7 +179,8 @@ fn each_reason_an_exemption_does_not_apply_is_named() {
             &["src/a.rs"],
             "EX-BOB",
             "main",
-            "author ann@example.com is not allowed",
+            // Scoped to Bob as the authenticated pusher: this push names no pusher.
+            "this push names no pusher",
         ),
         (
             &["src/a.rs"],

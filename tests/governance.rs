@@ -543,3 +543,41 @@ fn a_rule_change_through_a_symbolic_ref_of_the_governing_ref_is_governed() {
         "{out}"
     );
 }
+
+/// An exemption's `authors` scope names who may use it by the authenticated pusher, never by
+/// the commit's author line (which the pusher types).
+#[test]
+fn an_exemptions_authors_scope_is_the_authenticated_pusher_not_the_author_line() {
+    let s = Scratch::new();
+    let (remote, work) = s.remote_and_clone();
+    assert!(s.aigate(&remote, &["install", "--server"]).status.success());
+    let policy = s.path("p.toml");
+    std::fs::write(
+        &policy,
+        "[tools]\napproved = [\"kiro\"]\n[identities]\n\"ann\" = \"ann@example.com\"\n\"pat\" = \"pat@example.com\"\n",
+    )
+    .unwrap();
+    let ex = s.path("ex.toml");
+    std::fs::write(
+        &ex,
+        exemption("2099-01-01").replace("branches =", "authors = [\"ann@example.com\"]\nbranches ="),
+    )
+    .unwrap();
+    s.git_ok(&remote, &["config", "aigate.policy", policy.to_str().unwrap()]);
+    s.git_ok(&remote, &["config", "aigate.exemptions", ex.to_str().unwrap()]);
+    // The commit's author line says Ann (anyone can type it); Pat pushes it.
+    s.commit(&work, "c.rs", CURSOR_COMMIT);
+    let as_user = |user: &str| {
+        let o = s
+            .cmd("git", &work)
+            .env("REMOTE_USER", user)
+            .args(["push", "--no-verify", "origin", "main"])
+            .output()
+            .unwrap();
+        (o.status.success(), all(&o))
+    };
+    let (ok, out) = as_user("pat");
+    assert!(!ok && out.contains("the pusher pat@example.com is not among"), "{out}");
+    let (ok, out) = as_user("ann");
+    assert!(ok, "{out}");
+}

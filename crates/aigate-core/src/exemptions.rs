@@ -33,6 +33,8 @@ pub struct Record {
     #[serde(default = "everything")]
     pub paths: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Who may use it: globs on the authenticated pusher's principal (the server's
+    /// `[identities]`), never on the commit's author line.
     pub authors: Vec<String>,
     pub approved_by: String,
     pub ticket: String,
@@ -59,8 +61,40 @@ pub struct Grant {
 pub const GRANT_NAMESPACE: &str = "aigate-exemption";
 
 impl Record {
-    /// What a grant signs: every field that says what the exemption allows, in a fixed form.
+    /// What a grant signs: every field that says what the exemption allows, as one canonical
+    /// JSON object in a fixed field order (strings escaped, lists as arrays), so one signed
+    /// text is exactly one record.
     pub fn grant_text(&self) -> String {
+        let v = serde_json::json!([
+            ["id", self.id],
+            ["tools", self.tools],
+            ["branches", self.branches],
+            ["paths", self.paths],
+            ["authors", self.authors],
+            ["approved_by", self.approved_by],
+            ["ticket", self.ticket],
+            ["reason", self.reason],
+            ["not_before", self.not_before],
+            ["expires", self.expires],
+        ]);
+        format!("aigate exemption v2\n{v}\n")
+    }
+
+    /// Whether the old (v1) grant text of this record can only have been signed for this
+    /// record: it joined list items with commas and fields with newlines, unescaped, so a
+    /// list of several items (or a field with a line break) could be a re-reading of another.
+    pub fn v1_text_is_unambiguous(&self) -> bool {
+        let lists = [&self.tools, &self.branches, &self.paths, &self.authors];
+        let fields = [&self.id, &self.approved_by, &self.ticket, &self.expires];
+        lists
+            .iter()
+            .all(|l| l.len() <= 1 && l.iter().all(|i| !i.contains([',', '\n'])))
+            && fields.iter().all(|f| !f.contains('\n'))
+            && self.not_before.as_deref().is_none_or(|n| !n.contains('\n'))
+    }
+
+    /// The old (v1) grant text, verified only where `v1_text_is_unambiguous`.
+    pub fn grant_text_v1(&self) -> String {
         let list = |v: &[String]| v.join(",");
         format!(
             "aigate exemption v1\nid {}\ntools {}\nbranches {}\npaths {}\nauthors {}\napproved_by {}\nticket {}\nreason {}\nnot_before {}\nexpires {}\n",
@@ -263,15 +297,26 @@ impl Exemptions {
                 Some(g) if !owner_names.iter().any(|o| o.eq_ignore_ascii_case(&g.by)) => {
                     Err(format!("{} is not an owner", g.by))
                 }
-                Some(g) => crate::approvals::verify_signed(
-                    &r.grant_text(),
-                    &g.signature,
-                    &g.by,
-                    GRANT_NAMESPACE,
-                    owners,
-                    now,
-                )
-                .map(|fp| format!("{} ({fp})", g.by)),
+                Some(g) => {
+                    let verify = |text: &str| {
+                        crate::approvals::verify_signed(
+                            text,
+                            &g.signature,
+                            &g.by,
+                            GRANT_NAMESPACE,
+                            owners,
+                            now,
+                        )
+                    };
+                    match verify(&r.grant_text()) {
+                        Ok(fp) => Ok(format!("{} ({fp})", g.by)),
+                        Err(e) => match verify(&r.grant_text_v1()) {
+                            Ok(fp) if r.v1_text_is_unambiguous() => Ok(format!("{} ({fp})", g.by)),
+                            Ok(_) => Err(format!("its grant signs the old v1 text, which can be read as another record (a list of several items); {} grants it again", g.by)),
+                            Err(_) => Err(e),
+                        },
+                    }
+                }
             });
         }
     }
@@ -398,12 +443,24 @@ impl Exemption {
             }
             None => {}
         }
+        // `authors` names who may use it, matched against the authenticated pusher the server
+        // observed (never the commit's author line, which the pusher types). With no pusher
+        // known (a local check, a server that names none) it covers nothing.
         if let Some(a) = &self.authors {
-            if !a.is_match(facts.author.email.to_ascii_lowercase()) {
-                return Err(format!(
-                    "author {} is not allowed to use it",
-                    facts.author.email
-                ));
+            match target.pusher {
+                Some(p) if a.is_match(p.to_ascii_lowercase()) => {}
+                Some(p) => {
+                    return Err(format!(
+                        "the pusher {p} is not among those who may use it ({})",
+                        r.authors.join(", ")
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "it may be used only by {} (the authenticated pusher), and this push names no pusher",
+                        r.authors.join(", ")
+                    ))
+                }
             }
         }
         Ok(())
@@ -423,4 +480,40 @@ pub fn rfc3339(ts: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| ts.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(paths: &[&str]) -> Record {
+        Record {
+            id: "EX-1".into(),
+            tools: vec!["cursor".into()],
+            branches: vec!["main".into()],
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            authors: vec![],
+            approved_by: "olivia@example.com".into(),
+            ticket: "T-1".into(),
+            reason: "r".into(),
+            not_before: None,
+            expires: "2099-01-01".into(),
+            revoked: None,
+            grant: None,
+        }
+    }
+
+    #[test]
+    fn grant_text_is_one_record() {
+        // A narrow draft (one odd path) and the wide record it could be re-read as.
+        let draft = rec(&["src/**,**"]);
+        let wide = rec(&["src/**", "**"]);
+        assert_ne!(draft.grant_text(), wide.grant_text());
+        assert_eq!(draft.grant_text_v1(), wide.grant_text_v1());
+        assert!(!wide.v1_text_is_unambiguous());
+        assert!(rec(&["src/**"]).v1_text_is_unambiguous());
+        let mut nl = rec(&["src/**"]);
+        nl.ticket = "T-1\nreason wider".into();
+        assert!(!nl.v1_text_is_unambiguous());
+    }
 }
