@@ -205,12 +205,34 @@ pub(crate) fn general_evidence(
         .position(|l| !l.trim().is_empty())
         .unwrap_or(0);
     let all: Vec<&str> = c.message.lines().collect();
+    // A commit about disclosure itself (a policy, a PR template) quotes disclosure lines as
+    // examples: its disclosure lines and sections are not evidence; nor are lines in a fenced
+    // code block.
+    let about_disclosure = all.get(subject).is_some_and(|s| {
+        let s = s.to_ascii_lowercase();
+        [
+            "policy",
+            "template",
+            "guideline",
+            "contributing",
+            "disclosure",
+            "attribution",
+            "trailer",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
+    });
+    let mut fenced = false;
     for (k, raw) in all.iter().enumerate() {
         if out.hits.len() >= MAX_HITS {
             break;
         }
         let line = raw.trim();
-        if line.is_empty() || line.len() > MAX_LINE {
+        if line.starts_with("```") || line.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if line.is_empty() || line.len() > MAX_LINE || fenced {
             continue;
         }
         session_links(&mut out, line);
@@ -232,6 +254,9 @@ pub(crate) fn general_evidence(
             }
         }
         if credit_line(&mut out, bare) || sign_off(&mut out, bare) {
+            continue;
+        }
+        if about_disclosure {
             continue;
         }
         if key_line(&mut out, bare, &all[k + 1..]) {

@@ -248,6 +248,15 @@ pub(super) const DISCLOSURE_KEYS: [&str; 16] = [
     "genai usage",
 ];
 
+/// Disclosure keys that themselves say AI was used (`AI-assisted: project setup`).
+const CLAIM_KEYS: [&str; 5] = [
+    "ai assisted",
+    "ai assistance",
+    "use of ai",
+    "ai tools used",
+    "ai tool used",
+];
+
 /// Disclosure keys that are also names of features (`AI usage: show token costs`).
 pub(super) const FEATURE_KEYS: [&str; 8] = [
     "ai usage",
@@ -327,8 +336,8 @@ pub(super) fn key_line(out: &mut Found<'_>, line: &str, next: &[&str]) -> bool {
             let plain_agent = key.eq_ignore_ascii_case("agent")
                 || key.eq_ignore_ascii_case("agents")
                 || folded.starts_with("generated");
-            let strong = disclosure && !bare && !FEATURE_KEYS.contains(&folded.as_str());
-            if plain_agent || (!strong && !affirmative(&value) && !reads_as_use(&value)) {
+            let claims_use = CLAIM_KEYS.contains(&folded.as_str());
+            if plain_agent || (!claims_use && !says_ai_was_used(&value)) {
                 return false;
             }
             out.add(
@@ -412,8 +421,12 @@ pub(super) fn heading(out: &mut Found<'_>, line: &str, next: &[&str]) {
     if content.iter().all(|c| negated(c)) || negated(first) {
         return;
     }
+    let named = content.iter().find_map(|c| mention(out.cat, c));
+    if named.is_none() && !content.iter().any(|c| says_ai_was_used(c)) {
+        return; // `I wrote this myself.`
+    }
     let text = format!("{line} / {first}");
-    match content.iter().find_map(|c| mention(out.cat, c)) {
+    match named {
         Some((tool, what)) => out.add(
             tool,
             DISCLOSURE,
@@ -478,6 +491,23 @@ pub(super) fn negated(value: &str) -> bool {
     ]
     .iter()
     .any(|p| v.contains(p))
+}
+
+/// Whether a statement that names no tool says AI was used (`yes`, `an assistant drafted the
+/// regex`, `AI tools were used`), and not that a person did the work (`I wrote this myself`).
+fn says_ai_was_used(value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    let own_work = [
+        "myself",
+        "by hand",
+        "manually",
+        "i wrote",
+        "human-written",
+        "human only",
+    ]
+    .iter()
+    .any(|w| v.contains(w));
+    !own_work && (affirmative(value) || reads_as_use(value))
 }
 
 pub(super) fn affirmative(value: &str) -> bool {

@@ -106,6 +106,10 @@ fn disclosure_lines_name_their_tool_or_an_unknown_one() {
 fn lines_that_deny_or_merely_mention_ai_are_not_evidence() {
     for msg in [
         "fix: x\n\nAI: none\n",
+        "fix: x\n\nAI Disclosure: I wrote this myself.\n",
+        "fix: x\n\n## AI disclosure\n\nI wrote this myself, by hand.\n",
+        "docs: add an AI disclosure section to the PR template\n\nContributors write:\n\n    AI-assisted: Claude Code\n",
+        "docs: how to disclose\n\n```\nAI usage: Cursor helped with the parser\n```\n",
         "fix: x\n\nAI Disclosure: No AI was used.\n",
         "fix: x\n\nAI usage: N/A\n",
         "fix: x\n\nAI-assisted: no\n",
