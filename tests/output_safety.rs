@@ -109,3 +109,35 @@ fn audit_branch_reads_a_remote_tracking_branch() {
     assert_eq!(v["summary"]["commits"], 2, "{v}");
     assert_eq!(v["summary"]["ai_assisted"], 1, "{v}");
 }
+
+#[test]
+fn policy_check_speaks_the_policys_words_and_shows_empty_lists() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    std::fs::write(work.join(".aigate.toml"), "[branches]\nprotected = []\n").unwrap();
+    let o = s.aigate(&work, &["policy", "check"]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(out.contains("mode: enforce\n"), "{out}");
+    assert!(out.contains("protected: (none)\n"), "{out}");
+    assert!(out.contains("agents: attestation add,"), "{out}");
+    assert!(!out.contains("Enforce") && !out.contains("Add,"), "no Rust names: {out}");
+}
+
+#[test]
+fn every_error_starts_with_the_same_prefix() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    let o = s.aigate(&work, &["exemption", "show", "EX-NOPE"]);
+    assert!(text(&o.stderr).starts_with("aigate: error: "), "{}", all(&o));
+    std::fs::write(work.join(".aigate.toml"), "[branches]\nmode = \"enforced\"\n").unwrap();
+    for args in [&["policy", "check"][..], &["check"]] {
+        let o = s.aigate(&work, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", all(&o));
+        assert!(
+            text(&o.stderr).starts_with("aigate: error: unknown variant"),
+            "{args:?}: {}",
+            all(&o)
+        );
+    }
+}

@@ -24,16 +24,21 @@ pub(crate) fn exit_with(result: Result<i32>) -> ! {
     let code = match result {
         Ok(c) => c,
         Err(e) => {
-            let msg = plain_git_error(&format!("{e:#}"));
-            // Diagnostics from the policy and exemption parsers already say `error:`.
-            match msg.find("error: ") {
-                Some(i) => eprintln!("aigate: {}{}", &msg[..i], &msg[i..]),
-                None => eprintln!("aigate: error: {msg}"),
-            }
+            eprintln!("{}", error_text(&e));
             2
         }
     };
     std::process::exit(code);
+}
+
+/// An error as every command prints it: `aigate: error: ...` first, whatever the message
+/// nests (the policy and exemption parsers' diagnostics say `error:` themselves).
+pub(crate) fn error_text(e: &anyhow::Error) -> String {
+    let msg = plain_git_error(&format!("{e:#}"));
+    match msg.find("error: ") {
+        Some(i) => format!("aigate: error: {}{}", &msg[..i], &msg[i + 7..]),
+        None => format!("aigate: error: {msg}"),
+    }
 }
 
 pub(crate) fn stdin_string() -> Result<String> {

@@ -65,7 +65,7 @@ pub(crate) fn policy_check(file: Option<&Path>, format: super::args::Format) -> 
             Ok(0)
         }
         Err(e) => {
-            eprintln!("{e:#}");
+            eprintln!("{}", super::error_text(&e));
             Ok(2)
         }
     }
