@@ -215,6 +215,10 @@ pub(crate) enum Cmd {
         /// format); copied into the repository's git directory as aigate.owners
         #[arg(long, requires = "server", value_name = "FILE")]
         owners: Option<PathBuf>,
+        /// Install even into a hooks directory that git tracks (core.hooksPath, e.g. husky's
+        /// .husky/): the hooks then name this machine's aigate path in tracked files
+        #[arg(long)]
+        force: bool,
     },
     /// Remove aigate's hooks and restore the ones that were there
     Uninstall {

@@ -12,8 +12,11 @@ pub(crate) fn install_cmd(
     per_ref: bool,
     policy_ref: Option<&str>,
     owners: Option<&Path>,
+    force: bool,
 ) -> Result<i32> {
     let repo = open_repo(dir)?;
+    // Everything that can be refused is checked before anything is written: no half install.
+    let owners = owners.map(read_owners).transpose()?;
     if !server && repo.git.is_bare() {
         anyhow::bail!(
             "{} is a bare repository: client hooks never run there. To guard a server repository: aigate install --server --repo {}",
@@ -28,6 +31,9 @@ pub(crate) fn install_cmd(
     } else {
         install::CLIENT_HOOKS.to_vec()
     };
+    if !server {
+        tracked_hooks_dir(&repo, &hooks, force)?;
+    }
     if server && !repo.git.is_bare() {
         eprintln!(
             "aigate: note: {} is not a bare repository; installing server hooks anyway",
@@ -68,24 +74,7 @@ pub(crate) fn install_cmd(
                 " (not pushed yet: the built-in default applies until it is)"
             }
         );
-        if let Some(file) = owners {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let parsed =
-                aigate::approvals::AllowedSigners::parse(&text, &file.display().to_string())
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if let Some(p) = parsed.principals().iter().find(|p| p.contains(['*', '?'])) {
-                anyhow::bail!(
-                    "{}: owner `{p}` is a pattern; list each owner's exact email",
-                    file.display()
-                );
-            }
-            if parsed.signers.is_empty() {
-                anyhow::bail!(
-                    "{} lists no owners (lines look like `alice@example.com ssh-ed25519 AAAA...`)",
-                    file.display()
-                );
-            }
+        if let Some((text, parsed)) = owners {
             let dest = repo.git.path().join("aigate-owners");
             std::fs::write(&dest, &text)
                 .with_context(|| format!("cannot write {}", dest.display()))?;
@@ -120,6 +109,69 @@ pub(crate) fn install_cmd(
         );
     }
     Ok(0)
+}
+
+/// The owners file of `install --server --owners FILE`, read and checked: (text, parsed).
+fn read_owners(file: &Path) -> Result<(String, aigate::approvals::AllowedSigners)> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let parsed = aigate::approvals::AllowedSigners::parse(&text, &file.display().to_string())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(p) = parsed.principals().iter().find(|p| p.contains(['*', '?'])) {
+        anyhow::bail!(
+            "{}: owner `{p}` is a pattern; list each owner's exact email",
+            file.display()
+        );
+    }
+    if parsed.signers.is_empty() {
+        anyhow::bail!(
+            "{} lists no owners (lines look like `alice@example.com ssh-ed25519 AAAA...`)",
+            file.display()
+        );
+    }
+    Ok((text, parsed))
+}
+
+/// Refuses (unless `force`) to write into a hooks directory git tracks (core.hooksPath such as
+/// husky's `.husky/`): the hooks would name this machine's binary path in tracked files, and a
+/// tracked hook would be renamed. Says what to add to the tracked hooks instead.
+fn tracked_hooks_dir(repo: &aigate::git::Repo, hooks: &[&str], force: bool) -> Result<()> {
+    let (Some(top), Ok(dir)) = (repo.workdir(), install::hooks_dir(repo)) else {
+        return Ok(());
+    };
+    let top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
+    let dir = dir.canonicalize().unwrap_or(dir);
+    let Ok(rel) = dir.strip_prefix(&top) else {
+        return Ok(());
+    };
+    let prefix = format!("{}/", rel.display());
+    let tracked = repo
+        .git
+        .index()
+        .map(|i| i.iter().any(|e| e.path.starts_with(prefix.as_bytes())))
+        .unwrap_or(false);
+    if !tracked {
+        return Ok(());
+    }
+    let lines: Vec<String> = hooks
+        .iter()
+        .map(|h| {
+            let args = match *h {
+                "commit-msg" => " \"$1\"",
+                "prepare-commit-msg" | "pre-push" => " \"$@\"",
+                _ => "",
+            };
+            format!("  {prefix}{h}:  aigate hook {h}{args}")
+        })
+        .collect();
+    if force {
+        eprintln!("aigate: warning: {prefix} is tracked by git: the hooks written there name this machine's aigate path; do not commit them");
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{prefix} (core.hooksPath) is tracked by git: installing there would write this machine's aigate path into tracked files and rename tracked hooks. Add one line to each tracked hook instead (aigate on PATH):\n{}\nor install anyway with --force (then do not commit those files)",
+        lines.join("\n")
+    )
 }
 
 pub(crate) fn uninstall_cmd(repo: Option<&Path>, server: bool) -> Result<i32> {
