@@ -256,3 +256,23 @@ fn approvals_for_any_protected_ref_carry_when_the_policy_says_so() {
     let (ok, out) = push(&s, &work, &["HEAD:main"]);
     assert!(ok, "{out}");
 }
+
+/// A pushed rule set is not even compiled before its owners' approvals are counted: an
+/// unapproved one with a broken (or heavy) catalog is refused for want of approvals, cheaply.
+#[test]
+fn an_unapproved_rule_set_is_refused_before_it_is_compiled() {
+    let s = Scratch::new();
+    let (_remote, work, _owner) = s.governed();
+    let mut policy = String::new();
+    for i in 0..300 {
+        policy.push_str(&format!(
+            "[[catalog.tool]]\nid = \"t{i}\"\nsignature = [{{ kind = \"trailer\", key = \"X\", pattern = \"(a{{1,1000}}){{1,1000}}(\" }}]\n"
+        ));
+    }
+    std::fs::write(work.join(".aigate.toml"), &policy).unwrap();
+    s.git_ok(&work, &["add", ".aigate.toml"]);
+    s.commit_staged(&work, "chore: catalog");
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("needs signed approvals"), "{out}");
+    assert!(!out.contains("do not load"), "{out}");
+}

@@ -447,7 +447,7 @@ impl Repo {
                         total += count_lines(blob.content());
                     }
                     read += 1;
-                    late = read % 1024 == 0 && crate::git::budget::check(deadline).is_err();
+                    late = crate::git::budget::check(deadline).is_err();
                 }
                 if total > cap || late {
                     git2::TreeWalkResult::Abort
@@ -633,10 +633,9 @@ fn deleted_lines(
     use imara_diff::sources::byte_lines;
     let mut deleted = 0u64;
     let mut budget = MAX_DIFF_TOTAL;
-    for (k, ch) in changes.iter().enumerate() {
-        if k % 1024 == 1023 {
-            crate::git::budget::check(deadline)?;
-        }
+    for ch in changes.iter() {
+        // Per file: one file's blobs can be a long delta chain of large blobs.
+        crate::git::budget::check(deadline)?;
         let (Some(old), false) = (&ch.old, ch.old_gitlink) else {
             continue;
         };

@@ -360,7 +360,20 @@ impl Catalog {
 
     /// Adds tools; a tool whose id already exists gains the new aliases and signatures.
     /// Their regexes are compiled now, so an invalid one is an error here.
+    /// A policy's catalog additions are bounded: at most `MAX_EXTRA_TOOLS` tools of at most
+    /// `MAX_EXTRA_SIGNATURES` signatures, each regex within `REGEX_SIZE_LIMIT` (a pushed rule
+    /// set is text the pusher wrote: compiling it must stay cheap).
     pub fn extend(&mut self, specs: &[ToolSpec], origin: &str) -> Result<()> {
+        if specs.len() > MAX_EXTRA_TOOLS {
+            anyhow::bail!("{} tools; a policy adds at most {MAX_EXTRA_TOOLS}", specs.len());
+        }
+        if let Some(t) = specs.iter().find(|t| t.signature.len() > MAX_EXTRA_SIGNATURES) {
+            anyhow::bail!(
+                "tool `{}` has {} signatures; at most {MAX_EXTRA_SIGNATURES}",
+                t.id,
+                t.signature.len()
+            );
+        }
         self.add(specs, origin, true)
     }
 
@@ -852,6 +865,21 @@ pub struct LazyRegex {
     re: std::sync::OnceLock<Regex>,
 }
 
+/// The most tools a policy's `[[catalog.tool]]` adds, and signatures per tool.
+pub const MAX_EXTRA_TOOLS: usize = 256;
+pub const MAX_EXTRA_SIGNATURES: usize = 64;
+/// The compiled size one catalog regex may take (the regex crate's own limit is 10 MiB).
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiles a catalog regex within `REGEX_SIZE_LIMIT`.
+fn build_regex(pattern: &str) -> Result<Regex> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .with_context(|| format!("invalid regex `{pattern}` (or larger than {REGEX_SIZE_LIMIT} bytes compiled)"))
+}
+
 impl LazyRegex {
     pub(crate) fn new(pattern: &str, eager: bool) -> Result<LazyRegex> {
         LazyRegex::with_pre(pattern, eager, None)
@@ -862,9 +890,7 @@ impl LazyRegex {
         if let Some(pre) = pre {
             let re = std::sync::OnceLock::new();
             if eager {
-                let compiled =
-                    Regex::new(pattern).with_context(|| format!("invalid regex `{pattern}`"))?;
-                let _ = re.set(compiled);
+                let _ = re.set(build_regex(pattern)?);
             }
             return Ok(LazyRegex {
                 pattern: pattern.to_string(),
@@ -877,9 +903,7 @@ impl LazyRegex {
         }
         let re = std::sync::OnceLock::new();
         if eager {
-            let compiled =
-                Regex::new(pattern).with_context(|| format!("invalid regex `{pattern}`"))?;
-            let _ = re.set(compiled);
+            let _ = re.set(build_regex(pattern)?);
         }
         let (prefix, suffix) = anchored_literals(pattern);
         let (inner, fold) = required_literals(pattern).unwrap_or_default();
@@ -914,7 +938,7 @@ impl LazyRegex {
         self.re
             .get_or_init(|| {
                 // Built-in patterns are compiled in tests; a failure here matches nothing.
-                Regex::new(&self.pattern)
+                build_regex(&self.pattern)
                     .unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("a constant pattern"))
             })
             .is_match(text)

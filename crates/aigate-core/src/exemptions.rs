@@ -57,6 +57,9 @@ pub struct Grant {
     pub signature: String,
 }
 
+/// The most exemption records one file may hold.
+pub const MAX_RECORDS: usize = 10_000;
+
 /// The SSHSIG namespace of exemption grants.
 pub const GRANT_NAMESPACE: &str = "aigate-exemption";
 
@@ -196,14 +199,21 @@ impl Exemptions {
         }
         let raw: Raw =
             toml::from_str(text).map_err(|e| PolicyError(describe_toml_error(origin, text, &e)))?;
+        if raw.exemption.len() > MAX_RECORDS {
+            return Err(PolicyError(format!(
+                "error: {} exemptions; at most {MAX_RECORDS} (remove expired and revoked ones)\n  --> {origin}",
+                raw.exemption.len()
+            )));
+        }
         let mut list: Vec<Exemption> = Vec::new();
+        let mut ids: std::collections::HashSet<String> = std::collections::HashSet::new();
         for sp in raw.exemption {
             let span = sp.span();
             let r = sp.into_inner();
             let err = |m: String, help: &str| {
                 PolicyError(diagnostic(origin, text, Some(span.clone()), &m, help))
             };
-            if list.iter().any(|e| e.record.id == r.id) {
+            if !ids.insert(r.id.clone()) {
                 return Err(err(
                     format!("duplicate exemption id `{}`", r.id),
                     "every exemption needs its own id",
@@ -515,5 +525,17 @@ mod tests {
         let mut nl = rec(&["src/**"]);
         nl.ticket = "T-1\nreason wider".into();
         assert!(!nl.v1_text_is_unambiguous());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn an_exemptions_file_past_the_cap_is_refused_unread() {
+        let one = |i: usize| format!("[[exemption]]\nid = \"EX-{i}\"\ntools = [\"cursor\"]\napproved_by = \"o\"\nticket = \"T\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n");
+        let text: String = (0..super::MAX_RECORDS + 1).map(one).collect();
+        let cat = crate::catalog::Catalog::builtin().unwrap();
+        let e = super::Exemptions::from_str(&text, "x.toml", &cat, None).unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
     }
 }
