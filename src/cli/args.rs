@@ -56,6 +56,11 @@ fn formats(ok: &'static [Format]) -> impl clap::builder::TypedValueParser<Value 
     )
 }
 
+/// `init --preset`: the published policies by name (so shells complete them).
+fn presets() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(aigate::policy::PRESETS.iter().map(|(n, _)| *n))
+}
+
 const HUMAN_JSON: &[Format] = &[Format::Human, Format::Json];
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -180,7 +185,7 @@ pub(crate) enum Cmd {
         #[arg(long)]
         force: bool,
         /// A published project policy: starter (default), kernel, fedora, llvm, qemu (no AI)
-        #[arg(long, value_name = "NAME", default_value = "starter")]
+        #[arg(long, value_name = "NAME", default_value = "starter", value_parser = presets())]
         preset: String,
     },
     /// List the AI tools aigate knows (id, category, name, the aliases attestations may use)

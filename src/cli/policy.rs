@@ -198,8 +198,96 @@ pub(crate) fn completions(shell: clap_complete::Shell) -> Result<i32> {
     Ok(0)
 }
 
+/// One page, aigate(1): the commands are listed in it (no per-command pages are generated, so
+/// none is referred to), with EXIT STATUS, ENVIRONMENT and FILES.
 pub(crate) fn man() -> Result<i32> {
     use clap::CommandFactory;
-    clap_mangen::Man::new(super::args::Cli::command()).render(&mut std::io::stdout())?;
+    let cmd = super::args::Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut out = std::io::stdout().lock();
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    let mut page = String::from(".SH COMMANDS\n");
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        page.push_str(&format!(
+            ".TP\n\\fBaigate {}\\fR\n{}\n",
+            roff_text(sub.get_name()),
+            roff_text(&about)
+        ));
+    }
+    page.push_str("Each command's options: \\fBaigate\\fR \\fICOMMAND\\fR \\fB--help\\fR.\n");
+    page.push_str(MAN_SECTIONS);
+    use std::io::Write;
+    out.write_all(page.as_bytes())?;
+    man.render_version_section(&mut out)?;
     Ok(0)
 }
+
+/// Text for roff: backslashes escaped, no line starting with a control character.
+fn roff_text(s: &str) -> String {
+    s.replace('\\', "\\e")
+        .lines()
+        .map(|l| {
+            if l.starts_with(['.', '\'']) {
+                format!("\\&{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const MAN_SECTIONS: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+Passed: nothing to refuse (findings on an unprotected branch are advice).
+.TP
+\fB1\fR
+A policy violation: a commit or push is refused.
+.TP
+\fB2\fR
+A usage or internal error; server hooks refuse the push (they fail closed).
+.SH ENVIRONMENT
+.TP
+\fBAIGATE_AGENT\fR
+\fBnone\fR turns AI-agent detection off for one command; a tool id names the agent.
+.TP
+\fBAIGATE_QUIET\fR
+\fB1\fR: leave out advice that refuses nothing (as \fB--quiet\fR), for hooks.
+.TP
+\fBNO_COLOR\fR
+No colour in human output.
+.TP
+\fBGITHUB_BASE_REF\fR, \fBCI_MERGE_REQUEST_TARGET_BRANCH_NAME\fR
+In CI, the branch a change is going to (the default target of \fBcheck\fR and \fBexplain\fR).
+.TP
+\fBGL_USERNAME\fR, \fBGL_USER\fR, \fBGITHUB_USER_LOGIN\fR, \fBREMOTE_USER\fR
+On a server, the authenticated pusher (GitLab, gitolite, GitHub Enterprise, smart HTTP).
+.TP
+\fBPRE_COMMIT_REMOTE_BRANCH\fR, \fBPRE_COMMIT_FROM_REF\fR, \fBPRE_COMMIT_TO_REF\fR, \fBPRE_COMMIT_LOCAL_BRANCH\fR
+Under the pre-commit framework, what \fBaigate hook pre-push\fR checks.
+.SH FILES
+.TP
+\fB.aigate.toml\fR
+The policy, at the top of the work tree (on a server: on the governing ref, or \fBgit config aigate.policy\fR).
+.TP
+\fB.aigate/exemptions.toml\fR
+Exemptions (\fBgit config aigate.exemptions\fR on a server).
+.TP
+\fB.aigate/allowed_signers\fR
+The trust root for signed reviews (\fBgit config aigate.allowedSigners\fR on a server).
+.TP
+\fBrefs/aigate/approvals\fR
+Signed approvals, stored in git beside the commits.
+.TP
+\fI$GIT_DIR\fR\fB/aigate-audit.jsonl\fR
+The server's audit log (\fBgit config aigate.auditLog\fR).
+.TP
+\fI$GIT_DIR\fR\fB/aigate-owners\fR
+The owners of the rules and their keys (\fBaigate install --server --owners\fR).
+"#;
