@@ -25,54 +25,112 @@ fn a_drafted_exemption_counts_nowhere_until_an_owner_grants_it() {
         format!("[tools]\napproved = [\"kiro\"]\n[governance]\nowners = [\"{OWNER}\"]\n"),
     )
     .unwrap();
-    std::fs::write(work.join(".aigate/allowed_signers"), s.signer_line(OWNER, &owner)).unwrap();
+    std::fs::write(
+        work.join(".aigate/allowed_signers"),
+        s.signer_line(OWNER, &owner),
+    )
+    .unwrap();
     let help = text(&s.aigate(&work, &["exemption", "request", "--help"]).stdout);
     assert!(help.starts_with("Draft an exemption"), "{help}");
 
     let o = s.aigate(
         &work,
         &[
-            "exemption", "request", "--tool", "cursor", "--branch", "main", "--expires", "30d",
-            "--not-before", "2027-01-01", "--ticket", "SEC-1", "--reason", "pilot",
+            "exemption",
+            "request",
+            "--tool",
+            "cursor",
+            "--branch",
+            "main",
+            "--expires",
+            "30d",
+            "--not-before",
+            "2027-01-01",
+            "--ticket",
+            "SEC-1",
+            "--reason",
+            "pilot",
         ],
     );
-    assert!(o.status.success() && text(&o.stdout).contains("drafted"), "{}", all(&o));
+    assert!(
+        o.status.success() && text(&o.stdout).contains("drafted"),
+        "{}",
+        all(&o)
+    );
     let list = json(&s, &work, &["exemption", "list"]);
     let e = &list["exemptions"][0];
     assert_eq!(e["status"], "not granted", "{list}");
-    assert_eq!(e["record"]["expires"], "2027-01-31", "30 days from not_before: {list}");
+    assert_eq!(
+        e["record"]["expires"], "2027-01-31",
+        "30 days from not_before: {list}"
+    );
 
     // A draft for today: not active, and a local check refuses what cites it, as the server.
     let o = s.aigate(
         &work,
         &[
-            "exemption", "request", "--tool", "cursor", "--branch", "main", "--expires", "30d",
-            "--ticket", "SEC-2", "--reason", "pilot",
+            "exemption",
+            "request",
+            "--tool",
+            "cursor",
+            "--branch",
+            "main",
+            "--expires",
+            "30d",
+            "--ticket",
+            "SEC-2",
+            "--reason",
+            "pilot",
         ],
     );
     assert!(o.status.success(), "{}", all(&o));
     let list = json(&s, &work, &["exemption", "list"]);
-    let today = list["exemptions"][1]["record"]["id"].as_str().unwrap().to_string();
+    let today = list["exemptions"][1]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let active = json(&s, &work, &["exemption", "list", "--active"]);
-    assert_eq!(active["exemptions"].as_array().unwrap().len(), 0, "{active}");
+    assert_eq!(
+        active["exemptions"].as_array().unwrap().len(),
+        0,
+        "{active}"
+    );
     s.commit(
         &work,
         "c.rs",
         &format!("feat: c\n\nAssisted-by: cursor\nAI-Exemption: {today}\n{REVIEW}"),
     );
     let o = s.aigate(&work, &["check", "HEAD~1..HEAD", "--branch", "main"]);
-    assert_eq!(o.status.code(), Some(1), "a draft passes no check:\n{}", all(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a draft passes no check:\n{}",
+        all(&o)
+    );
     assert!(all(&o).contains("grant"), "{}", all(&o));
     let shown = text(&s.aigate(&work, &["exemption", "show", &today]).stdout);
     assert!(shown.contains("granted by:  (not granted"), "{shown}");
 
     // Granted by the owner: active, the check passes, and show names the granter.
     s.git_ok(&work, &["config", "user.email", OWNER]);
-    let o = s.aigate(&work, &["exemption", "grant", &today, "--key", owner.to_str().unwrap()]);
+    let o = s.aigate(
+        &work,
+        &[
+            "exemption",
+            "grant",
+            &today,
+            "--key",
+            owner.to_str().unwrap(),
+        ],
+    );
     s.git_ok(&work, &["config", "--unset", "user.email"]);
     assert!(o.status.success(), "{}", all(&o));
     let active = json(&s, &work, &["exemption", "list", "--active"]);
-    assert_eq!(active["exemptions"][0]["record"]["id"], today.as_str(), "{active}");
+    assert_eq!(
+        active["exemptions"][0]["record"]["id"],
+        today.as_str(),
+        "{active}"
+    );
     let o = s.aigate(&work, &["check", "HEAD~1..HEAD", "--branch", "main"]);
     assert_eq!(o.status.code(), Some(0), "{}", all(&o));
     let shown = text(&s.aigate(&work, &["exemption", "show", &today]).stdout);

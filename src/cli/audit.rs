@@ -91,15 +91,10 @@ pub(crate) fn audit_cmd(
     let teams = super::audit_report::teams(&repo, &rules, opts.teams, &spec)?;
     // Lines, and the paths CODEOWNERS needs, come from each commit's diff.
     let want_paths = matches!(teams, super::audit_report::Teams::Codeowners(_));
-    // Lines are git's own count (`git log --numstat` read alongside the walk), counted here
-    // only where git cannot run or does not list a commit (`git::lines`).
-    let mut git_lines = if opts.lines {
-        aigate::git::lines::GitNumstat::start(repo.git.path(), &spec, since, until)
-    } else {
-        None
-    };
-    let native_lines = opts.lines && git_lines.is_none();
-    let read_diff = native_lines || want_paths;
+    // Lines are git's own count (`git log --numstat` of each chunk, run by the worker judging
+    // it), counted here only where git cannot run or does not list a commit (`git::lines`).
+    let git_lines = opts.lines && aigate::git::lines::git_available();
+    let native_lines = opts.lines && !git_lines;
     let mut figures = aigate_core::figures::Figures::new(opts.period(), opts.lines, teams.source());
     let mut failing = Vec::new();
     let made = super::audit_report::made(
@@ -135,7 +130,7 @@ pub(crate) fn audit_cmd(
     // keep memory flat however long the history.
     enum Out {
         Outside,
-        Human(git2::Oid, Box<aigate_core::figures::CommitFigure>),
+        Human(Box<aigate_core::figures::CommitFigure>),
         Ai(
             Box<(
                 aigate::report::audit::Row,
@@ -156,24 +151,6 @@ pub(crate) fn audit_cmd(
     let walk_error_ref = &walk_error;
     let spec = &spec;
     const CHUNK: usize = 256;
-    // git's numstat of a commit, or, where git did not list it, aigate's own count.
-    let main_repo = &repo;
-    let git_diff = |git: &mut Option<aigate::git::lines::GitNumstat>,
-                    id: git2::Oid,
-                    f: &mut aigate_core::figures::CommitFigure|
-     -> Result<()> {
-        if let Some(g) = git {
-            f.diff = Some(match g.of(id) {
-                Some(d) => d,
-                None => {
-                    let odb = main_repo.git.odb()?;
-                    let obj = aigate::git::repo::read_commit(&odb, id)?;
-                    aigate::git::lines::numstat(main_repo, id, obj.data(), false)?.0
-                }
-            });
-        }
-        Ok(())
-    };
     let result: Result<()> = std::thread::scope(|scope| {
         let (res_tx, res_rx) =
             std::sync::mpsc::sync_channel::<Result<(u64, Vec<Out>)>>(workers * 2);
@@ -200,6 +177,29 @@ pub(crate) fn audit_cmd(
                     }
                 };
                 for (seq, ids) in job_rx {
+                    // git's numstat of the chunk's commits within the dates, in one git run.
+                    let inside = |d: &Option<Vec<u8>>| {
+                        let t = d.as_deref().map(|d| aigate_core::commit::header(d).time());
+                        t.is_none_or(|t| {
+                            since.is_none_or(|s| t >= s) && until.is_none_or(|u| t < u)
+                        })
+                    };
+                    let from_git = if git_lines {
+                        let wanted: Vec<git2::Oid> = ids
+                            .iter()
+                            .filter(|(_, d)| inside(d))
+                            .map(|(id, _)| *id)
+                            .collect();
+                        match aigate::git::lines::git_numstat(git_dir, &wanted) {
+                            Ok(m) => m,
+                            Err(e) => {
+                                let _ = res_tx.send(Err(e));
+                                return;
+                            }
+                        }
+                    } else {
+                        std::collections::HashMap::new()
+                    };
                     let outs: Result<Vec<Out>> = ids
                         .into_iter()
                         .map(|(id, data)| {
@@ -225,18 +225,21 @@ pub(crate) fn audit_cmd(
                                 landing_notes: &[],
                                 forge_merge: false,
                             };
-                            let (diff, changed) = if read_diff {
+                            // Counted here where git is missing or did not list the commit.
+                            let own = native_lines || (git_lines && !from_git.contains_key(&id));
+                            let (diff, changed) = if own || want_paths {
                                 let (d, p) =
                                     aigate::git::lines::numstat(&repo, id, &data, want_paths)?;
-                                (native_lines.then_some(d), p)
+                                (own.then_some(d), p)
                             } else {
                                 (None, Vec::new())
                             };
+                            let diff = diff.or_else(|| from_git.get(&id).copied());
                             let team = teams.of(rules, &facts.author.email, &changed);
                             let v = rules.judge(&facts, &target);
                             if !v.ai_assisted {
                                 let f = figure_of(&facts, &v, team, diff);
-                                return Ok(Out::Human(id, Box::new(f)));
+                                return Ok(Out::Human(Box::new(f)));
                             }
                             let (facts, v) =
                                 rules.finish(&repo, id, facts, v, &target, paths, None)?;
@@ -304,14 +307,12 @@ pub(crate) fn audit_cmd(
                     n += 1;
                     match o {
                         Out::Outside => {}
-                        Out::Human(id, mut f) => {
-                            git_diff(&mut git_lines, id, &mut f)?;
+                        Out::Human(f) => {
                             summary.add_commit();
                             figures.add(&f);
                         }
                         Out::Ai(b) => {
-                            let (row, mut f) = *b;
-                            git_diff(&mut git_lines, git2::Oid::from_str(&row.commit)?, &mut f)?;
+                            let (row, f) = *b;
                             summary.add_commit();
                             summary.add(&row);
                             figures.add(&f);

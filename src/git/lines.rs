@@ -12,9 +12,9 @@
 //! times in the other file before its Myers search, and so is not minimal, and imara-diff's
 //! port of it differs in a few lines per hundred changed (measured on git.git: 3% of commits
 //! off by a line or two). So an audit reads git's own count when git is there
-//! ([`GitNumstat`]: `git log --numstat` of the same history, read alongside the walk, in the
-//! same order; the user's diff settings apply as they apply to `git log`), and counts here
-//! only where git is missing or did not list a commit.
+//! ([`git_numstat`]: `git log --numstat` of each chunk of the walk, from the worker judging
+//! it; the user's diff settings apply as they apply to `git log`), and counts here only where
+//! git is missing or did not list a commit.
 
 use crate::git::repo::{read_commit, Repo};
 use aigate_core::figures::Diff;
@@ -185,104 +185,81 @@ pub fn numstat(repo: &Repo, id: Oid, data: &[u8], want_paths: bool) -> Result<(D
     Ok((diff, paths))
 }
 
-/// `git log --numstat` of a history, read record by record as the audit asks for each commit.
-/// Commits come in the audit walk's order (git's), so a record is rarely kept waiting; any that
-/// come early wait in a map.
-pub struct GitNumstat {
-    child: std::process::Child,
-    out: std::io::BufReader<std::process::ChildStdout>,
-    waiting: HashMap<Oid, Diff>,
-    /// The record being read: its commit and counts so far.
-    current: Option<(Oid, Diff)>,
-    done: bool,
+/// Whether git can be run here (for [`git_numstat`]).
+pub fn git_available() -> bool {
+    std::process::Command::new("git")
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
-impl GitNumstat {
-    /// Starts `git log --numstat` of `spec` in `git_dir`, limited to committer times in
-    /// `since..until` (seconds; as the audit limits them). `None` when git cannot be started.
-    pub fn start(
-        git_dir: &std::path::Path,
-        spec: &str,
-        since: Option<i64>,
-        until: Option<i64>,
-    ) -> Option<GitNumstat> {
-        let mut cmd = std::process::Command::new("git");
-        cmd.arg("--git-dir").arg(git_dir).args([
+/// git's own numstat of some commits (`git log --no-walk=unsorted --numstat --stdin`, each
+/// commit against its first parent as `git log --numstat` shows it, merges with none). An
+/// audit asks for one chunk of its walk at a time, so git's memory stays that of a chunk.
+/// Commits git did not list are missing from the map.
+pub fn git_numstat(git_dir: &std::path::Path, ids: &[Oid]) -> Result<HashMap<Oid, Diff>> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut child = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args([
             "log",
+            "--no-walk=unsorted",
+            "--stdin",
             "--numstat",
             "--no-color",
             "--no-show-signature",
             "--format=%x01%H",
-        ]);
-        if let Some(s) = since {
-            cmd.arg(format!("--max-age={s}"));
-        }
-        if let Some(u) = until {
-            cmd.arg(format!("--min-age={}", u - 1));
-        }
-        cmd.arg(spec)
-            .arg("--")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        let mut child = cmd.spawn().ok()?;
-        let out = std::io::BufReader::with_capacity(1 << 16, child.stdout.take()?);
-        Some(GitNumstat {
-            child,
-            out,
-            waiting: HashMap::new(),
-            current: None,
-            done: false,
-        })
+        ])
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("cannot run git log --numstat")?;
+    let mut input = String::with_capacity(ids.len() * 41);
+    for id in ids {
+        input.push_str(&id.to_string());
+        input.push('\n');
     }
-
-    /// git's numstat of commit `id`; `None` when git did not list it.
-    pub fn of(&mut self, id: Oid) -> Option<Diff> {
-        if let Some(d) = self.waiting.remove(&id) {
-            return Some(d);
-        }
-        let mut line = Vec::new();
-        while !self.done {
-            line.clear();
-            let record = match self.out.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => {
-                    self.done = true;
-                    self.current.take()
-                }
-                Ok(_) => {
-                    let l = line.strip_suffix(b"\n").unwrap_or(&line);
-                    if let Some(hex) = l.strip_prefix(b"\x01") {
-                        let next = std::str::from_utf8(hex)
-                            .ok()
-                            .and_then(|h| Oid::from_str(h.trim()).ok())
-                            .map(|o| (o, Diff::default()));
-                        std::mem::replace(&mut self.current, next)
-                    } else {
-                        if let Some((_, d)) = &mut self.current {
-                            add_numstat_line(d, l);
-                        }
-                        None
-                    }
-                }
-            };
-            if let Some((oid, d)) = record {
-                if oid == id {
-                    return Some(d);
-                }
-                self.waiting.insert(oid, d);
+    // git reads all of its input before it writes: the ids go in whole, then the output is read.
+    let mut stdin = child.stdin.take().context("no pipe to git")?;
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let reader = std::io::BufReader::with_capacity(
+        1 << 16,
+        child.stdout.take().context("no pipe from git")?,
+    );
+    let mut current: Option<(Oid, Diff)> = None;
+    for line in reader.split(b'\n') {
+        let line = line.context("cannot read git log --numstat")?;
+        if let Some(hex) = line.strip_prefix(b"\x01") {
+            if let Some((o, d)) = current.take() {
+                out.insert(o, d);
             }
+            current = std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| Oid::from_str(h.trim()).ok())
+                .map(|o| (o, Diff::default()));
+        } else if let Some((_, d)) = &mut current {
+            add_numstat_line(d, &line);
         }
-        self.waiting.remove(&id)
     }
-}
-
-impl Drop for GitNumstat {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    if let Some((o, d)) = current.take() {
+        out.insert(o, d);
     }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(out)
 }
 
 /// Adds one `ADDED\tDELETED\tPATH` line (`-\t-` for a binary file) to a commit's count.
