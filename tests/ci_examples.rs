@@ -276,3 +276,25 @@ fn a_pushed_branch_cannot_turn_the_check_off_with_its_own_commits() {
     assert_ne!(o.status.code(), Some(0), "{}", all(&o));
     assert!(all(&o).contains("from before the push"), "{}", all(&o));
 }
+
+/// The examples build aigate once per pinned revision (a cache keyed by it, the build skipped
+/// on a hit), with the locked versions; GitHub's SARIF upload is skipped for a fork's pull
+/// request, whose token cannot write security events.
+#[test]
+fn the_ci_examples_cache_the_build_and_spare_forks_the_sarif_upload() {
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("{}/docs/ci/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    let gh = read("github-actions.yml");
+    assert!(gh.contains("uses: actions/cache@v4") && gh.contains("key: aigate-${{ runner.os }}-${{ env.AIGATE_REV }}"), "{gh}");
+    assert!(gh.contains("if: steps.aigate-cache.outputs.cache-hit != 'true'"), "{gh}");
+    assert!(gh.contains("cargo install --locked"), "{gh}");
+    let upload = &gh[gh.find("- name: Upload findings").unwrap()..];
+    assert!(
+        upload.contains("github.event.pull_request.head.repo.full_name == github.repository"),
+        "{upload}"
+    );
+    let gl = read("gitlab-ci.yml");
+    assert!(gl.contains("cache:") && gl.contains("key: aigate-$AIGATE_REV"), "{gl}");
+    assert!(gl.contains("command -v aigate >/dev/null || cargo install --locked"), "{gl}");
+}
