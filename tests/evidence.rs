@@ -399,3 +399,33 @@ fn catalog_lists_the_evidence_rules() {
     let o = s.aigate(s.dir.path(), &["catalog"]);
     assert!(text(&o.stdout).contains("disclosure-prose"), "{}", all(&o));
 }
+
+/// Notes stored at a deeper fan-out than git writes by default (`aa/bb/cc/rest`) are found,
+/// as `git notes show` finds them (differential against git).
+#[test]
+fn notes_at_any_fan_out_are_found_as_git_finds_them() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    let id = s.commit(&work, "d.rs", "feat: d");
+    let note = "src/d.rs\n  abc123 1-10\n---\n{\"schema_version\":\"authorship/3.0.0\",\"prompts\":{\"abc123\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"x\",\"model\":\"gpt-5\"}}}}";
+    let blob = s.run_stdin("git", &work, &["hash-object", "-w", "--stdin"], note);
+    let blob = text(&blob.stdout).trim().to_string();
+    // Build refs/notes/ai by hand: aa/bb/cc/<rest of the id>.
+    let (a, b, c, rest) = (&id[..2], &id[2..4], &id[4..6], &id[6..]);
+    let mk = |entry: &str| {
+        let o = s.run_stdin("git", &work, &["mktree"], &format!("{entry}\n"));
+        text(&o.stdout).trim().to_string()
+    };
+    let t = mk(&format!("100644 blob {blob}\t{rest}"));
+    let t = mk(&format!("040000 tree {t}\t{c}"));
+    let t = mk(&format!("040000 tree {t}\t{b}"));
+    let t = mk(&format!("040000 tree {t}\t{a}"));
+    let commit = s.git_ok(&work, &["commit-tree", &t, "-m", "Notes"]);
+    s.git_ok(&work, &["update-ref", "refs/notes/ai", &commit]);
+    // git finds it...
+    assert_eq!(s.git_ok(&work, &["notes", "--ref=ai", "show", &id]), note.trim());
+    // ...and so does aigate.
+    let v = check_json(&s, &work);
+    let c = commit_json(&v);
+    assert_eq!(c["evidence"][0]["tool"], "cursor", "{v}");
+}

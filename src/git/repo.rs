@@ -136,22 +136,43 @@ impl Repo {
             let Ok(tree) = self.git.find_commit(*tip).and_then(|c| c.tree()) else {
                 continue;
             };
-            // Notes trees fan out by leading hex pairs as they grow.
-            let paths = [
-                hex.clone(),
-                format!("{}/{}", &hex[..2], &hex[2..]),
-                format!("{}/{}/{}", &hex[..2], &hex[2..4], &hex[4..]),
-            ];
-            for p in paths {
-                if let Ok(e) = tree.get_path(Path::new(&p)) {
-                    if let Ok(b) = self.git.find_blob(e.id()) {
-                        let note = (r.clone(), String::from_utf8_lossy(b.content()).into_owned());
-                        // The same note under an accepted tip and a pushed one counts once.
-                        if b.size() <= MAX_NOTE && !out.contains(&note) {
-                            out.push(note);
-                        }
-                    }
-                    break;
+            // Notes trees fan out by leading hex pairs as they grow, to any depth (git's
+            // notes lookup: at each level the rest of the id as a file, else its first two
+            // hex digits as a directory).
+            let mut tree = tree;
+            let mut rest: &str = &hex;
+            let found = loop {
+                if let Some(e) = tree.get_name(rest) {
+                    break Some(e.id());
+                }
+                if rest.len() <= 2 {
+                    break None;
+                }
+                let Some(sub) = tree
+                    .get_name(&rest[..2])
+                    .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+                    .and_then(|e| self.git.find_tree(e.id()).ok())
+                else {
+                    break None;
+                };
+                tree = sub;
+                rest = &rest[2..];
+            };
+            let Some(blob) = found else { continue };
+            // The size from the object's header first: an oversized note is not inflated.
+            let small = self
+                .git
+                .odb()
+                .and_then(|o| o.read_header(blob))
+                .is_ok_and(|(size, kind)| kind == git2::ObjectType::Blob && size <= MAX_NOTE);
+            if !small {
+                continue;
+            }
+            if let Ok(b) = self.git.find_blob(blob) {
+                let note = (r.clone(), String::from_utf8_lossy(b.content()).into_owned());
+                // The same note under an accepted tip and a pushed one counts once.
+                if !out.contains(&note) {
+                    out.push(note);
                 }
             }
         }
