@@ -57,7 +57,9 @@ fn generate(s: &Scratch, name: &str, seed: u64, commits: usize) -> PathBuf {
         t += 3600 * (4 + rng.below(12) as i64);
         let who = 1 + rng.below(8);
         let kind = rng.below(10);
-        let mut msg = format!("change {i} of {name}\n\nSome body text.\n");
+        // Subjects carry markup: the HTML page must show it as text.
+        let mut msg =
+            format!("change {i} of {name} <script>x</script> & \"q\"\n\nSome body text.\n");
         let mut trailers = Vec::new();
         if (5..9).contains(&kind) {
             trailers.push(MARKERS[(kind - 5) as usize].0.to_string());
@@ -568,6 +570,10 @@ fn html_page_opens_in_a_headless_browser_with_its_charts() {
         assert!(!html.contains(outside), "the page has {outside}");
     }
     assert!(html.contains("Content-Security-Policy"));
+    assert!(
+        html.contains("&lt;script&gt;x&lt;/script&gt; &amp; &quot;q&quot;"),
+        "failing commits' subjects are shown, escaped"
+    );
     assert!(html.contains("@media print") && html.contains("name=\"viewport\""));
     let page = s.path("report.html");
     std::fs::write(&page, &html).unwrap();

@@ -560,11 +560,18 @@ fn an_exemptions_authors_scope_is_the_authenticated_pusher_not_the_author_line()
     let ex = s.path("ex.toml");
     std::fs::write(
         &ex,
-        exemption("2099-01-01").replace("branches =", "authors = [\"ann@example.com\"]\nbranches ="),
+        exemption("2099-01-01")
+            .replace("branches =", "authors = [\"ann@example.com\"]\nbranches ="),
     )
     .unwrap();
-    s.git_ok(&remote, &["config", "aigate.policy", policy.to_str().unwrap()]);
-    s.git_ok(&remote, &["config", "aigate.exemptions", ex.to_str().unwrap()]);
+    s.git_ok(
+        &remote,
+        &["config", "aigate.policy", policy.to_str().unwrap()],
+    );
+    s.git_ok(
+        &remote,
+        &["config", "aigate.exemptions", ex.to_str().unwrap()],
+    );
     // The commit's author line says Ann (anyone can type it); Pat pushes it.
     s.commit(&work, "c.rs", CURSOR_COMMIT);
     let as_user = |user: &str| {
@@ -577,7 +584,10 @@ fn an_exemptions_authors_scope_is_the_authenticated_pusher_not_the_author_line()
         (o.status.success(), all(&o))
     };
     let (ok, out) = as_user("pat");
-    assert!(!ok && out.contains("the pusher pat@example.com is not among"), "{out}");
+    assert!(
+        !ok && out.contains("the pusher pat@example.com is not among"),
+        "{out}"
+    );
     let (ok, out) = as_user("ann");
     assert!(ok, "{out}");
 }

@@ -10,8 +10,16 @@ fn the_man_page_refers_to_no_page_it_does_not_ship_and_has_the_usual_sections() 
     assert!(o.status.success(), "{}", all(&o));
     let page = text(&o.stdout);
     let re = regex::Regex::new(r"aigate-[a-z-]+\(1\)").unwrap();
-    assert!(!re.is_match(&page), "refers to pages never generated:\n{page}");
-    for section in [".SH COMMANDS", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH FILES"] {
+    assert!(
+        !re.is_match(&page),
+        "refers to pages never generated:\n{page}"
+    );
+    for section in [
+        ".SH COMMANDS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+    ] {
         assert!(page.contains(section), "no {section}:\n{page}");
     }
     assert!(page.contains("aigate check"), "{page}");

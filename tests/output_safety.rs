@@ -121,7 +121,10 @@ fn policy_check_speaks_the_policys_words_and_shows_empty_lists() {
     assert!(out.contains("mode: enforce\n"), "{out}");
     assert!(out.contains("protected: (none)\n"), "{out}");
     assert!(out.contains("agents: attestation add,"), "{out}");
-    assert!(!out.contains("Enforce") && !out.contains("Add,"), "no Rust names: {out}");
+    assert!(
+        !out.contains("Enforce") && !out.contains("Add,"),
+        "no Rust names: {out}"
+    );
 }
 
 #[test]
@@ -129,8 +132,16 @@ fn every_error_starts_with_the_same_prefix() {
     let s = Scratch::new();
     let (_remote, work) = s.remote_and_clone();
     let o = s.aigate(&work, &["exemption", "show", "EX-NOPE"]);
-    assert!(text(&o.stderr).starts_with("aigate: error: "), "{}", all(&o));
-    std::fs::write(work.join(".aigate.toml"), "[branches]\nmode = \"enforced\"\n").unwrap();
+    assert!(
+        text(&o.stderr).starts_with("aigate: error: "),
+        "{}",
+        all(&o)
+    );
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[branches]\nmode = \"enforced\"\n",
+    )
+    .unwrap();
     for args in [&["policy", "check"][..], &["check"]] {
         let o = s.aigate(&work, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", all(&o));

@@ -365,9 +365,15 @@ impl Catalog {
     /// set is text the pusher wrote: compiling it must stay cheap).
     pub fn extend(&mut self, specs: &[ToolSpec], origin: &str) -> Result<()> {
         if specs.len() > MAX_EXTRA_TOOLS {
-            anyhow::bail!("{} tools; a policy adds at most {MAX_EXTRA_TOOLS}", specs.len());
+            anyhow::bail!(
+                "{} tools; a policy adds at most {MAX_EXTRA_TOOLS}",
+                specs.len()
+            );
         }
-        if let Some(t) = specs.iter().find(|t| t.signature.len() > MAX_EXTRA_SIGNATURES) {
+        if let Some(t) = specs
+            .iter()
+            .find(|t| t.signature.len() > MAX_EXTRA_SIGNATURES)
+        {
             anyhow::bail!(
                 "tool `{}` has {} signatures; at most {MAX_EXTRA_SIGNATURES}",
                 t.id,
@@ -877,7 +883,9 @@ fn build_regex(pattern: &str) -> Result<Regex> {
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .with_context(|| format!("invalid regex `{pattern}` (or larger than {REGEX_SIZE_LIMIT} bytes compiled)"))
+        .with_context(|| {
+            format!("invalid regex `{pattern}` (or larger than {REGEX_SIZE_LIMIT} bytes compiled)")
+        })
 }
 
 impl LazyRegex {

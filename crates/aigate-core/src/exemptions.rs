@@ -532,7 +532,9 @@ mod tests {
 mod size_tests {
     #[test]
     fn an_exemptions_file_past_the_cap_is_refused_unread() {
-        let one = |i: usize| format!("[[exemption]]\nid = \"EX-{i}\"\ntools = [\"cursor\"]\napproved_by = \"o\"\nticket = \"T\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n");
+        let one = |i: usize| {
+            format!("[[exemption]]\nid = \"EX-{i}\"\ntools = [\"cursor\"]\napproved_by = \"o\"\nticket = \"T\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n")
+        };
         let text: String = (0..super::MAX_RECORDS + 1).map(one).collect();
         let cat = crate::catalog::Catalog::builtin().unwrap();
         let e = super::Exemptions::from_str(&text, "x.toml", &cat, None).unwrap_err();
