@@ -218,7 +218,7 @@ fn advice_on_a_feature_branch_names_the_protected_branch_it_is_bound_for() {
         "advice only on a feature branch:\n{out}"
     );
     assert!(out.contains("--branch main "), "{out}");
-    assert!(out.contains("--into main "), "{out}");
+    assert!(out.contains("aigate approve COMMIT --into main "), "{out}");
     assert!(
         !out.contains("--into parser") && !out.contains("--branch parser"),
         "{out}"

@@ -45,7 +45,7 @@ pub(crate) fn explain(
     let refname = target_ref(&repo, branch, &rules.policy);
     let mut facts = repo.facts(id, true)?;
     rules.attach(&repo, &mut facts)?;
-    let v = rules.judge(
+    let mut v = rules.judge(
         &facts,
         &Target {
             refname: &refname,
@@ -58,6 +58,10 @@ pub(crate) fn explain(
             forge_merge: false,
         },
     );
+    if !rules.policy.is_protected(&refname) {
+        let bound = aigate::advice::bound_for(&repo, &rules.policy, &refname);
+        aigate::advice::retarget(std::slice::from_mut(&mut v), &refname, &bound);
+    }
     let enforced =
         rules.policy.mode == aigate::policy::Mode::Enforce && rules.policy.is_protected(&refname);
     if format == super::args::Format::Json {

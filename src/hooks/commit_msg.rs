@@ -81,6 +81,15 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         let bound = crate::advice::bound_for(&repo, &rules.policy, &refname);
         crate::advice::retarget(std::slice::from_mut(&mut v), &refname, &bound);
     }
+    // The commit has no id yet: the reviewer approves it by its id once it exists.
+    for f in &mut v.findings {
+        if f.fix.contains("aigate approve (this commit)") {
+            f.fix = f
+                .fix
+                .replace("aigate approve (this commit)", "aigate approve COMMIT")
+                + " (COMMIT: this commit's id, once committed)";
+        }
+    }
     let rep = RefReport::local(&refname, protected, vec![v]);
     eprint!(
         "{}",
