@@ -148,7 +148,7 @@ fn fix_for_a_bot_reviewer_removes_its_line_and_the_push_passes() {
     s.commit(
         &work,
         "a.txt",
-        &format!("feat: a\n\nAssisted-by: claude-code\nReviewed-by: Claude <noreply@anthropic.com>\n{REVIEW}"),
+        &format!("feat: a\n\nAssisted-by: claude-code\nreviewed-by:Claude <noreply@anthropic.com> \n{REVIEW}"),
     );
     let o = push_main(&s, &work);
     let out = all(&o);

@@ -117,6 +117,22 @@ impl MessageEdit {
     }
 }
 
+/// The line of `message` that holds trailer `t`, as written (`Reviewed-by :x` stays so, for a
+/// command that removes exactly that line); `Key: value` when no line reads so.
+fn raw_line(message: &str, t: &Trailer) -> String {
+    message
+        .lines()
+        .rev()
+        .map(|l| l.trim_end_matches('\r'))
+        .find(|l| {
+            l.split_once(':').is_some_and(|(k, v)| {
+                k.trim_end().eq_ignore_ascii_case(&t.key) && v.trim() == t.value
+            })
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| t.to_string())
+}
+
 /// `s` as one POSIX shell word: double quotes where nothing in it is special there (the
 /// familiar `"Key: value"`), single quotes otherwise.
 pub fn shell_quote(s: &str) -> String {
@@ -548,7 +564,7 @@ pub fn judge_with_evidence(
         };
         if let Some((rule, message)) = bad {
             let edit = MessageEdit {
-                remove: vec![t.to_string()],
+                remove: vec![raw_line(&facts.message, t)],
                 ..MessageEdit::default()
             };
             edits.push((rule, message.clone(), edit.clone()));
