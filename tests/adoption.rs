@@ -698,3 +698,23 @@ fn a_signed_approval_counts_as_a_signed_review_and_a_typed_trailer_does_not_unde
     assert_eq!(t["reviewed"]["none"], 1, "{t}");
     assert_eq!(t["reviewed_share_percent"], 50.0, "{t}");
 }
+
+#[test]
+fn teams_asked_for_where_there_are_none_is_an_error_that_says_what_to_add() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    let o = s.aigate(&work, &["audit", "--teams", "policy", "--figures"]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(
+        text(&o.stderr).contains("add one to .aigate.toml"),
+        "{}",
+        all(&o)
+    );
+    let o = s.aigate(&work, &["audit", "--teams", "codeowners", "--figures"]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(
+        text(&o.stderr).contains(".github/CODEOWNERS"),
+        "{}",
+        all(&o)
+    );
+}

@@ -286,8 +286,15 @@ fn the_ci_examples_cache_the_build_and_spare_forks_the_sarif_upload() {
         std::fs::read_to_string(format!("{}/docs/ci/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
     };
     let gh = read("github-actions.yml");
-    assert!(gh.contains("uses: actions/cache@v4") && gh.contains("key: aigate-${{ runner.os }}-${{ env.AIGATE_REV }}"), "{gh}");
-    assert!(gh.contains("if: steps.aigate-cache.outputs.cache-hit != 'true'"), "{gh}");
+    assert!(
+        gh.contains("uses: actions/cache@v4")
+            && gh.contains("key: aigate-${{ runner.os }}-${{ env.AIGATE_REV }}"),
+        "{gh}"
+    );
+    assert!(
+        gh.contains("if: steps.aigate-cache.outputs.cache-hit != 'true'"),
+        "{gh}"
+    );
     assert!(gh.contains("cargo install --locked"), "{gh}");
     let upload = &gh[gh.find("- name: Upload findings").unwrap()..];
     assert!(
@@ -295,6 +302,12 @@ fn the_ci_examples_cache_the_build_and_spare_forks_the_sarif_upload() {
         "{upload}"
     );
     let gl = read("gitlab-ci.yml");
-    assert!(gl.contains("cache:") && gl.contains("key: aigate-$AIGATE_REV"), "{gl}");
-    assert!(gl.contains("command -v aigate >/dev/null || cargo install --locked"), "{gl}");
+    assert!(
+        gl.contains("cache:") && gl.contains("key: aigate-$AIGATE_REV"),
+        "{gl}"
+    );
+    assert!(
+        gl.contains("command -v aigate >/dev/null || cargo install --locked"),
+        "{gl}"
+    );
 }

@@ -423,7 +423,10 @@ fn notes_at_any_fan_out_are_found_as_git_finds_them() {
     let commit = s.git_ok(&work, &["commit-tree", &t, "-m", "Notes"]);
     s.git_ok(&work, &["update-ref", "refs/notes/ai", &commit]);
     // git finds it...
-    assert_eq!(s.git_ok(&work, &["notes", "--ref=ai", "show", &id]), note.trim());
+    assert_eq!(
+        s.git_ok(&work, &["notes", "--ref=ai", "show", &id]),
+        note.trim()
+    );
     // ...and so does aigate.
     let v = check_json(&s, &work);
     let c = commit_json(&v);

@@ -118,8 +118,9 @@ pub(crate) fn teams(
         None if rules.policy.teams.is_empty() => Ok(Teams::None),
         None => Ok(Teams::Policy),
         Some(TeamsFrom::Policy) if rules.policy.teams.is_empty() => bail!(
-            "--teams policy: {} has no [teams]; add one, e.g.\n  [teams]\n  platform = [\"*@platform.example.com\"]",
-            rules.policy.origin
+            "--teams policy: the policy ({}) has no [teams]; add one to {}, e.g.\n  [teams]\n  platform = [\"*@platform.example.com\"]",
+            rules.policy.origin,
+            aigate::engine::POLICY_FILE
         ),
         Some(TeamsFrom::Policy) => Ok(Teams::Policy),
         Some(TeamsFrom::Codeowners) => {
