@@ -96,6 +96,111 @@ impl Rules {
         Ok(out)
     }
 
+    /// The approvals of the change a ref update `old` → `tip` of `refname` lands
+    /// (`aigate_core::landing`), and why others found do not cover it: found by the change's
+    /// paths key, and under the heads a merge commit brings; each verified, then covering only
+    /// if the landed tree is what the approved change yields on the old tip. One tree
+    /// comparison, or one in-memory merge, per candidate: the cost follows the push.
+    pub fn landing(
+        &self,
+        repo: &Repo,
+        refname: &str,
+        old: Oid,
+        tip: Oid,
+    ) -> Result<(Vec<ApprovalSeen>, Vec<String>)> {
+        let policy = &self.policy;
+        let (mut landing, mut notes) = (Vec::new(), Vec::new());
+        if policy.verify != Verify::Signed || policy.binding != crate::policy::Binding::Change {
+            return Ok((landing, notes));
+        }
+        let Some(at) = self.approvals_tip else {
+            return Ok((landing, notes));
+        };
+        let tip_commit = repo.git.find_commit(tip)?;
+        let new_tree = tip_commit.tree_id();
+        let mut dirs = vec![crate::git::approvals::change_dir(
+            &repo.paths_key(Some(old), tip)?,
+        )];
+        for parent in tip_commit.parent_ids().filter(|&c| c != old) {
+            dirs.push(crate::git::approvals::dir_of(&parent.to_string()));
+        }
+        let mut blobs: Vec<Oid> = Vec::new();
+        for d in &dirs {
+            for b in repo.approval_ids_in(at, d)? {
+                if !blobs.contains(&b) && blobs.len() < MAX_LANDING_CANDIDATES {
+                    blobs.push(b);
+                }
+            }
+        }
+        for blob in blobs {
+            let Some(v) = self.verified_record(repo, blob)? else {
+                continue;
+            };
+            let v = &v.0;
+            let Some(change) = &v.statement.change else {
+                continue;
+            };
+            if !policy.approval_counts_for(&v.statement.refname, refname) {
+                continue;
+            }
+            let Some(mut seen) = self.seen(v) else {
+                continue;
+            };
+            let label = format!(
+                "{}'s approval of {}..{}",
+                seen.reviewer,
+                short(&change.base),
+                short(&change.head)
+            );
+            let (Ok(base), Ok(head)) = (Oid::from_str(&change.base), Oid::from_str(&change.head))
+            else {
+                continue;
+            };
+            let Ok(head_commit) = repo.git.find_commit(head) else {
+                notes.push(format!(
+                "{label}: the approved head is not on this server (push the reviewed branch too)"
+            ));
+                continue;
+            };
+            let head_tree = head_commit.tree_id().to_string();
+            let decided = aigate_core::landing::covers(
+                policy,
+                &change.base,
+                &old.to_string(),
+                &new_tree.to_string(),
+                &head_tree,
+                || repo.merge_in_memory(base, old, head).ok(),
+            );
+            match decided {
+                Ok(()) => {
+                    seen.change_people = repo.change_people(base, head).unwrap_or_default();
+                    seen.landing = Some(format!(
+                        "lands the approved change {}..{}",
+                        short(&change.base),
+                        short(&change.head)
+                    ));
+                    landing.push(seen);
+                }
+                Err(aigate_core::landing::Uncovered::Differs { expected }) => {
+                    let files = Oid::from_str(&expected)
+                        .ok()
+                        .and_then(|e| repo.trees_differ(e, new_tree, 10).ok())
+                        .unwrap_or_default();
+                    notes.push(format!(
+                        "{label}: what lands differs from what was approved in {}",
+                        if files.is_empty() {
+                            "its tree".to_string()
+                        } else {
+                            files.join(", ")
+                        }
+                    ));
+                }
+                Err(why) => notes.push(format!("{label}: {}", why.describe())),
+            }
+        }
+        Ok((landing, notes))
+    }
+
     /// One approval record, read and verified once per run (by blob id: a range approval is
     /// one record under each commit it covers), with the commits it names.
     pub fn verified_record(&self, repo: &Repo, blob: Oid) -> Result<Option<VerifiedRecord>> {
@@ -481,6 +586,9 @@ impl Rules {
 
 /// A verified approval record and the set of commits it covers.
 pub type VerifiedRecord = std::sync::Arc<(Verified, std::collections::HashSet<String>)>;
+
+/// The most approval records of changes looked at for one landing.
+const MAX_LANDING_CANDIDATES: usize = 64;
 
 /// A forge login as aigate names it across forges: `github:rob`.
 pub fn forge_label(forge: &str, login: &str) -> String {

@@ -226,7 +226,35 @@ fn an_approved_change_lands_by_squash_merge() {
     // Unreviewed, the squash is refused.
     assert_refused(f.merge("squash", GITHUB_MERGE, None), "AIG004");
     f.rob_approves();
+    let before = f.main_tip();
     assert_accepted(f.merge("squash", GITHUB_MERGE, None));
+    // CI's push job (a forge without server hooks) judges the same landing the same way.
+    let (s, w) = (&f.s, &f.work);
+    s.git_ok(
+        w,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "+refs/aigate/approvals:refs/aigate/approvals",
+            "+refs/heads/main:refs/remotes/origin/main",
+        ],
+    );
+    let after = f.main_tip();
+    assert_ne!(before, after);
+    let o = s.aigate(
+        w,
+        &[
+            "check",
+            "--range",
+            &format!("{before}..{after}"),
+            "--branch",
+            "main",
+            "--rules-from",
+            &before,
+        ],
+    );
+    assert!(o.status.success(), "{}", all(&o));
 }
 
 #[test]

@@ -140,14 +140,28 @@ pub(crate) fn check(
         }
         None => not_on_protected(repo.commit_id("HEAD")?, None)?,
     };
+    // A range FROM..TO onto a protected branch is a landing (a push event's before..sha, or a
+    // pull request's base..head): an approved change covers it however it was merged.
+    let (landing, landing_notes) = match range.as_deref().and_then(|r| r.split_once("..")) {
+        Some((from, to)) if !from.is_empty() && !to.starts_with('.') => {
+            let to = if to.is_empty() { "HEAD" } else { to };
+            match (repo.commit_id(from), repo.commit_id(to)) {
+                (Ok(f), Ok(t)) if rules.policy.is_protected(&refname) => {
+                    rules.landing(&repo, &refname, f, t)?
+                }
+                _ => (Vec::new(), Vec::new()),
+            }
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
     let target = Target {
         refname: &refname,
         push_exemptions: &[],
         now: now(),
         pusher: None,
-        landing: &[],
+        landing: &landing,
         excluded: &[],
-        landing_notes: &[],
+        landing_notes: &landing_notes,
         forge_merge: false,
     };
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.

@@ -916,110 +916,19 @@ fn judge_protected(
     Ok(found)
 }
 
-/// The most approval records of changes looked at for one landing.
-const MAX_LANDING_CANDIDATES: usize = 64;
-
-/// The approvals of the change an update lands (`aigate_core::landing`): found by the
-/// change's paths key, and under the heads a merge commit brings; each verified, then covering
-/// only if the landed tree is what the approved change yields on the old tip. One tree
-/// comparison, or one in-memory merge, per candidate; the cost follows the push.
+/// The approvals of the change an update lands (`engine::Rules::landing`).
 fn landing_approvals(repo: &Repo, gov: &engine::Governing, p: &mut Planned) -> Result<()> {
-    let policy = &gov.rules.policy;
-    if policy.verify != crate::policy::Verify::Signed
-        || policy.binding != crate::policy::Binding::Change
-    {
-        return Ok(());
-    }
-    let (Some(at), Some(tip)) = (gov.rules.approvals_tip, p.tip) else {
-        return Ok(());
-    };
-    let Some(old) = (if is_zero(&p.u.old) {
+    let old = if is_zero(&p.u.old) {
         None
     } else {
         repo.peel_to_commit(p.old)?
-    }) else {
+    };
+    let (Some(old), Some(tip)) = (old, p.tip) else {
         return Ok(());
     };
-    let tip_commit = repo.git.find_commit(tip)?;
-    let new_tree = tip_commit.tree_id();
-    let mut dirs = vec![approvals::change_dir(&repo.paths_key(Some(old), tip)?)];
-    for parent in tip_commit.parent_ids().filter(|&c| c != old) {
-        dirs.push(approvals::dir_of(&parent.to_string()));
-    }
-    let mut blobs: Vec<Oid> = Vec::new();
-    for d in &dirs {
-        for b in repo.approval_ids_in(at, d)? {
-            if !blobs.contains(&b) && blobs.len() < MAX_LANDING_CANDIDATES {
-                blobs.push(b);
-            }
-        }
-    }
-    for blob in blobs {
-        let Some(v) = gov.rules.verified_record(repo, blob)? else {
-            continue;
-        };
-        let v = &v.0;
-        let Some(change) = &v.statement.change else {
-            continue;
-        };
-        if !policy.approval_counts_for(&v.statement.refname, &p.judged_ref) {
-            continue;
-        }
-        let Some(mut seen) = gov.rules.seen(v) else {
-            continue;
-        };
-        let label = format!(
-            "{}'s approval of {}..{}",
-            seen.reviewer,
-            engine::short(&change.base),
-            engine::short(&change.head)
-        );
-        let (Ok(base), Ok(head)) = (Oid::from_str(&change.base), Oid::from_str(&change.head))
-        else {
-            continue;
-        };
-        let Ok(head_commit) = repo.git.find_commit(head) else {
-            p.landing_notes.push(format!(
-                "{label}: the approved head is not on this server (push the reviewed branch too)"
-            ));
-            continue;
-        };
-        let head_tree = head_commit.tree_id().to_string();
-        let decided = aigate_core::landing::covers(
-            policy,
-            &change.base,
-            &old.to_string(),
-            &new_tree.to_string(),
-            &head_tree,
-            || repo.merge_in_memory(base, old, head).ok(),
-        );
-        match decided {
-            Ok(()) => {
-                seen.change_people = repo.change_people(base, head).unwrap_or_default();
-                seen.landing = Some(format!(
-                    "lands the approved change {}..{}",
-                    engine::short(&change.base),
-                    engine::short(&change.head)
-                ));
-                p.landing.push(seen);
-            }
-            Err(aigate_core::landing::Uncovered::Differs { expected }) => {
-                let files = Oid::from_str(&expected)
-                    .ok()
-                    .and_then(|e| repo.trees_differ(e, new_tree, 10).ok())
-                    .unwrap_or_default();
-                p.landing_notes.push(format!(
-                    "{label}: what lands differs from what was approved in {}",
-                    if files.is_empty() {
-                        "its tree".to_string()
-                    } else {
-                        files.join(", ")
-                    }
-                ));
-            }
-            Err(why) => p.landing_notes.push(format!("{label}: {}", why.describe())),
-        }
-    }
+    let (seen, notes) = gov.rules.landing(repo, &p.judged_ref, old, tip)?;
+    p.landing = seen;
+    p.landing_notes = notes;
     Ok(())
 }
 
