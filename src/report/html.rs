@@ -56,7 +56,7 @@ pub fn stacked_bars(
     unit: &str,
 ) -> String {
     let (w, h) = (800.0, 280.0);
-    let (left, right, top, bottom) = (48.0, 8.0, 12.0, 40.0);
+    let (left, right, top, bottom) = (72.0, 8.0, 16.0, 40.0);
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
     let n = periods.len().max(1);
@@ -298,7 +298,7 @@ th:first-child,td.text{text-align:left}td.text{white-space:normal;min-width:12re
 code{font-size:.85rem;overflow-wrap:anywhere}
 .note{color:var(--muted)}
 footer{margin-top:2rem;font-size:.85rem;color:var(--muted)}
-@media (max-width:40rem){body{padding:.5rem;font-size:15px}h1{font-size:1.3rem}}
+@media (max-width:40rem){body{padding:.5rem;font-size:15px}h1{font-size:1.3rem}.tick{font-size:24px}}
 @media print{body{max-width:none;padding:0;font-size:11pt}.chart,table,.kpis{break-inside:avoid}details{display:none}a{color:inherit}h2{break-after:avoid}}
 "#;
 
