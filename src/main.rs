@@ -31,7 +31,23 @@ fn main() {
             exit_with(hooks::commit_msg(Path::new(file)));
         }
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            // Usage errors start like every other error: `aigate: error: ...`.
+            eprint!("aigate: {}", e.render());
+            std::process::exit(2);
+        }
+    };
     aigate::report::set_style(
         match cli.color {
             ColorChoice::Auto => None,
