@@ -93,6 +93,8 @@ def main():
         bench_hostile(a, repo, tip)
     if "approvals" in only:
         bench_approvals(a)
+    if "landing" in only or "approvals" in only:
+        bench_landing(a)
     if "server" not in only:
         return
     env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
@@ -416,6 +418,80 @@ def bench_approvals(a):
             codes.add(p.returncode)
         print(f"approvals: 1,000-commit push, {label}: {statistics.median(times)*1000:.0f}ms, "
               f"{'accepted' if codes == {0} else 'refused'}", flush=True)
+
+
+def bench_landing(a):
+    """Change-bound approvals: what covering a squash merge costs on the server. A 1,000-commit
+    change and a 10,000-file change, each approved once (`aigate approve base..head`), then
+    landed as a squash on the reviewed base (one tree comparison) and on a moved base (one
+    in-memory three-way merge). Timed against git doing the same work in the same run:
+    `git diff --name-only` (the paths key) and `git merge-tree --write-tree` (the merge)."""
+    bench = os.path.join(ROOT, "target", "bench")
+    key = os.path.join(bench, "bob-key")
+    if not os.path.exists(key):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key], check=True)
+    with open(key + ".pub") as f:
+        kt, kb = f.read().split()[:2]
+    signers = os.path.join(bench, "allowed_signers")
+    with open(signers, "w") as f:
+        f.write(f"bob@example.com {kt} {kb}\n")
+    pol = os.path.join(bench, "landing-policy.toml")
+    with open(pol, "w") as f:
+        f.write("[review]\nverify = \"signed\"\n")
+    ai = "Co-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code\n"
+    for label, commits, files in [("1,000 commits", 1000, 1), ("10,000 files", 1, 10000)]:
+        repo = os.path.join(bench, f"landing-{commits}-{files}.git")
+        subprocess.run(["rm", "-rf", repo], check=True)
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", repo], check=True)
+        # main: a base commit with one file per change slot and a file the moved base edits.
+        script = "blob\nmark :1\ndata 2\nx\n\ncommit refs/heads/main\nmark :10\ncommitter Ann <ann@example.com> 1700000000 +0000\ndata 5\nbase\nM 100644 :1 other.txt\n"
+        mark = 11
+        parent = 10
+        for i in range(commits):
+            msg = f"feat: {i}\n\n{ai}"
+            script += (f"commit refs/heads/feature\nmark :{mark}\ncommitter Ann <ann@example.com> {1700000001 + i} +0000\n"
+                       f"data {len(msg.encode())}\n{msg}\nfrom :{parent}\n")
+            for j in range(files):
+                n = i * files + j
+                script += f"M 100644 inline src/f{n}.txt\ndata {len(str(n)) + 1}\n{n}\n\n"
+            parent = mark
+            mark += 1
+        # The target moves under the pull request: an unrelated edit on main.
+        script += ("commit refs/heads/moved\nmark :9\ncommitter Ann <ann@example.com> 1700100000 +0000\ndata 6\nmoved\nfrom :10\n"
+                   "M 100644 inline other.txt\ndata 2\ny\n\n")
+        fast_import(repo, script)
+        base, head, moved = (git(repo, "rev-parse", r) for r in ("main", "feature", "moved"))
+        git(repo, "config", "user.email", "bob@example.com")
+        t, p = run([a.aigate, "approve", f"{base}..{head}", "--into", "main", "--key", key, "--force"], cwd=repo)
+        if p.returncode != 0:
+            sys.exit(f"aigate approve failed: {p.stderr}")
+        env_c = dict(os.environ, GIT_AUTHOR_NAME="Ann", GIT_AUTHOR_EMAIL="ann@example.com",
+                     GIT_COMMITTER_NAME="GitHub", GIT_COMMITTER_EMAIL="noreply@github.com")
+        msg = f"feat: the change (#1)\n\n{ai}"
+        squash = subprocess.run(["git", "-C", repo, "commit-tree", f"{head}^{{tree}}", "-p", base, "-m", msg],
+                                capture_output=True, text=True, check=True, env=env_c).stdout.strip()
+        merged_tree = git(repo, "merge-tree", "--write-tree", moved, head)
+        squash_moved = subprocess.run(["git", "-C", repo, "commit-tree", merged_tree, "-p", moved, "-m", msg],
+                                      capture_output=True, text=True, check=True, env=env_c).stdout.strip()
+        git(repo, "config", "aigate.policy", pol)
+        git(repo, "config", "aigate.allowedSigners", signers)
+        env = dict(os.environ, GIT_DIR=repo)
+        env.pop("GIT_OBJECT_DIRECTORY", None)
+        for where, old, new, git_cmd in [
+            ("on the reviewed base", base, squash, ["git", "-C", repo, "diff", "--name-only", base, squash]),
+            ("on a moved base", moved, squash_moved, ["git", "-C", repo, "merge-tree", "--write-tree", moved, head]),
+        ]:
+            line = f"{old} {new} refs/heads/main\n"
+            times, codes = [], set()
+            for _ in range(max(a.runs, 3)):
+                t, p = run([a.aigate, "hook", "pre-receive"], cwd=repo, stdin=line, env=env)
+                times.append(t)
+                codes.add(p.returncode)
+            g = median_time(max(a.runs, 3), lambda: run(git_cmd)[0])
+            h = statistics.median(times)
+            print(f"landing: {label}, squash {where}: aigate hook {h*1000:.0f}ms, "
+                  f"git {' '.join(git_cmd[3:5])} {g*1000:.0f}ms, ratio {h/g:.2f}x, "
+                  f"{'accepted' if codes == {0} else 'refused: ' + p.stderr[-300:]}", flush=True)
 
 
 if __name__ == "__main__":
