@@ -170,7 +170,12 @@ fn git_commit_args() -> Option<Vec<String>> {
 pub fn write_again_message(repo: &Repo, cleaned: &str, edit: &MessageEdit) -> Option<PathBuf> {
     let kept: String = cleaned
         .split_inclusive('\n')
-        .filter(|l| !edit.remove.iter().any(|r| l.trim_end_matches(['\n', '\r']) == r))
+        .filter(|l| {
+            !edit
+                .remove
+                .iter()
+                .any(|r| l.trim_end_matches(['\n', '\r']) == r)
+        })
         .collect();
     let path = repo.git.path().join("aigate").join("COMMIT_EDITMSG");
     std::fs::create_dir_all(path.parent()?).ok()?;

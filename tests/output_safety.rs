@@ -137,6 +137,13 @@ fn every_error_starts_with_the_same_prefix() {
         "{}",
         all(&o)
     );
+    let o = s.aigate(&work, &["check", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(
+        text(&o.stderr).starts_with("aigate: error: invalid value 'csv'"),
+        "{}",
+        all(&o)
+    );
     std::fs::write(
         work.join(".aigate.toml"),
         "[branches]\nmode = \"enforced\"\n",
