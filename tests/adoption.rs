@@ -592,6 +592,14 @@ fn html_page_opens_in_a_headless_browser_with_its_charts() {
             &["claude-code", "kiro", "cursor", "unknown tool"][..],
         ),
         (
+            "chart-models",
+            &[
+                "anthropic/claude-opus",
+                "anthropic/claude-sonnet",
+                "unknown model",
+            ][..],
+        ),
+        (
             "chart-reviews",
             &["signed approval", "typed trailer", "unreviewed"][..],
         ),

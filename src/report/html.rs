@@ -191,17 +191,20 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// The series of the "AI share by tool" chart: the commits naming each tool as a share of the
-/// period's commits; tools past the first few (by commits) are summed as `other tools`.
-pub fn tool_series(f: &Figures) -> Vec<Series> {
-    let mut tools: Vec<(&String, u64)> = f
-        .overall
-        .by_tool
+/// The series of an "AI share by tool" (or by model) chart: the commits naming each tool as a
+/// share of the period's commits; tools past the first few (by commits) are summed as
+/// `other`.
+pub fn share_series(
+    f: &Figures,
+    groups: fn(&aigate_core::figures::Bucket) -> &std::collections::BTreeMap<String, Counts>,
+    other: &str,
+) -> Vec<Series> {
+    let mut names: Vec<(&String, u64)> = groups(&f.overall)
         .iter()
         .map(|(k, c)| (k, c.commits))
         .collect();
-    tools.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let shown: Vec<&String> = tools.iter().take(MAX_SERIES).map(|t| t.0).collect();
+    names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<&String> = names.iter().take(MAX_SERIES).map(|t| t.0).collect();
     let share = |b: &aigate_core::figures::Bucket, n: u64| {
         aigate_core::figures::percent(n, b.totals.commits)
     };
@@ -214,20 +217,19 @@ pub fn tool_series(f: &Figures) -> Vec<Series> {
             values: f
                 .periods
                 .values()
-                .map(|b| share(b, b.by_tool.get(*t).map_or(0, |c| c.commits)))
+                .map(|b| share(b, groups(b).get(*t).map_or(0, |c| c.commits)))
                 .collect(),
         })
         .collect();
-    if tools.len() > MAX_SERIES {
+    if names.len() > MAX_SERIES {
         out.push(Series {
             color: PALETTE[MAX_SERIES],
-            name: "other tools".into(),
+            name: other.into(),
             values: f
                 .periods
                 .values()
                 .map(|b| {
-                    let n = b
-                        .by_tool
+                    let n = groups(b)
                         .iter()
                         .filter(|(k, _)| !shown.contains(k))
                         .map(|(_, c)| c.commits)
@@ -352,13 +354,21 @@ pub fn page(s: &Summary, a: &Adoption) -> String {
         aigate_core::figures::Period::Month => "month",
         aigate_core::figures::Period::Week => "week",
     };
-    h.push_str(r#"<section><h2>AI share over time, by tool</h2>"#);
+    h.push_str(r#"<section><h2>AI share over time, by tool and by model</h2>"#);
     h.push_str(&stacked_bars(
         "chart-tools",
         &format!("Share of commits naming each AI tool, per {unit}"),
         "Stacked bars: for each period, the percentage of its commits that name each tool (a commit naming two tools counts under each; a model named without a tool counts under “unknown tool”).",
         &periods,
-        &tool_series(f),
+        &share_series(f, |b| &b.by_tool, "other tools"),
+        "%",
+    ));
+    h.push_str(&stacked_bars(
+        "chart-models",
+        &format!("Share of commits naming each model family, per {unit}"),
+        "Stacked bars: for each period, the percentage of its commits that name each model family (“unknown model” when an AI-assisted commit names none).",
+        &periods,
+        &share_series(f, |b| &b.by_model, "other models"),
         "%",
     ));
     h.push_str("</section>");
