@@ -15,7 +15,7 @@ mod names;
 use crate::catalog::{strip_squash_prefix, Catalog, CommitView, Evidence, EvidenceSource};
 use crate::identity::Identity;
 use identities::{identity_rules, strip_affixes};
-use lines::{credit_line, heading, key_line, session_links, sign_off};
+use lines::{credit_line, heading, key_line, session_links, sign_off, usage_sentence};
 use names::{is_common_word, model_name, Named};
 use serde::Serialize;
 
@@ -259,10 +259,10 @@ pub(crate) fn general_evidence(
         if about_disclosure {
             continue;
         }
-        if key_line(&mut out, bare, &all[k + 1..]) {
+        if key_line(&mut out, bare, &all[k + 1..]) || heading(&mut out, bare, &all[k + 1..]) {
             continue;
         }
-        heading(&mut out, bare, &all[k + 1..]);
+        usage_sentence(&mut out, bare);
     }
     out.hits
 }

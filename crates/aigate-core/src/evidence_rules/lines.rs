@@ -1,7 +1,9 @@
 //! The rules on lines of the message: disclosure lines and sections, agent keys, credit
 //! lines, sign-offs and session links.
 
-use super::names::{mention, model_name, split_paren, tool_with_product_words, Named};
+use super::names::{
+    is_first_name, mention, model_name, split_paren, tool_with_product_words, Named,
+};
 use super::{Found, AGENT_TRAILER, CREDIT_LINE, DISCLOSURE, SESSION_LINK, SIGN_OFF};
 use crate::catalog::{strip_squash_prefix, Catalog, EvidenceSource};
 use crate::models::Models;
@@ -228,8 +230,25 @@ pub(super) const AGENT_KEYS: [&str; 12] = [
     "ai-generated-by",
 ];
 
+/// Disclosure keys that may carry more words before the colon.
+const PREFIX_KEYS: [&str; 5] = [
+    "ai disclosure",
+    "ai disclaimer",
+    "ai usage disclosure",
+    "llm disclosure",
+    "ai assistance disclosure",
+];
+
 /// Keys of disclosure lines (compared lower case, `-`, `_` and spaces alike).
-pub(super) const DISCLOSURE_KEYS: [&str; 16] = [
+pub(super) const DISCLOSURE_KEYS: [&str; 24] = [
+    "ai disclaimer",
+    "ai usage disclosure",
+    "ai use disclosure",
+    "ai assistance disclosure",
+    "llm notes",
+    "llm note",
+    "ai notes",
+    "llm assistance",
     "ai disclosure",
     "ai usage",
     "ai use",
@@ -275,17 +294,25 @@ pub(super) fn key_line(out: &mut Found<'_>, line: &str, next: &[&str]) -> bool {
     let Some((key, value)) = l.split_once(':') else {
         return false;
     };
+    let emphasized = line.starts_with(['*', '_']);
     let key = key.trim().trim_end_matches(['*', '_']).trim();
-    if key.is_empty() || key.len() > 30 {
+    if key.is_empty() || key.len() > 40 {
         return false;
     }
-    let folded: String = key
+    let mut folded: String = key
         .chars()
         .map(|c| match c {
             '-' | '_' => ' ',
             c => c.to_ascii_lowercase(),
         })
         .collect();
+    // `AI disclosure per AI_POLICY.md:` is an `AI disclosure:` line.
+    if let Some(k) = PREFIX_KEYS
+        .iter()
+        .find(|k| folded.strip_prefix(**k).is_some_and(|r| r.starts_with(' ')))
+    {
+        folded = k.to_string();
+    }
     let agent = AGENT_KEYS.iter().any(|k| k.replace('-', " ") == folded);
     // A bare `AI:` key is upper case: `ai: ...` is a changelog scope.
     let bare = key == "AI" || key == "LLM";
@@ -317,10 +344,12 @@ pub(super) fn key_line(out: &mut Found<'_>, line: &str, next: &[&str]) -> bool {
         Some((tool, what)) => {
             // A bare `AI:`, an `Agent:` or a feature-like key (`AI usage:`) must read as use,
             // or be only names: `AI: support for Claude 3.5` is a changelog entry.
+            // A key set in bold or italics (`**AI usage:**`) is a disclosure block, not a
+            // changelog entry.
             let loose = bare
                 || key.eq_ignore_ascii_case("agent")
                 || key.eq_ignore_ascii_case("agents")
-                || FEATURE_KEYS.contains(&folded.as_str());
+                || (FEATURE_KEYS.contains(&folded.as_str()) && !emphasized);
             if loose
                 && !reads_as_use(&value)
                 && !affirmative(&value)
@@ -354,16 +383,26 @@ pub(super) fn key_line(out: &mut Found<'_>, line: &str, next: &[&str]) -> bool {
 
 /// A `## AI disclosure` heading (any level), judged by its section: no content, unchecked
 /// boxes, comments or a negation are no evidence.
-pub(super) fn heading(out: &mut Found<'_>, line: &str, next: &[&str]) {
-    let Some(title) = line.strip_prefix('#') else {
-        return;
+pub(super) fn heading(out: &mut Found<'_>, line: &str, next: &[&str]) -> bool {
+    // `## AI disclosure`, `**AI Disclosure**`, or the title alone on its line.
+    let title = match line.strip_prefix('#') {
+        Some(t) => t.trim_start_matches('#'),
+        None => {
+            let t = line.trim_matches(['*', '_']);
+            if t.len() + 4 < line.len() || t.contains(['*', '_', '.', ',']) {
+                return false;
+            }
+            t
+        }
     };
     let title = title
-        .trim_start_matches('#')
         .trim()
         .trim_end_matches(':')
         .to_ascii_lowercase()
         .replace(['-', '_'], " ");
+    if !line.starts_with('#') && !PREFIX_KEYS.contains(&title.as_str()) && title != "llm notes" {
+        return false; // only the plain disclosure titles stand alone
+    }
     let ai = title
         .split_whitespace()
         .any(|w| matches!(w, "ai" | "llm" | "genai" | "llms"));
@@ -378,11 +417,14 @@ pub(super) fn heading(out: &mut Found<'_>, line: &str, next: &[&str]) {
         "statement",
         "generated",
         "involvement",
+        "disclaimer",
+        "notes",
+        "note",
     ]
     .iter()
     .any(|w| title.split_whitespace().any(|t| t == *w));
     if !ai || !about || title.len() > 60 {
-        return;
+        return false;
     }
     let mut content: Vec<&str> = Vec::new();
     let mut in_comment = false;
@@ -416,14 +458,14 @@ pub(super) fn heading(out: &mut Found<'_>, line: &str, next: &[&str]) {
         }
     }
     let Some(first) = content.first() else {
-        return;
+        return false;
     };
     if content.iter().all(|c| negated(c)) || negated(first) {
-        return;
+        return false;
     }
     let named = content.iter().find_map(|c| mention(out.cat, c));
     if named.is_none() && !content.iter().any(|c| says_ai_was_used(c)) {
-        return; // `I wrote this myself.`
+        return false; // `I wrote this myself.`
     }
     let text = format!("{line} / {first}");
     match named {
@@ -441,7 +483,8 @@ pub(super) fn heading(out: &mut Found<'_>, line: &str, next: &[&str]) {
             &text,
             "an AI disclosure section that names no known tool".into(),
         ),
-    }
+    };
+    true
 }
 
 /// Whether a disclosure says AI was NOT used.
@@ -548,6 +591,12 @@ pub(super) fn reads_as_use(value: &str) -> bool {
         "help from",
         "co-wrote",
         "suggested by",
+        "spotted by",
+        "found by",
+        "with assistance",
+        "in concert with",
+        "leaned on",
+        "relied on",
         "generated with",
     ]
     .iter()
@@ -574,3 +623,129 @@ pub(super) fn only_names(cat: &Catalog, value: &str) -> bool {
                 || model_name(cat, p).is_some()
         })
 }
+
+/// A sentence that says a tool or model did the work, in the few forms disclosures take:
+/// `I used Claude to ...`, `I asked Amp to ...`, `This PR was written with Codex`, `Claude Code
+/// was used to ...`, `... with assistance from GPT 5.6`. The tool must be named within a few
+/// words, and not as a product the change is about (`I used the Claude API`).
+pub(super) fn usage_sentence(out: &mut Found<'_>, line: &str) -> bool {
+    let l = line
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .trim_end();
+    if l.len() > 300 {
+        return false;
+    }
+    let low = l.to_ascii_lowercase();
+    // Where the tool is named: after the opening, after how the change was made, or before
+    // `was used`.
+    let named_in: Option<&str> = if let Some(w) = FIRST_PERSON.iter().find(|w| low.starts_with(**w))
+    {
+        Some(&l[w.len()..])
+    } else if THIS_WORK.iter().any(|w| low.starts_with(w)) {
+        MADE_WITH
+            .iter()
+            .find_map(|w| low.find(w).map(|i| &l[i + w.len()..]))
+    } else if let Some(i) = [" was used ", " were used ", " was used."]
+        .iter()
+        .find_map(|w| low.find(w))
+    {
+        Some(&l[..i])
+    } else {
+        MADE_WITH[..3]
+            .iter()
+            .find_map(|w| low.find(w).map(|i| &l[i + w.len()..]))
+    };
+    let Some(text) = named_in else {
+        return false;
+    };
+    let text: String = text
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let Some((tool, what)) = mention(out.cat, &text) else {
+        return false;
+    };
+    // `I asked Devin to review`: Devin, Jules or Kiro in a sentence may be a colleague
+    // (Claude, in a commit of these years, is the assistant).
+    let phrase = what
+        .strip_prefix("the tool `")
+        .and_then(|x| x.strip_suffix('`'))
+        .unwrap_or("");
+    if is_first_name(phrase) && !phrase.eq_ignore_ascii_case("claude") {
+        return false;
+    }
+    let words = text.to_ascii_lowercase();
+    if words
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|x| PRODUCT_PARTS.contains(&x))
+    {
+        return false;
+    }
+    out.add(
+        tool,
+        DISCLOSURE,
+        EvidenceSource::Marker,
+        line.trim(),
+        format!("a sentence saying {what} did the work"),
+    );
+    true
+}
+
+/// Openings of a sentence in which the author says they used a tool.
+const FIRST_PERSON: [&str; 11] = [
+    "i used ",
+    "i've used ",
+    "i have used ",
+    "i asked ",
+    "i had ",
+    "i let ",
+    "i leaned on ",
+    "i relied on ",
+    "we used ",
+    "we asked ",
+    "we had ",
+];
+
+/// Openings of a sentence about the change itself.
+const THIS_WORK: [&str; 10] = [
+    "this pr ",
+    "this pull request ",
+    "this patch ",
+    "this change ",
+    "this commit ",
+    "this code ",
+    "this fix ",
+    "this work ",
+    "this series ",
+    "the code ",
+];
+
+/// How a sentence says a tool made the change (the first three anywhere in a line).
+const MADE_WITH: [&str; 13] = [
+    " with assistance from ",
+    " with the assistance of ",
+    " with the help of ",
+    " in concert with ",
+    " generated by ",
+    " generated with ",
+    " written with ",
+    " written by ",
+    " made with ",
+    " created with ",
+    " authored with ",
+    " drafted by ",
+    " done with ",
+];
+
+/// Words after a tool's name that make it the subject of the change, not its author.
+const PRODUCT_PARTS: [&str; 8] = [
+    "api",
+    "sdk",
+    "provider",
+    "integration",
+    "client",
+    "endpoint",
+    "models",
+    "plugin",
+];

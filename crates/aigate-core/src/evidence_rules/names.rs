@@ -198,6 +198,16 @@ pub(super) fn mention(cat: &Catalog, text: &str) -> Option<(Named, String)> {
             if n == 1 && is_common_word(&phrase) && !first_upper {
                 continue;
             }
+            // `Devin Smith`, `Claude Shannon`: a first name and a surname are a person.
+            let surname_follows = words.get(i + 1).is_some_and(|w| {
+                w.chars().next().is_some_and(char::is_uppercase)
+                    && !w.bytes().any(|b| b.is_ascii_digit())
+                    && !MODEL_WORDS.contains(&w.to_ascii_lowercase().as_str())
+                    && !PRODUCT_WORDS.contains(&w.to_ascii_lowercase().as_str())
+            });
+            if n == 1 && is_first_name(&phrase) && surname_follows {
+                continue;
+            }
             // `Claude Sonnet 4.5`, `Gemini 2.5 Pro`: a model's family word, not the tool.
             let model_follows = n == 1
                 && words.get(i + 1).is_some_and(|w| {

@@ -103,9 +103,60 @@ fn disclosure_lines_name_their_tool_or_an_unknown_one() {
 }
 
 #[test]
+fn sentences_and_sections_that_say_a_tool_did_the_work_are_disclosures() {
+    for (msg, tool) in [
+        (
+            "fix: x\n\nI asked Codex to do some benchmarking first.\n",
+            "codex",
+        ),
+        (
+            "fix: x\n\nI had Claude generate the candidate list.\n",
+            "claude-code",
+        ),
+        (
+            "fix: x\n\nThis PR was written with assistance from Claude Code.\n",
+            "claude-code",
+        ),
+        (
+            "fix: x\n\nCopilot was used to understand the codebase.\n",
+            "copilot",
+        ),
+        (
+            "fix: x\n\nThis code was written with assistance from GPT 5.6.\n",
+            UNKNOWN_AI,
+        ),
+        (
+            "fix: x\n\n**AI Disclosure**\nI used OpenAI Codex (high) for this.\n",
+            "codex",
+        ),
+        (
+            "fix: x\n\n## LLM Notes\nThis work was done in concert with Codex.\n",
+            "codex",
+        ),
+        (
+            "fix: x\n\n**AI usage:** This was spotted by GPT 5.6.\n",
+            UNKNOWN_AI,
+        ),
+        (
+            "fix: x\n\nAI disclosure per `AI_POLICY.md`: Claude Code drafted it.\n",
+            "claude-code",
+        ),
+    ] {
+        let f = by_ann(msg);
+        assert_eq!(tools(&f), [tool], "{msg:?}: {f:?}");
+    }
+}
+
+#[test]
 fn lines_that_deny_or_merely_mention_ai_are_not_evidence() {
     for msg in [
         "fix: x\n\nAI: none\n",
+        "fix: x\n\nI used the Claude API to fetch completions.\n",
+        "fix: x\n\nThis change was written by Devin Smith and Jules Verne.\n",
+        "fix: x\n\nI asked Devin to review the parser.\n",
+        "fix: x\n\nThe cache was used to store Claude responses.\n",
+        "fix: x\n\n#### AI Disclosure\nNo AI was used.\n",
+        "fix: x\n\nAI Disclosure\nNo AI is used for this one.\n",
         "fix: x\n\nAI Disclosure: I wrote this myself.\n",
         "fix: x\n\n## AI disclosure\n\nI wrote this myself, by hand.\n",
         "docs: add an AI disclosure section to the PR template\n\nContributors write:\n\n    AI-assisted: Claude Code\n",
