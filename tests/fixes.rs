@@ -223,4 +223,19 @@ fn advice_on_a_feature_branch_names_the_protected_branch_it_is_bound_for() {
         !out.contains("--into parser") && !out.contains("--branch parser"),
         "{out}"
     );
+    // The exemption half of the AIG002 fix runs as printed: it drafts the request.
+    let request = out
+        .lines()
+        .find_map(|l| l.split_once("or: aigate exemption request").map(|(_, r)| r))
+        .unwrap_or_else(|| panic!("no exemption advice:\n{out}"));
+    let o = s
+        .cmd("sh", &work)
+        .args([
+            "-c",
+            &format!("{} exemption request{request}", AIGATE.as_str()),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{request}: {}", all(&o));
+    assert!(text(&o.stdout).contains("drafted"), "{}", all(&o));
 }

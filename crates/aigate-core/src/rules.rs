@@ -115,7 +115,7 @@ A tool found in the evidence or named in the attestation is not in the policy's
 Fix: use an approved tool, or ask the compliance owners for an exemption that covers the tool,
 the branch and the paths, then cite it in the commit:
 
-    aigate exemption request --tool TOOL --branch main --ticket SEC-123 --reason \"...\"
+    aigate exemption request --tool TOOL --branch main --expires 30d --ticket SEC-123 --reason \"...\"
     git commit --amend --trailer \"AI-Exemption: EX-...\"
 
 Changing `.aigate.toml` in the same push does not help: one governing rule set applies to

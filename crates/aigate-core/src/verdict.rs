@@ -414,7 +414,7 @@ pub fn judge_with_evidence(
                     finding(
                         Rule::UnapprovedTool,
                         format!("`{tool}`{pinned} is not approved for {branch} (policy {})", policy.origin),
-                        format!("use an approved tool, or: aigate exemption request --tool {tool} --branch {branch} --ticket TICKET --reason \"...\""),
+                        format!("use an approved tool, or: aigate exemption request --tool {tool} --branch {branch} --expires 30d --ticket TICKET --reason \"...\""),
                     );
                     for r in reasons {
                         finding(
