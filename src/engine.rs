@@ -108,9 +108,24 @@ impl Rules {
         old: Oid,
         tip: Oid,
     ) -> Result<(Vec<ApprovalSeen>, Vec<String>)> {
+        if self.policy.verify != Verify::Signed {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        self.landing_any(repo, refname, old, tip)
+    }
+
+    /// `landing` whatever `review.verify` says (an owners' approval of a rule change lands by
+    /// squash or merge too); `review.binding = "commit"` still binds to commits.
+    pub fn landing_any(
+        &self,
+        repo: &Repo,
+        refname: &str,
+        old: Oid,
+        tip: Oid,
+    ) -> Result<(Vec<ApprovalSeen>, Vec<String>)> {
         let policy = &self.policy;
         let (mut landing, mut notes) = (Vec::new(), Vec::new());
-        if policy.verify != Verify::Signed || policy.binding != crate::policy::Binding::Change {
+        if policy.binding != crate::policy::Binding::Change {
             return Ok((landing, notes));
         }
         let Some(at) = self.approvals_tip else {

@@ -25,6 +25,8 @@ struct Forge {
     work: PathBuf,
     rob: PathBuf,
     bridge: PathBuf,
+    owner: PathBuf,
+    policy: String,
 }
 
 /// A governed server whose rules ask for signed reviews (plus `extra` under [review]), trust
@@ -57,6 +59,8 @@ fn forge(extra: &str) -> Forge {
         work,
         rob,
         bridge,
+        owner,
+        policy,
     }
 }
 
@@ -98,7 +102,19 @@ impl Forge {
         env: &[(&str, &str)],
         extra_edit: Option<&str>,
     ) -> (bool, String) {
+        self.merge_from("feature", method, env, extra_edit)
+    }
+
+    /// `merge` of another branch.
+    fn merge_from(
+        &self,
+        branch: &str,
+        method: &str,
+        env: &[(&str, &str)],
+        extra_edit: Option<&str>,
+    ) -> (bool, String) {
         let s = &self.s;
+        let from = format!("origin/{branch}");
         let n = std::fs::read_dir(s.dir.path()).unwrap().count();
         let m = s.path(&format!("forge-merge-{n}"));
         s.git_ok(
@@ -122,7 +138,7 @@ impl Forge {
         };
         match method {
             "squash" => {
-                forge_git(&["merge", "-q", "--squash", "origin/feature"]);
+                forge_git(&["merge", "-q", "--squash", &from]);
                 forge_git(&[
                     "commit",
                     "-q",
@@ -136,12 +152,12 @@ impl Forge {
                 "-q",
                 "--no-ff",
                 "--no-verify",
-                "origin/feature",
+                &from,
                 "-m",
                 "Merge pull request #1 from ann/feature",
             ]),
             "rebase" => {
-                forge_git(&["checkout", "-q", "-b", "pr", "origin/feature"]);
+                forge_git(&["checkout", "-q", "-b", "pr", &from]);
                 forge_git(&["rebase", "-q", "main"]);
                 forge_git(&["checkout", "-q", "main"]);
                 forge_git(&["merge", "-q", "--ff-only", "pr"]);
@@ -486,4 +502,23 @@ fn gitea_and_gitlab_merges_with_their_review_events() {
         ("GL_ID", "user-7"),
     ];
     assert_accepted(f.merge("merge", &gitlab, None));
+}
+
+#[test]
+fn an_owners_approval_of_a_rule_change_lands_by_squash_merge() {
+    let f = forge("");
+    let (s, w) = (&f.s, &f.work);
+    s.git_ok(w, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    s.git_ok(w, &["checkout", "-q", "-b", "rules", "origin/main"]);
+    std::fs::write(w.join(".aigate.toml"), format!("{}\n[branches]\nprotected = [\"main\", \"release/**\"]\n", f.policy)).unwrap();
+    s.git_ok(w, &["add", ".aigate.toml"]);
+    s.commit_staged(w, "rules: protect release branches");
+    s.git_ok(w, &["push", "-q", "--no-verify", "origin", "rules"]);
+    // Unapproved, the squash of the rule change is refused.
+    let (ok, out) = f.merge_from("rules", "squash", GITHUB_MERGE, None);
+    assert!(!ok && out.contains("needs signed approvals"), "{out}");
+    let o = s.approve(w, OWNER, &f.owner, "origin/rules", "main");
+    assert!(o.status.success(), "{}", all(&o));
+    let (ok, out) = f.merge_from("rules", "squash", GITHUB_MERGE, None);
+    assert!(ok, "{out}");
 }

@@ -665,6 +665,25 @@ fn check_governed_changes(
         }
         let mut counted: Vec<ApprovalSeen> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
+        // An owner's approval of the rule change as a change counts when the push lands it
+        // (a squash or merge of the reviewed branch), as for code.
+        if let Some(old) = old {
+            let (landed, why) = gov.rules.landing_any(repo, &gov.refname, old, tip)?;
+            notes.extend(why);
+            for seen in landed {
+                let who = canonical_email(&seen.reviewer);
+                if seen.bridge.is_some() || !owners.iter().any(|o| canonical_email(o) == who) {
+                    continue;
+                }
+                if let Some((_, why)) = took_part.iter().find(|(e, _)| seen.is(e)) {
+                    notes.push(format!("{who} is {why}"));
+                } else if seen.change_people.iter().any(|e| seen.is(e)) {
+                    notes.push(format!("{who} wrote part of the approved change"));
+                } else if !counted.iter().any(|c| c.same_person(&seen)) {
+                    counted.push(seen);
+                }
+            }
+        }
         if let Some(at) = gov.rules.approvals_tip {
             for (_, text) in repo.approval_records(at, &tip.to_string())? {
                 if Instant::now() > push.deadline {
