@@ -86,9 +86,9 @@ impl Failing {
 }
 
 /// How a verdict's review counted: a signed approval by a person's key, one a forge bridge
-/// made (it names a forge login, not an email), a typed trailer, or none.
+/// attested from a forge's review (`bridge` names the bridge), a typed trailer, or none.
 pub fn review_kind(v: &CommitVerdict) -> ReviewKind {
-    if v.approvals.iter().any(|a| a.reviewer.contains('@')) {
+    if v.approvals.iter().any(|a| a.bridge.is_none()) {
         ReviewKind::Signed
     } else if !v.approvals.is_empty() {
         ReviewKind::Bridge
