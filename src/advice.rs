@@ -77,43 +77,39 @@ pub struct CommitHow {
     pub paths: bool,
 }
 
-/// Where prepare-commit-msg records its arguments for commit-msg (per work tree).
-fn record_path(repo: &Repo) -> PathBuf {
-    repo.git.path().join("aigate").join("commit-source")
+/// Where prepare-commit-msg records its arguments for commit-msg: beside the message file both
+/// hooks are given (`.git/COMMIT_EDITMSG`, in the work tree's git directory).
+fn record_path(message_file: &Path) -> PathBuf {
+    message_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("aigate")
+        .join("commit-source")
 }
 
-/// prepare-commit-msg: records `SOURCE SHA` and the current HEAD for commit-msg, which git
-/// gives neither (`commit HEAD` is how git says `--amend`).
-pub fn record_source(repo: &Repo, source: Option<&str>, sha: Option<&str>) {
-    let path = record_path(repo);
-    let head = repo
-        .git
-        .refname_to_id("HEAD")
-        .map(|h| h.to_string())
-        .unwrap_or_default();
-    let text = format!("{}\n{}\n{head}\n", source.unwrap_or(""), sha.unwrap_or(""));
+/// prepare-commit-msg: records `SOURCE SHA` for commit-msg, which git does not tell how the
+/// commit is made (`commit HEAD` is how git says `--amend`). No repository is opened: this runs
+/// on every commit.
+pub fn record_source(message_file: &Path, source: Option<&str>, sha: Option<&str>) {
+    let path = record_path(message_file);
+    let text = format!("{}\n{}\n", source.unwrap_or(""), sha.unwrap_or(""));
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
     let _ = std::fs::write(&path, text);
 }
 
-/// commit-msg: how this commit is being made, from prepare-commit-msg's record (used once),
-/// git's index for the commit (`GIT_INDEX_FILE`), and where the system shows it, the
-/// arguments of the `git commit` that runs the hook.
-pub fn commit_how(repo: &Repo) -> CommitHow {
-    let path = record_path(repo);
+/// commit-msg: how this commit is being made, from prepare-commit-msg's record (read once,
+/// then removed), git's index for the commit (`GIT_INDEX_FILE`), and where the system shows
+/// them, the arguments of the `git commit` that runs the hook.
+pub fn commit_how(message_file: &Path) -> CommitHow {
+    let path = record_path(message_file);
     let record = std::fs::read_to_string(&path).unwrap_or_default();
     let _ = std::fs::remove_file(&path);
     let mut lines = record.lines();
-    let (source, sha, head) = (lines.next(), lines.next(), lines.next());
-    let now_head = repo
-        .git
-        .refname_to_id("HEAD")
-        .map(|h| h.to_string())
-        .unwrap_or_default();
+    let (source, sha) = (lines.next(), lines.next());
     let mut how = CommitHow {
-        amend: source == Some("commit") && sha == Some("HEAD") && head == Some(now_head.as_str()),
+        amend: source == Some("commit") && sha == Some("HEAD"),
         ..CommitHow::default()
     };
     if let Some(index) = std::env::var_os("GIT_INDEX_FILE") {

@@ -69,7 +69,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
             edit.merge(&f.edit);
         }
         if !edit.is_empty() {
-            let how = crate::advice::commit_how(&repo);
+            let how = crate::advice::commit_how(file);
             if let Some(again) = crate::advice::write_again_message(&repo, &facts.message, &edit) {
                 let fix = crate::advice::commit_again(&how, &again, &edit);
                 for f in v.findings.iter_mut().filter(|f| !f.edit.is_empty()) {

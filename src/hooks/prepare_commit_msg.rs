@@ -13,14 +13,11 @@ use std::path::Path;
 pub fn prepare_commit_msg(file: &Path, source: Option<&str>, sha: Option<&str>) -> Result<i32> {
     // commit-msg is not told how the commit is made (`commit HEAD` means --amend): kept for
     // its printed fix.
-    let repo = Repo::for_hook();
-    if let Ok(repo) = &repo {
-        crate::advice::record_source(repo, source, sha);
-    }
+    crate::advice::record_source(file, source, sha);
     let Some(agent) = crate::agent_env::current() else {
         return Ok(PASS);
     };
-    let repo = repo?;
+    let repo = Repo::for_hook()?;
     if matches!(source, Some("merge") | Some("squash")) {
         return Ok(PASS);
     }
