@@ -392,14 +392,28 @@ pub(crate) fn list(rev: Option<&str>, into: Option<&str>, format: Format) -> Res
             let st = approvals::split_record(&text)
                 .and_then(|(t, _)| Statement::parse(t))
                 .ok();
-            let who = st.as_ref().map_or("?".into(), |s| s.reviewer.clone());
-            let r = st.as_ref().map_or("?".into(), |s| s.refname.clone());
+            // A forge review names the reviewer's login, attested by the bridge that signed.
+            let who = st.as_ref().map_or("?".into(), |s| match &s.forge {
+                Some(f) => format!("{}:{} (via {})", f.forge, f.login, s.reviewer),
+                None => s.reviewer.clone(),
+            });
+            let r = st.as_ref().map_or("?".into(), |s| match &s.change {
+                Some(ch) => format!(
+                    "{} (change {}..{})",
+                    s.refname,
+                    engine::short(&ch.base),
+                    engine::short(&ch.head)
+                ),
+                None => s.refname.clone(),
+            });
             let verified = approvals::verify(&text, &signers, now);
             if json {
                 docs.push(serde_json::json!({
                     "commit": c,
                     "reviewer": who,
-                    "refname": r,
+                    "refname": st.as_ref().map(|s| s.refname.clone()),
+                    "change": st.as_ref().and_then(|s| s.change.clone()),
+                    "forge": st.as_ref().and_then(|s| s.forge.clone()),
                     "verified": verified.is_ok(),
                     "fingerprint": verified.as_ref().ok().map(|v| v.fingerprint.clone()),
                     "error": verified.as_ref().err(),
