@@ -91,7 +91,12 @@ pub(crate) fn explain(
     );
     aigate::say!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
     for e in &v.evidence {
-        aigate::say!("  evidence  {:<12} {:?}: {}", e.tool, e.source, e.text);
+        // The source as JSON names it (`trailer`, `author`), not a Rust name.
+        let source = serde_json::to_value(&e.source)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        aigate::say!("  evidence  {:<12} {source}: {}", e.tool, e.text);
         if let Some(r) = aigate::evidence_rules::rule(e.rule) {
             aigate::say!(
                 "            rule {} ({} confidence): {}",
