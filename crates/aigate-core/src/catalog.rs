@@ -701,8 +701,22 @@ impl Catalog {
 
     /// The tool a name resolves to, as its index.
     pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
-        let id = self.resolve(name)?;
-        self.tools.iter().position(|t| t.id == id)
+        if name.len() > 64 {
+            return None;
+        }
+        let known = self
+            .general
+            .get_or_init(|| crate::evidence_rules::ToolIndex::new(self));
+        known.tool_named(&normalize_name(name))
+    }
+
+    /// Each tool's names (id and aliases, normalised) with the tool's index, first tool first.
+    pub(crate) fn names(&self) -> Vec<(String, usize)> {
+        self.tools
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, t)| t.aliases.iter().map(move |a| (a.clone(), ti)))
+            .collect()
     }
 
     fn trailer_index(&self) -> std::collections::HashMap<String, Vec<(usize, usize)>> {

@@ -131,6 +131,8 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 pub struct ToolIndex {
     bots: Vec<(String, usize)>,
     domains: Vec<(String, usize)>,
+    /// Every name and alias (normalised) → the first tool that has it.
+    names: std::collections::HashMap<String, usize>,
 }
 
 /// Domains no vendor owns: an address there names nobody's product.
@@ -144,9 +146,17 @@ const SHARED_DOMAINS: [&str; 6] = [
 ];
 
 impl ToolIndex {
+    /// The tool with this name or alias (normalised).
+    pub(crate) fn tool_named(&self, normalised: &str) -> Option<usize> {
+        self.names.get(normalised).copied()
+    }
+
     pub fn new(cat: &Catalog) -> ToolIndex {
         let (emails, bots) = cat.identities();
         let mut idx = ToolIndex::default();
+        for (name, ti) in cat.names() {
+            idx.names.entry(name).or_insert(ti);
+        }
         for (ti, e) in emails {
             if let Some((_, d)) = e.rsplit_once('@') {
                 let d = d.to_ascii_lowercase();
@@ -227,6 +237,11 @@ pub(crate) fn general_evidence(
         if out.hits.len() >= MAX_HITS {
             break;
         }
+        // A megabyte of lines costs no more than its head and its tail (where trailers and
+        // footers sit).
+        if k >= MAX_LINES && k + MAX_LINES / 4 < all.len() {
+            continue;
+        }
         let line = raw.trim();
         if line.starts_with("```") || line.starts_with("~~~") {
             fenced = !fenced;
@@ -269,6 +284,8 @@ pub(crate) fn general_evidence(
 
 /// Hits from the general rules per commit, at most: a hostile message names no more.
 const MAX_HITS: usize = 32;
+/// Lines of a message the line rules read from its start (and a quarter of that at its end).
+const MAX_LINES: usize = 2000;
 /// Lines longer than this are prose, not attribution.
 const MAX_LINE: usize = 400;
 

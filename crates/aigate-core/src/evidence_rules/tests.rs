@@ -426,3 +426,15 @@ fn rule_ids_are_unique() {
     ids.dedup();
     assert_eq!(ids.len(), RULES.len());
 }
+
+#[test]
+fn a_hostile_message_yields_bounded_evidence() {
+    let mut msg = String::from("x\n\n");
+    for i in 0..40_000 {
+        msg.push_str(&format!(
+            "I asked Codexx{i} to look. AI: Claude Code wrote it.\nAI usage: Cursor helped\n"
+        ));
+    }
+    let f = by_ann(&msg);
+    assert!(!f.is_empty() && f.len() <= 40, "{}", f.len());
+}
