@@ -484,6 +484,19 @@ impl Catalog {
         self.tool_of_identity(id).is_some()
     }
 
+    /// Whether an identity with an address is an AI tool, by the catalog's entries or by the
+    /// general rules on people (`Claude Code <me@example.com>`, `cursor-staging[bot]`, a model's
+    /// name): what a review by it is not.
+    pub fn is_ai_person(&self, id: &Identity) -> bool {
+        if self.is_ai_identity(id) {
+            return true;
+        }
+        let known = self
+            .general
+            .get_or_init(|| crate::evidence_rules::ToolIndex::new(self));
+        crate::evidence_rules::identity_is_ai(self, known, id)
+    }
+
     /// All AI evidence in one commit, one entry per (tool, text).
     pub fn evidence(&self, c: &CommitView<'_>) -> Vec<Evidence> {
         // Hits are collected with their (tool, signature, occurrence) position and sorted, so

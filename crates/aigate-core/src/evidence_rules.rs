@@ -282,6 +282,16 @@ pub(crate) fn general_evidence(
     out.hits
 }
 
+/// Whether the rules on people find an AI tool in this identity.
+pub(crate) fn identity_is_ai(cat: &Catalog, idx: &ToolIndex, who: &Identity) -> bool {
+    let mut out = Found {
+        cat,
+        hits: Vec::new(),
+    };
+    identity_rules(&mut out, idx, who, EvidenceSource::Trailer, "");
+    !out.hits.is_empty()
+}
+
 /// Hits from the general rules per commit, at most: a hostile message names no more.
 const MAX_HITS: usize = 32;
 /// Lines of a message the line rules read from its start (and a quarter of that at its end).

@@ -519,7 +519,7 @@ pub fn judge_with_evidence(
                     r.email
                 ),
             )),
-            Some(r) if policy.catalog.is_ai_identity(r) || r.is_bot() => Some((
+            Some(r) if policy.catalog.is_ai_person(r) || r.is_bot() => Some((
                 Rule::NonHumanReviewer,
                 format!(
                     "`{t}`: {} is an AI or bot identity, not a human reviewer",
@@ -822,6 +822,10 @@ mod tests {
             "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
             "Rob <rob@exаmple.com>",
             "Rob",
+            // Tools by the general rules: a product name, a model, a known bot with a suffix.
+            "Claude Code <claude@example.com>",
+            "Claude 3.5 Sonnet <rob@example.com>",
+            "cursor-staging[bot] <1+cursor-staging[bot]@users.noreply.github.com>",
         ] {
             let v = verdict(
                 "",
