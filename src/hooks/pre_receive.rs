@@ -1039,7 +1039,13 @@ fn advise_unprotected(
         budget -= ids.len();
         let target = p.judging_target(push);
         match gov.rules.judge_ids_limited(repo, &ids, &target, &limits) {
-            Ok(v) => p.report.commits = v,
+            Ok(mut v) => {
+                // The advice names the protected branch the commits are bound for, not the
+                // unprotected one they were pushed to.
+                let bound = crate::advice::bound_for(repo, &gov.rules.policy, &p.judged_ref);
+                crate::advice::retarget(&mut v, &p.judged_ref, &bound);
+                p.report.commits = v
+            }
             Err(e) if engine::is_over_budget(&e) => {}
             Err(e) => return Err(e),
         }
