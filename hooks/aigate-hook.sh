@@ -7,10 +7,13 @@ aigate=@AIGATE@
 case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
 has_input=
 case $hook in
-pre-push|pre-receive) input=$(cat); has_input=1 ;;
+pre-push|pre-receive|post-receive) input=$(cat); has_input=1 ;;
 esac
 chained="$here/$hook.aigate-chained"
-if [ -x "$chained" ]; then
+if [ -x "$chained" ] && [ "$hook" = post-receive ]; then
+    # After the update: what runs before cannot stop the decision record.
+    printf '%s\n' "$input" | "$chained" "$@"
+elif [ -x "$chained" ]; then
     if [ -n "$has_input" ]; then
         printf '%s\n' "$input" | "$chained" "$@" || exit $?
     else
@@ -26,6 +29,9 @@ if [ -z "$aigate" ]; then
         echo "aigate: the aigate binary is missing on this server (@AIGATE@)." >&2
         echo "aigate: push refused: the guard never accepts what it could not check. Ask the server admins." >&2
         exit 1 ;;
+    post-receive)
+        echo "aigate: WARNING: the aigate binary is missing (@AIGATE@): the decision record was NOT written." >&2
+        exit 0 ;;
     pre-push)
         echo "aigate: ERROR: the aigate binary is missing (@AIGATE@): this push was NOT checked, so it is refused." >&2
         echo "aigate: reinstall with ./install.sh, or remove the hooks with 'aigate uninstall'." >&2

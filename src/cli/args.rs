@@ -398,6 +398,9 @@ pub(crate) enum HookCmd {
     },
     /// pre-receive (stdin: <old> <new> <ref>); authoritative, fails closed
     PreReceive,
+    /// post-receive (stdin: <old> <new> <ref>): records the server's decisions of the updates
+    /// that happened under refs/notes/aigate
+    PostReceive,
     /// update REF OLD NEW; authoritative, fails closed
     Update {
         refname: String,

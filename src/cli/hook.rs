@@ -29,6 +29,9 @@ pub(crate) fn run(hook: HookCmd) -> Result<i32> {
         }
         // Fail closed: bad input refuses too.
         HookCmd::PreReceive => Ok(hooks::server_from_input(stdin_string())),
+        HookCmd::PostReceive => Ok(aigate::git::record::post_receive(
+            &stdin_string().unwrap_or_default(),
+        )),
         HookCmd::Update { refname, old, new } => Ok(hooks::server_from_input(Ok(format!(
             "{old} {new} {refname}"
         )))),

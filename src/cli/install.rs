@@ -27,7 +27,8 @@ pub(crate) fn install_cmd(
     let bin = std::env::current_exe().context("cannot find the aigate binary's own path")?;
     let bin = bin.canonicalize().unwrap_or(bin);
     let hooks: Vec<&str> = if server {
-        vec![if per_ref { "update" } else { "pre-receive" }]
+        // post-receive records the decisions once the updates happened.
+        vec![if per_ref { "update" } else { "pre-receive" }, "post-receive"]
     } else {
         install::CLIENT_HOOKS.to_vec()
     };
@@ -177,7 +178,7 @@ fn tracked_hooks_dir(repo: &aigate::git::Repo, hooks: &[&str], force: bool) -> R
 pub(crate) fn uninstall_cmd(repo: Option<&Path>, server: bool) -> Result<i32> {
     let r = open_repo(repo)?;
     let hooks: &[&str] = if server {
-        &["pre-receive", "update"]
+        &["pre-receive", "update", "post-receive"]
     } else {
         &install::CLIENT_HOOKS
     };
@@ -216,13 +217,14 @@ pub(crate) fn hook_script(hook: &str) -> Result<i32> {
         "commit-msg",
         "pre-push",
         "pre-receive",
+        "post-receive",
         "update",
         "pre-commit",
         "prepare-commit-msg",
     ]
     .contains(&hook)
     {
-        anyhow::bail!("unknown hook `{hook}`: use commit-msg, prepare-commit-msg, pre-commit, pre-push, pre-receive or update");
+        anyhow::bail!("unknown hook `{hook}`: use commit-msg, prepare-commit-msg, pre-commit, pre-push, pre-receive, post-receive or update");
     }
     print!("{}", install::script(hook, &std::env::current_exe()?));
     Ok(0)

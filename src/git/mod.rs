@@ -7,6 +7,7 @@ pub mod history;
 pub mod landing;
 pub mod lines;
 pub mod measures;
+pub mod record;
 pub mod repo;
 
 pub use repo::{is_zero, Repo, ZERO};

@@ -15,7 +15,7 @@ use crate::policy::GOVERNED_FILES;
 use crate::report::audit_log;
 use crate::report::{self, RefReport};
 use crate::verdict::Target;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use git2::Oid;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -385,6 +385,13 @@ fn check_approvals_ref(
 ) -> Result<Option<Oid>> {
     let mut tip = repo.approvals_tip();
     for p in plan.iter_mut() {
+        if p.u.refname == crate::git::record::REF {
+            p.hard.push(format!(
+                "{} is the server's decision record: only the server writes it",
+                crate::git::record::REF
+            ));
+            continue;
+        }
         if p.u.refname != approvals::REF {
             if p.u.refname.starts_with("refs/aigate/") {
                 p.hard.push(format!(
@@ -1144,6 +1151,18 @@ fn decide_report_record(
             }
             eprintln!("{prefix}aigate: warning: {e:#}");
         }
+    }
+    if !refused {
+        // The decisions wait for post-receive, which records those whose update happened.
+        let facts = crate::git::record::PushFacts {
+            pusher: &push.label,
+            principal: push.principal.as_deref(),
+            options: &push.options,
+            now: push.now,
+            forge: push.forge.as_ref(),
+        };
+        crate::git::record::leave_pending(repo, gov, &reports, &facts)
+            .context("the decision record's pending decisions must be written before a push is accepted")?;
     }
     // The process ends next: freeing a large push's verdicts one by one (0.4 s for 400,000 of
     // them, past the time budget) buys nothing.

@@ -402,8 +402,12 @@ impl Exemption {
         target: &Target<'_>,
     ) -> Result<(), String> {
         let r = &self.record;
+        // A revocation stops the exemption from its time on (the server's clock): what was
+        // accepted under it before stays accepted. A time that cannot be read revokes now.
         if let Some(rv) = &r.revoked {
-            return Err(format!("revoked by {} at {}", rv.by, rv.at));
+            if self.revoked_at().is_none_or(|at| target.now >= at) {
+                return Err(format!("revoked by {} at {}", rv.by, rv.at));
+            }
         }
         if target.now < self.valid_from {
             return Err(format!(
@@ -477,7 +481,21 @@ impl Exemption {
     }
 
     pub fn is_active(&self, now: i64) -> bool {
-        self.record.revoked.is_none() && now >= self.valid_from && now < self.valid_until
+        !self.is_revoked(now) && now >= self.valid_from && now < self.valid_until
+    }
+
+    /// When it was revoked (`revoked.at`, RFC 3339 or a date), if it was and the time reads.
+    pub fn revoked_at(&self) -> Option<i64> {
+        let at = self.record.revoked.as_ref()?.at.trim();
+        OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.unix_timestamp())
+            .ok()
+            .or_else(|| day_start(at))
+    }
+
+    /// Whether it is revoked at `now` (a revocation whose time cannot be read counts at once).
+    pub fn is_revoked(&self, now: i64) -> bool {
+        self.record.revoked.is_some() && self.revoked_at().is_none_or(|at| now >= at)
     }
 }
 
