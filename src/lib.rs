@@ -26,3 +26,4 @@ pub mod git;
 pub mod hooks;
 pub mod install;
 pub mod report;
+pub mod report_rules;

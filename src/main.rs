@@ -103,8 +103,16 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Explain {
             what,
             branch,
+            policy,
+            rules_from,
             format,
-        } => cli::explain::explain(&what, branch.as_deref(), format),
+        } => cli::explain::explain(
+            &what,
+            branch.as_deref(),
+            policy.as_deref(),
+            rules_from.as_deref(),
+            format,
+        ),
         Cmd::Policy {
             cmd: PolicyCmd::Check { file, format },
         } => cli::policy::policy_check(file.as_deref(), format),
@@ -147,6 +155,8 @@ fn run(cli: Cli) -> Result<i32> {
             until,
             format,
             policy,
+            rules_from,
+            verify,
             expiring_within,
             by,
             lines,
@@ -170,6 +180,8 @@ fn run(cli: Cli) -> Result<i32> {
                     until,
                     format,
                     policy.as_deref(),
+                    rules_from.as_deref(),
+                    verify,
                     &expiring_within,
                     &opts,
                 )

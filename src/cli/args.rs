@@ -170,6 +170,12 @@ pub(crate) enum Cmd {
         /// The branch the commit is going to (default: CI's target, else the current one)
         #[arg(long)]
         branch: Option<String>,
+        /// Policy file (default: as `aigate audit` chooses)
+        #[arg(long, conflicts_with = "rules_from")]
+        policy: Option<PathBuf>,
+        /// Read the rules at this revision
+        #[arg(long, value_name = "REV")]
+        rules_from: Option<String>,
         /// Output: human, or json (for a commit, the commit verdict of `check --format json`)
         #[arg(long, default_value = "human", value_parser = formats(HUMAN_JSON))]
         format: Format,
@@ -271,9 +277,17 @@ pub(crate) enum Cmd {
         /// Output: table, json, csv, markdown, sarif, or html (one self-contained page)
         #[arg(long, default_value = "table", value_parser = formats(&super::audit_report::FORMATS))]
         format: Format,
-        /// Policy file (default: .aigate.toml at the top of the work tree, else built-in)
-        #[arg(long)]
+        /// Policy file (default: in a bare repository the governing rules the server hook
+        /// uses; in a clone the rules of origin's protected branch; else the work tree's)
+        #[arg(long, conflicts_with = "rules_from")]
         policy: Option<PathBuf>,
+        /// Read the rules (.aigate.toml, exemptions, allowed signers) at this revision
+        #[arg(long, value_name = "REV")]
+        rules_from: Option<String>,
+        /// Re-judge commits the server recorded too, and list where today's rules would
+        /// decide otherwise (the record is not changed)
+        #[arg(long)]
+        verify: bool,
         /// Window for "exemptions expiring soon" (e.g. 14d)
         #[arg(long, default_value = "14d")]
         expiring_within: String,
@@ -295,7 +309,7 @@ pub(crate) enum Cmd {
         #[arg(long)]
         name: Option<String>,
         /// Merge JSON reports (aigate audit --format json) of several repositories into one
-        #[arg(long, num_args = 1.., value_name = "REPORT.json", conflicts_with_all = ["range", "branch", "since", "until", "policy", "lines", "teams", "name"])]
+        #[arg(long, num_args = 1.., value_name = "REPORT.json", conflicts_with_all = ["range", "branch", "since", "until", "policy", "rules_from", "verify", "lines", "teams", "name"])]
         merge: Vec<PathBuf>,
     },
 }

@@ -21,6 +21,8 @@ pub(crate) fn audit_cmd(
     until: Option<String>,
     format: Format,
     policy: Option<&Path>,
+    rules_from: Option<&str>,
+    verify: bool,
     expiring: &str,
     opts: &super::audit_report::FigureOpts,
 ) -> Result<i32> {
@@ -47,7 +49,14 @@ pub(crate) fn audit_cmd(
         eprintln!("aigate: warning: this clone is shallow (git clone --depth): the audit covers only the commits it has; for the whole history run: git fetch --unshallow");
     }
     let empty = range.is_none() && branch.is_none() && unborn_head(&repo);
-    let rules = engine::rules_for_worktree(&repo, policy)?.with_measures(&repo);
+    // One set of rules for every report (aigate::report_rules), named in every format.
+    let chosen = aigate::report_rules::report_rules(&repo, policy, rules_from)?;
+    let (rules_name, rules_version) = (chosen.name, chosen.version);
+    let rules = chosen.rules.with_measures(&repo);
+    // What the server decided, read first; only commits without a record are judged now.
+    let records = aigate::git::record::Records::load(&repo)?;
+    let records = &records;
+    let rules_version = &rules_version;
     // `--branch origin/main`: the remote-tracking branch's history, judged for main.
     let branch = branch.map(|b| branch_arg(&repo, &b));
     // Rows are judged against the protected branch the history is for: --branch, else the
@@ -97,12 +106,13 @@ pub(crate) fn audit_cmd(
     let native_lines = opts.lines && !git_lines;
     let mut figures = aigate_core::figures::Figures::new(opts.period(), opts.lines, teams.source());
     let mut failing = Vec::new();
-    let made = super::audit_report::made(
+    let mut made = super::audit_report::made(
         super::audit_report::repository_name(&repo, opts.name.as_deref()),
         &spec,
         &refname,
         &rules,
     );
+    made.policy.insert(0, format!("rules: {rules_name}"));
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink: Box<dyn Sink> =
         super::audit_report::sink_for(format, opts.figures_only, out, engine::POLICY_FILE)?;
@@ -118,7 +128,12 @@ pub(crate) fn audit_cmd(
     } else {
         None
     };
-    let mut summary = aigate::report::audit::Summary::default();
+    let mut summary = aigate::report::audit::Summary {
+        rules: rules_name,
+        verify: verify.then(Vec::new),
+        ..Default::default()
+    };
+    let audit_now = now();
     if empty {
         eprintln!("aigate: note: the current branch has no commits yet: nothing to audit");
         summary.finish(&rules.exemptions, now(), days);
@@ -237,14 +252,34 @@ pub(crate) fn audit_cmd(
                             let diff = diff.or_else(|| from_git.get(&id).copied());
                             let team = teams.of(rules, &facts.author.email, &changed);
                             let v = rules.judge(&facts, &target);
-                            if !v.ai_assisted {
+                            let note = if records.is_empty() {
+                                None
+                            } else {
+                                records.of(&repo, id)
+                            };
+                            let recorded = note.as_ref().and_then(|n| n.for_ref(refname));
+                            let ai = v.ai_assisted || recorded.is_some_and(|d| d.ai_assisted);
+                            if !ai {
                                 let f = figure_of(&facts, &v, team, diff);
                                 return Ok(Out::Human(Box::new(f)));
                             }
-                            let (facts, v) =
-                                rules.finish(&repo, id, facts, v, &target, paths, None)?;
-                            let f = figure_of(&facts, &v, team, diff);
-                            let row = aigate::report::audit::Row::new(&facts, &v);
+                            // A recorded commit is shown as decided; --verify judges it too.
+                            let (facts, v) = if recorded.is_none() || verify {
+                                rules.finish(&repo, id, facts, v, &target, paths, None)?
+                            } else {
+                                (facts, v)
+                            };
+                            let mut f = figure_of(&facts, &v, team, diff);
+                            let mut row = aigate::report::audit::Row::new(&facts, &v);
+                            row.rules = rules_version.clone();
+                            if let Some(d) = recorded {
+                                let today = row.verdict;
+                                row.apply_record(d, &rules.exemptions, audit_now);
+                                if verify && today != row.verdict {
+                                    row.today = Some(today);
+                                }
+                                d.apply_to_figure(&mut f);
+                            }
                             Ok(Out::Ai(Box::new((row, f))))
                         })
                         .collect();

@@ -25,7 +25,7 @@ pub(crate) fn check(
         "check",
     )?;
     let repo = open_repo(None)?;
-    let rules = match rules_from {
+    let (rules, rules_name) = match rules_from {
         // CI: the rules of the branch the change goes to, not those the change brings.
         Some(rev) => {
             let at = if aigate::git::is_zero(rev) {
@@ -85,9 +85,18 @@ pub(crate) fn check(
             };
             let mut rules = engine::rules_at(&repo, at)?;
             rules.approvals_tip = repo.approvals_tip();
-            rules
+            let name = match at {
+                Some(c) => format!("rules at {} ({})", engine::short(&c.to_string()), rules.policy.origin),
+                None => format!("rules: {}", rules.policy.origin),
+            };
+            (rules, name)
         }
-        None => engine::rules_for_worktree(&repo, policy)?,
+        // One set of rules for every report: the governing rules in a bare repository, the
+        // remote protected branch's in a clone (aigate::report_rules).
+        None => {
+            let r = aigate::report_rules::report_rules(&repo, policy, None)?;
+            (r.rules, r.name)
+        }
     };
     let refname = target_ref(&repo, branch.as_deref(), &rules.policy);
     // Commits of `tip` not on a protected branch (local or remote-tracking); `except`: the
@@ -200,13 +209,20 @@ pub(crate) fn check(
     match format {
         Format::Json => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            writeln!(out, "{}", report::json(&reports, enforced))?;
+            let mut doc: serde_json::Value = serde_json::from_str(&report::json(&reports, enforced))?;
+            if let Some(o) = doc.as_object_mut() {
+                o.insert("rules".into(), rules_name.clone().into());
+            }
+            writeln!(out, "{doc}")?;
             out.flush()?;
         }
         Format::Sarif => {
             let mut sink =
                 aigate::report::audit::Sarif::new(std::io::stdout().lock(), engine::POLICY_FILE)?;
-            let mut summary = aigate::report::audit::Summary::default();
+            let mut summary = aigate::report::audit::Summary {
+                rules: rules_name.clone(),
+                ..Default::default()
+            };
             for (facts, c) in facts.iter().zip(&reports[0].commits) {
                 summary.add_commit();
                 if c.ai_assisted || !c.passed() {
@@ -224,6 +240,7 @@ pub(crate) fn check(
                 report::human(&reports, enforced, "", &rules.policy.origin)
             );
             println!("{}", report::summarize(&reports));
+            println!("rules: {rules_name}");
         }
     }
     Ok(

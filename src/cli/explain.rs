@@ -1,7 +1,7 @@
 //! `aigate explain COMMIT|RULE`: what aigate saw in one commit, or the long form of a rule.
 
 use super::*;
-use aigate::engine::{self, now, short};
+use aigate::engine::{now, short};
 use aigate::rules::Rule;
 use aigate::verdict::Target;
 use anyhow::{Context, Result};
@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 pub(crate) fn explain(
     what: &str,
     branch: Option<&str>,
+    policy: Option<&std::path::Path>,
+    rules_from: Option<&str>,
     format: super::args::Format,
 ) -> Result<i32> {
     super::only(
@@ -38,7 +40,8 @@ pub(crate) fn explain(
         return Ok(0);
     }
     let repo = open_repo(None).with_context(|| format!("`{what}` is not a rule id (AIG001..AIG010) and there is no repository to find a commit in"))?;
-    let rules = engine::rules_for_worktree(&repo, None)?;
+    let chosen = aigate::report_rules::report_rules(&repo, policy, rules_from)?;
+    let (rules, rules_name) = (chosen.rules, chosen.name);
     let id = repo
         .commit_id(what)
         .with_context(|| format!("`{what}` is neither a rule (AIG001..AIG010) nor a commit"))?;
@@ -64,6 +67,25 @@ pub(crate) fn explain(
     }
     let enforced =
         rules.policy.mode == aigate::policy::Mode::Enforce && rules.policy.is_protected(&refname);
+    // What the server decided, when it recorded the commit.
+    let records = aigate::git::record::Records::load(&repo)?;
+    let note = records.of(&repo, id);
+    let recorded = note.as_ref().and_then(|n| n.for_ref(&refname));
+    let since_revoked: Vec<String> = recorded
+        .map(|d| {
+            d.exemptions
+                .iter()
+                .filter(|e| {
+                    rules
+                        .exemptions
+                        .list
+                        .iter()
+                        .any(|x| x.record.id == e.id && x.is_revoked(now()))
+                })
+                .map(|e| e.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     if format == super::args::Format::Json {
         println!(
             "{}",
@@ -72,9 +94,17 @@ pub(crate) fn explain(
                 "refname": refname,
                 "protected": rules.policy.is_protected(&refname),
                 "enforced": enforced,
+                "rules": rules_name,
+                "decided_by": if recorded.is_some() { "server" } else { "re-judged" },
+                "decision": recorded.map(|d| aigate::report::audit::decision_text(d, &since_revoked)),
+                "record": recorded,
+                "since_revoked": since_revoked,
                 "commit": v,
             }))?
         );
+        if let Some(d) = recorded {
+            return Ok(if d.verdict != "fail" || !enforced { 0 } else { 1 });
+        }
         return Ok(if v.passed() || !enforced { 0 } else { 1 });
     }
     aigate::say!("commit {}  {}", short(&v.commit), v.summary);
@@ -89,6 +119,17 @@ pub(crate) fn explain(
         },
         rules.policy.origin
     );
+    aigate::say!("rules  {rules_name}");
+    match recorded {
+        Some(d) => aigate::say!(
+            "decided_by: server: {}",
+            aigate::report::audit::decision_text(d, &since_revoked)
+        ),
+        None => aigate::say!("decided_by: re-judged (no decision record of the server; judged now, below)"),
+    }
+    if recorded.is_some() {
+        aigate::say!("judged again now by the rules above (the record stands):");
+    }
     aigate::say!("AI-assisted: {}", if v.ai_assisted { "yes" } else { "no" });
     for e in &v.evidence {
         // The source as JSON names it (`trailer`, `author`), not a Rust name.
@@ -168,6 +209,10 @@ pub(crate) fn explain(
         rules.policy.mode == aigate::policy::Mode::Enforce && rules.policy.is_protected(&refname);
     if !v.passed() && !enforced {
         aigate::say!("(advice: {refname} is not enforced here)");
+    }
+    // A recorded commit is what the server decided: the record's verdict stands.
+    if let Some(d) = recorded {
+        return Ok(if d.verdict != "fail" || !enforced { 0 } else { 1 });
     }
     Ok(if v.passed() || !enforced { 0 } else { 1 })
 }

@@ -507,6 +507,28 @@ fn collect(
     Ok(())
 }
 
+impl Decision {
+    /// The figures' input from what the server decided (its review kind, exempted, failing).
+    pub fn apply_to_figure(&self, f: &mut aigate_core::figures::CommitFigure) {
+        use aigate_core::figures::ReviewKind;
+        f.ai_assisted = self.ai_assisted || f.ai_assisted;
+        if f.tools.is_empty() {
+            f.tools = self.tools.clone();
+        }
+        f.reviewed_by_kind = if self.approvals.iter().any(|a| a.bridge.is_none()) {
+            ReviewKind::Signed
+        } else if !self.approvals.is_empty() {
+            ReviewKind::Bridge
+        } else if !self.reviewers.is_empty() {
+            ReviewKind::Trailer
+        } else {
+            ReviewKind::None
+        };
+        f.exempted = self.verdict == "exempted";
+        f.failing = self.verdict == "fail";
+    }
+}
+
 impl Note {
     /// The decision for `refname`, else the first one (accepted onto another protected ref).
     pub fn for_ref(&self, refname: &str) -> Option<&Decision> {

@@ -28,6 +28,20 @@ pub struct Row {
     /// `pass`, `exempted`, or `fail` (the commit breaks the policy as judged now; history
     /// already on the branch was accepted when it was pushed).
     pub verdict: &'static str,
+    /// `server` (the decision record holds what the server decided when it accepted the
+    /// commit) or `re-judged` (no record: judged now, by `rules`).
+    pub decided_by: &'static str,
+    /// The rules that decided: the recorded rules' version, or those of this report.
+    pub rules: String,
+    /// What the server decided, in words (recorded commits only).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub decision: String,
+    /// Exemptions the commit was accepted under that have been revoked since.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub since_revoked: Vec<String>,
+    /// `--verify`: today's verdict, where today's rules would decide otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub today: Option<&'static str>,
     #[serde(skip)]
     pub detail: Vec<(Rule, String, String)>,
     #[serde(skip)]
@@ -72,6 +86,11 @@ impl Row {
             } else {
                 "pass"
             },
+            decided_by: "re-judged",
+            rules: String::new(),
+            decision: String::new(),
+            since_revoked: Vec::new(),
+            today: None,
             detail: v
                 .findings
                 .iter()
@@ -80,6 +99,123 @@ impl Row {
             paths: facts.changed_paths.clone().unwrap_or_default(),
         }
     }
+}
+
+impl Row {
+    /// The verdict as shown: `exempted (since revoked)` for a commit accepted under an
+    /// exemption revoked after.
+    pub fn shown_verdict(&self) -> String {
+        if self.verdict == "exempted" && !self.since_revoked.is_empty() {
+            "exempted (since revoked)".into()
+        } else {
+            self.verdict.to_string()
+        }
+    }
+
+    /// Replaces what was judged now by what the server decided (its record): verdict,
+    /// findings, reviewers, approvals and exemptions; `ex` (today's exemptions) says which of
+    /// them were revoked since.
+    pub fn apply_record(&mut self, d: &crate::git::record::Decision, ex: &Exemptions, now: i64) {
+        self.decided_by = "server";
+        self.rules = d.rules.version.clone();
+        self.verdict = match d.verdict.as_str() {
+            "fail" => "fail",
+            "exempted" => "exempted",
+            _ => "pass",
+        };
+        self.findings = d.findings.iter().map(|f| f.rule.clone()).collect();
+        self.detail = d
+            .findings
+            .iter()
+            .filter_map(|f| {
+                let rule = Rule::lookup(&f.rule)?;
+                Some((rule, f.message.clone(), format!("aigate explain {}", f.rule)))
+            })
+            .collect();
+        self.reviewers = d.reviewers.clone();
+        self.approvals = d
+            .approvals
+            .iter()
+            .map(|a| match &a.bridge {
+                Some(b) => format!("{} ({}, bridge {b})", a.reviewer, a.fingerprint),
+                None => format!("{} ({})", a.reviewer, a.fingerprint),
+            })
+            .collect();
+        self.exemptions = d.exemptions.iter().map(|e| e.id.clone()).collect();
+        self.since_revoked = d
+            .exemptions
+            .iter()
+            .filter(|e| {
+                ex.list
+                    .iter()
+                    .any(|x| x.record.id == e.id && x.is_revoked(now))
+            })
+            .map(|e| e.id.clone())
+            .collect();
+        self.decision = decision_text(d, &self.since_revoked);
+    }
+}
+
+/// "accepted by the server on 2026-12-06 under rules 1a2b3c4 for refs/heads/main; exempted
+/// by EX-1 (since revoked), granted by ...; approved by ...; pushed by ..."
+pub fn decision_text(d: &crate::git::record::Decision, since_revoked: &[String]) -> String {
+    let mut parts = vec![format!(
+        "{} by the server on {} under rules {} for {}",
+        d.decision,
+        d.time.get(..10).unwrap_or(&d.time),
+        if d.rules.version.is_empty() {
+            "?"
+        } else {
+            &d.rules.version
+        },
+        d.refname
+    )];
+    for e in &d.exemptions {
+        let mut s = format!("exempted by {}", e.id);
+        if e.via == "push-option" {
+            s.push_str(" (push option)");
+        }
+        if since_revoked.contains(&e.id) {
+            s.push_str(" (since revoked)");
+        }
+        if let Some(g) = &e.granted_by {
+            s.push_str(&format!(", granted by {g}"));
+        }
+        parts.push(s);
+    }
+    for a in &d.approvals {
+        let mut s = format!("approved by {} ({})", a.reviewer, a.fingerprint);
+        if let Some(b) = &a.bridge {
+            s.push_str(&format!(" via bridge {b}"));
+        }
+        if let Some(l) = &a.landing {
+            s.push_str(&format!(", landing {l}"));
+        }
+        parts.push(s);
+    }
+    if !d.reviewers.is_empty() {
+        parts.push(format!("reviewed by {}", d.reviewers.join(", ")));
+    }
+    if !d.findings.is_empty() {
+        let f: Vec<&str> = d.findings.iter().map(|f| f.rule.as_str()).collect();
+        parts.push(format!("findings {} (not enforced)", f.join(", ")));
+    }
+    parts.push(format!("pushed by {}", d.pusher));
+    if let Some(f) = &d.forge_merge {
+        if let Some(forge) = f.get("forge").and_then(|v| v.as_str()) {
+            parts.push(format!("forge merge ({forge})"));
+        }
+    }
+    parts.join("; ")
+}
+
+/// A recorded commit today's rules would decide otherwise (`aigate audit --verify`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Disagreement {
+    pub commit: String,
+    pub recorded: String,
+    pub today: String,
+    pub today_findings: Vec<String>,
 }
 
 /// Totals over the audited history.
@@ -98,6 +234,14 @@ pub struct Summary {
     pub exemptions_used: BTreeMap<String, u64>,
     /// Active exemptions whose expiry is within the window asked for.
     pub exemptions_expiring: Vec<Expiring>,
+    /// The rules this report judged re-judged commits by.
+    pub rules: String,
+    /// Commits whose decision the server recorded, and commits judged now.
+    pub decided_by_server: u64,
+    pub re_judged: u64,
+    /// `--verify`: recorded commits today's rules would decide otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<Vec<Disagreement>>,
     /// The adoption figures and what the page shows (`report::figures`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adoption: Option<Box<super::figures::Adoption>>,
@@ -120,6 +264,19 @@ impl Summary {
     /// Counts one AI-assisted commit's row.
     pub fn add(&mut self, row: &Row) {
         self.ai_assisted += 1;
+        if row.decided_by == "server" {
+            self.decided_by_server += 1;
+        } else {
+            self.re_judged += 1;
+        }
+        if let (Some(today), Some(v)) = (row.today, self.verify.as_mut()) {
+            v.push(Disagreement {
+                commit: row.commit.clone(),
+                recorded: row.verdict.to_string(),
+                today: today.to_string(),
+                today_findings: Vec::new(),
+            });
+        }
         match row.verdict {
             "fail" => self.failing += 1,
             "exempted" => self.exempted += 1,
@@ -179,6 +336,27 @@ fn summary_lines(s: &Summary) -> Vec<String> {
         "commits: {}, AI-assisted: {} ({}%), failing: {}, exempted: {}",
         s.commits, s.ai_assisted, s.ai_share_percent, s.failing, s.exempted
     )];
+    if !s.rules.is_empty() {
+        out.push(format!("rules: {}", s.rules));
+    }
+    out.push(format!(
+        "decided by the server: {} (its record), re-judged: {}",
+        s.decided_by_server, s.re_judged
+    ));
+    if let Some(v) = &s.verify {
+        out.push(format!(
+            "verify: {} recorded commit(s) today's rules would decide otherwise (the record is unchanged)",
+            v.len()
+        ));
+        for d in v {
+            out.push(format!(
+                "  {} recorded {}, today {}",
+                &d.commit[..d.commit.len().min(10)],
+                d.recorded,
+                d.today
+            ));
+        }
+    }
     for (month, tools) in &s.by_month_and_tool {
         let t: Vec<String> = tools.iter().map(|(k, v)| format!("{k} {v}")).collect();
         out.push(format!("{month}: {}", t.join(", ")));
@@ -218,13 +396,20 @@ impl<W: Write> Sink for Table<W> {
         if !self.1 {
             writeln!(
                 self.0,
-                "{:<10} {:<10} {:<9} {:<22} {:<22} {:<26} findings/exemptions",
-                "commit", "date", "verdict", "tools", "attestation", "reviewers"
+                "{:<10} {:<10} {:<9} {:<10} {:<22} {:<22} {:<26} findings/exemptions",
+                "commit", "date", "verdict", "decided_by", "tools", "attestation", "reviewers"
             )?;
             self.1 = true;
         }
-        let extra = [join(&r.findings), join(&r.exemptions)]
-            .into_iter()
+        let extra = [
+            join(&r.findings),
+            join(&r.exemptions),
+            r.decision.clone(),
+            r.today
+                .map(|t| format!("today: {t}"))
+                .unwrap_or_default(),
+        ]
+        .into_iter()
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
@@ -242,10 +427,11 @@ impl<W: Write> Sink for Table<W> {
         };
         writeln!(
             self.0,
-            "{:<10} {:<10} {:<9} {:<22} {:<22} {:<26} {}",
+            "{:<10} {:<10} {:<9} {:<10} {:<22} {:<22} {:<26} {}",
             &r.commit[..r.commit.len().min(10)],
             r.date,
-            r.verdict,
+            r.shown_verdict(),
+            r.decided_by,
             cell(join(&r.tools), 22),
             cell(join(&r.attestation), 22),
             cell(join(&r.reviewers), 26),
@@ -273,23 +459,26 @@ pub struct Markdown<W: Write>(pub W, pub bool);
 impl<W: Write> Sink for Markdown<W> {
     fn row(&mut self, r: &Row) -> io::Result<()> {
         if !self.1 {
-            writeln!(self.0, "| commit | date | verdict | tools | attestation | reviewers | findings | exemptions | summary |")?;
-            writeln!(self.0, "|---|---|---|---|---|---|---|---|---|")?;
+            writeln!(self.0, "| commit | date | verdict | decided_by | rules | tools | attestation | reviewers | findings | exemptions | summary | decision |")?;
+            writeln!(self.0, "|---|---|---|---|---|---|---|---|---|---|---|---|")?;
             self.1 = true;
         }
         let esc = crate::report::markdown_text;
         writeln!(
             self.0,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             &r.commit[..r.commit.len().min(10)],
             r.date,
-            r.verdict,
+            r.shown_verdict(),
+            r.decided_by,
+            esc(&r.rules),
             esc(&join(&r.tools)),
             esc(&join(&r.attestation)),
             esc(&join(&r.reviewers)),
             join(&r.findings),
             esc(&join(&r.exemptions)),
-            esc(&r.summary)
+            esc(&r.summary),
+            esc(&r.decision)
         )
     }
 
@@ -316,7 +505,7 @@ impl<W: Write> Csv<W> {
     }
 }
 
-const CSV_HEADER: [&str; 10] = [
+const CSV_HEADER: [&str; 13] = [
     "commit",
     "date",
     "author",
@@ -327,6 +516,9 @@ const CSV_HEADER: [&str; 10] = [
     "findings",
     "exemptions",
     "summary",
+    "decided_by",
+    "rules",
+    "decision",
 ];
 
 fn csv_err(e: csv::Error) -> io::Error {
@@ -345,13 +537,16 @@ impl<W: Write> Sink for Csv<W> {
                 cell(&r.commit),
                 cell(&r.date),
                 cell(&r.author),
-                cell(r.verdict),
+                cell(&r.shown_verdict()),
                 cell(&r.tools.join(";")),
                 cell(&r.attestation.join(";")),
                 cell(&r.reviewers.join(";")),
                 cell(&r.findings.join(";")),
                 cell(&r.exemptions.join(";")),
                 cell(&r.summary),
+                cell(r.decided_by),
+                cell(&r.rules),
+                cell(&r.decision),
             ])
             .map_err(csv_err)
     }
@@ -474,7 +669,10 @@ impl<W: Write> Sink for Sarif<W> {
                 )
                 .build();
             let short = &r.commit[..r.commit.len().min(10)];
-            let text = format!("commit {short} ({}): {message}. Fix: {fix}", r.summary);
+            let text = format!(
+                "commit {short} ({}): {message}. Fix: {fix}. Decided by: {} (rules {})",
+                r.summary, r.decided_by, r.rules
+            );
             let mut fp = BTreeMap::new();
             fp.insert(
                 "aigateCommitRule/v1".to_string(),
