@@ -130,3 +130,34 @@ pub fn uninstall(repo: &Repo, hooks: &[&str]) -> Result<Vec<String>> {
     }
     Ok(done)
 }
+
+/// What `aigate install` adds to origin's fetch refspecs: the signed approvals (never forced:
+/// approvals not yet pushed are kept) and the server's decision record (forced: only the server
+/// writes it).
+pub const FETCH_REFSPECS: [&str; 2] = [
+    "refs/aigate/approvals:refs/aigate/approvals",
+    "+refs/notes/aigate:refs/notes/aigate",
+];
+
+/// Adds `FETCH_REFSPECS` to `remote`'s fetch refspecs (when the remote exists and lacks them);
+/// returns a line per refspec added.
+pub fn add_fetch_refspecs(repo: &Repo, remote: &str) -> Result<Vec<String>> {
+    let Ok(r) = repo.git.find_remote(remote) else {
+        return Ok(Vec::new());
+    };
+    let have: Vec<String> = r
+        .fetch_refspecs()?
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|s| s.trim_start_matches('+').to_string())
+        .collect();
+    let mut done = Vec::new();
+    for spec in FETCH_REFSPECS {
+        if !have.iter().any(|h| h == spec.trim_start_matches('+')) {
+            repo.git.remote_add_fetch(remote, spec)?;
+            done.push(format!("{remote} now fetches {spec}"));
+        }
+    }
+    Ok(done)
+}

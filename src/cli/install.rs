@@ -101,6 +101,10 @@ pub(crate) fn install_cmd(
             "aigate: this repository is guarded: pushes to protected branches are judged here."
         );
     } else {
+        // Approvals and the server's decision record come with every fetch.
+        for l in install::add_fetch_refspecs(&repo, "origin")? {
+            println!("aigate: {l}");
+        }
         let rules = engine::rules_for_worktree(&repo, None)?;
         println!(
             "aigate: guarding {} with {} (protected: {})",
