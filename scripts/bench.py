@@ -20,6 +20,9 @@ audit:  `aigate audit` of the whole history against `git log --format=%B`, with 
         the adoption figures (`--figures`) without lines against `git log --format=%B`, and
         with lines (`--figures --lines`) against `git log --numstat --format=%B`, at half and
         at the whole history (peak memory stays flat).
+record: `aigate audit` of 10,000 AI-assisted commits that all have a decision record
+        (refs/notes/aigate, written by the server's pre-receive and post-receive) against the same
+        audit with no record (every commit judged); prints the ratio.
 server:
 Builds (once, cached under target/bench/) a bare repository with scripts/gen-repo.py, then,
 for 1, 100 and 10,000 new commits, with and without a commit-graph, simulates a push to main
@@ -63,7 +66,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--new", default="1,100,10000")
     ap.add_argument("--aigate", default=os.path.join(ROOT, "target", "release", "aigate"))
-    ap.add_argument("--only", default="hook,server,audit,hostile,approvals")
+    ap.add_argument("--only", default="hook,server,audit,hostile,approvals,record")
     ap.add_argument("--git-repo", help="also time check and audit on this repository (a clone of git.git)")
     a = ap.parse_args()
     only = set(a.only.split(","))
@@ -95,6 +98,8 @@ def main():
         bench_approvals(a)
     if "landing" in only or "approvals" in only:
         bench_landing(a)
+    if "record" in only:
+        bench_record(a)
     if "server" not in only:
         return
     env = dict(os.environ, GIT_DIR=repo, AIGATE_TIMINGS="1")
@@ -371,23 +376,30 @@ def bench_hostile(a, repo, tip):
          f"{base} {git(scratch, 'rev-parse', 'deep')} refs/heads/main\n", scratch)
 
 
+def ai_history(name, n, files=None):
+    """A new bare repository under target/bench/: main holds one commit, `incoming` n attested
+    and reviewed AI commits on top (each changing f{i}.txt, or f{i % files}.txt); returns
+    (repo, main, incoming)."""
+    repo = os.path.join(ROOT, "target", "bench", name)
+    subprocess.run(["rm", "-rf", repo], check=True)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", repo], check=True)
+    ai = "Co-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code\nReviewed-by: Bob <bob@example.com>\n"
+    parts = ["blob\nmark :1\ndata 2\nx\n\ncommit refs/heads/main\nmark :10\ncommitter Ann <ann@example.com> 1700000000 +0000\ndata 5\nbase\nM 100644 :1 f0.txt\n"]
+    for i in range(n):
+        msg = f"feat: {i}\n\n{ai}"
+        parts.append(f"blob\nmark :{1_000_000 + i}\ndata {len(str(i)) + 1}\n{i}\n\n"
+                     f"commit refs/heads/incoming\nmark :{11 + i}\ncommitter Ann <ann@example.com> {1700000001 + i} +0000\n"
+                     f"data {len(msg.encode())}\n{msg}\nfrom :{10 + i}\nM 100644 :{1_000_000 + i} f{i % files if files else i}.txt\n")
+    fast_import(repo, "".join(parts))
+    return repo, git(repo, "rev-parse", "main"), git(repo, "rev-parse", "incoming")
+
+
 def bench_approvals(a):
     """A push of 1,000 attested AI commits to main, judged with typed reviews and then with
     signed reviews (one range approval from `aigate approve`, verified on the server): the
     difference is what verification costs."""
     bench = os.path.join(ROOT, "target", "bench")
-    repo = os.path.join(bench, "approvals.git")
-    subprocess.run(["rm", "-rf", repo], check=True)
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", repo], check=True)
-    ai = "Co-Authored-By: Claude <noreply@anthropic.com>\nAssisted-by: claude-code\nReviewed-by: Bob <bob@example.com>\n"
-    script = "blob\nmark :1\ndata 2\nx\n\ncommit refs/heads/main\nmark :10\ncommitter Ann <ann@example.com> 1700000000 +0000\ndata 5\nbase\nM 100644 :1 f0.txt\n"
-    for i in range(1000):
-        msg = f"feat: {i}\n\n{ai}"
-        script += (f"blob\nmark :{2000 + i}\ndata {len(str(i)) + 1}\n{i}\n\n"
-                   f"commit refs/heads/incoming\nmark :{11 + i}\ncommitter Ann <ann@example.com> {1700000001 + i} +0000\n"
-                   f"data {len(msg.encode())}\n{msg}\nfrom :{10 + i}\nM 100644 :{2000 + i} f{i}.txt\n")
-    fast_import(repo, script)
-    base, tip = git(repo, "rev-parse", "main"), git(repo, "rev-parse", "incoming")
+    repo, base, tip = ai_history("approvals.git", 1000)
     key = os.path.join(bench, "bob-key")
     if not os.path.exists(key):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key], check=True)
@@ -492,6 +504,29 @@ def bench_landing(a):
             print(f"landing: {label}, squash {where}: aigate hook {h*1000:.0f}ms, "
                   f"git {' '.join(git_cmd[3:5])} {g*1000:.0f}ms, ratio {h/g:.2f}x, "
                   f"{'accepted' if codes == {0} else 'refused: ' + p.stderr[-300:]}", flush=True)
+
+
+def bench_record(a, n=10_000):
+    """`aigate audit` of n AI-assisted commits without a decision record (each one judged), then
+    with one for every commit (what the server hook records when it accepts them): the record
+    is read instead of judging."""
+    repo, base, tip = ai_history("record.git", n, files=100)
+    cmd = [a.aigate, "audit", tip, "--branch", "main", "--format", "json"]
+    runs = max(a.runs, 3)
+    without = statistics.median(run(cmd, cwd=repo)[0] for _ in range(runs))
+    # The server records a decision for each commit of an accepted push to main.
+    env = dict(os.environ, GIT_DIR=repo)
+    env.pop("GIT_OBJECT_DIRECTORY", None)
+    git(repo, "config", "aigate.timeBudget", "60")
+    line = f"{base} {tip} refs/heads/main\n"
+    for hook in ("pre-receive", "post-receive"):
+        t, p = run([a.aigate, "hook", hook], cwd=repo, stdin=line, env=env)
+        if p.returncode != 0:
+            sys.exit(f"aigate hook {hook} failed: {p.stderr}")
+    recorded = len(git(repo, "notes", "--ref", "aigate", "list").splitlines())
+    with_record = statistics.median(run(cmd, cwd=repo)[0] for _ in range(runs))
+    print(f"record: audit of {n} AI-assisted commits: no record {without:.2f}s, "
+          f"{recorded} recorded {with_record:.2f}s, ratio {with_record/without:.2f}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,14 @@ pub fn report_rules(
             rules,
         });
     }
-    if let Some((remote_ref, at)) = remote_protected_tip(repo) {
+    // A work tree whose rule files differ from the remote's (a policy being tried out, an old
+    // branch) is judged by its own, and the report says so.
+    let remote = remote_protected_tip(repo);
+    let differs = match &remote {
+        Some((_, at)) => worktree_differs(repo, *at)?,
+        None => false,
+    };
+    if let Some((remote_ref, at)) = remote.clone().filter(|_| !differs) {
         let short = engine::short(&at.to_string()).to_string();
         let rules = at_commit(repo, at)?;
         return Ok(ReportRules {
@@ -76,7 +83,18 @@ pub fn report_rules(
     }
     let rules = engine::rules_for_worktree(repo, None)?;
     Ok(ReportRules {
-        name: format!("work tree rules ({})", rules.policy.origin),
+        name: if differs {
+            let r = remote
+                .as_ref()
+                .map(|(r, _)| r.trim_start_matches("refs/remotes/").to_string())
+                .unwrap_or_default();
+            format!(
+                "work tree rules ({}; they differ from {r}'s: --rules-from {r} judges by those)",
+                rules.policy.origin
+            )
+        } else {
+            format!("work tree rules ({})", rules.policy.origin)
+        },
         version: "work-tree".into(),
         rules,
     })
@@ -95,6 +113,24 @@ fn at_commit(repo: &Repo, at: git2::Oid) -> Result<Rules> {
     rules.signers.extend(owners);
     rules.approvals_tip = repo.approvals_tip();
     Ok(rules)
+}
+
+/// Whether the work tree's rule files differ from those at commit `at`.
+fn worktree_differs(repo: &Repo, at: git2::Oid) -> Result<bool> {
+    let Some(top) = repo.workdir() else {
+        return Ok(false);
+    };
+    for file in [
+        engine::POLICY_FILE,
+        engine::EXEMPTIONS_FILE,
+        engine::SIGNERS_FILE,
+    ] {
+        let here = std::fs::read(top.join(file)).ok();
+        if here != repo.file_at(at, file)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The remote's protected branch the server governs by, as fetched: `origin/HEAD`'s target,
