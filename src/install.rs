@@ -134,7 +134,10 @@ pub fn uninstall(repo: &Repo, hooks: &[&str]) -> Result<Vec<String>> {
 /// What `aigate install` adds to origin's fetch refspecs: the signed approvals (never forced:
 /// approvals not yet pushed are kept) and the server's decision record (forced: only the server
 /// writes it). Patterns, so a fetch from a server that has neither yet still succeeds.
-pub const FETCH_REFSPECS: [&str; 2] = ["refs/aigate/*:refs/aigate/*", "+refs/notes/aigate*:refs/notes/aigate*"];
+pub const FETCH_REFSPECS: [&str; 2] = [
+    "refs/aigate/*:refs/aigate/*",
+    "+refs/notes/aigate*:refs/notes/aigate*",
+];
 
 /// Adds `FETCH_REFSPECS` to `remote`'s fetch refspecs (when the remote exists and lacks them);
 /// returns a line per refspec added.

@@ -91,14 +91,16 @@ impl Server {
     }
     /// The notes of the record: commit → note.
     fn notes(&self) -> BTreeMap<String, Value> {
-        let list = self.s.git(&self.remote, &["notes", "--ref", "aigate", "list"]);
+        let list = self
+            .s
+            .git(&self.remote, &["notes", "--ref", "aigate", "list"]);
         text(&list.stdout)
             .lines()
             .map(|l| {
                 let commit = l.split_whitespace().nth(1).unwrap().to_string();
-                let note =
-                    self.s
-                        .git_ok(&self.remote, &["notes", "--ref", "aigate", "show", &commit]);
+                let note = self
+                    .s
+                    .git_ok(&self.remote, &["notes", "--ref", "aigate", "show", &commit]);
                 (commit, serde_json::from_str(&note).unwrap())
             })
             .collect()
@@ -136,14 +138,10 @@ fn audit(s: &Scratch, dir: &Path, extra: &[&str]) -> (Value, Rows) {
         let mut reviewers = list("reviewers");
         if let Some(a) = r["approvals"].as_array() {
             // `reviewer (SHA256:...)`
-            reviewers.extend(a.iter().map(|x| {
-                x.as_str()
-                    .unwrap()
-                    .split(" (")
-                    .next()
-                    .unwrap()
-                    .to_string()
-            }));
+            reviewers.extend(
+                a.iter()
+                    .map(|x| x.as_str().unwrap().split(" (").next().unwrap().to_string()),
+            );
         }
         rows.insert(
             r["commit"].as_str().unwrap().to_string(),
@@ -178,7 +176,10 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
     assert!(!o.status.success(), "{}", all(&o));
     sv.push_ok(&["-o", "aigate.exemption=EX-1", "main"]);
     // An exemption named in the commit, revoked after the push.
-    let c2 = sv.commit("b.txt", &format!("feat: b\n\n{CLAUDE}\n{GOOD}\nAI-Exemption: EX-2"));
+    let c2 = sv.commit(
+        "b.txt",
+        &format!("feat: b\n\n{CLAUDE}\n{GOOD}\nAI-Exemption: EX-2"),
+    );
     sv.push_ok(&["main"]);
     let c4 = sv.commit(
         "c.txt",
@@ -190,7 +191,10 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
     let c5 = sv.commit("d.txt", &format!("feat: d\n\n{KIRO}"));
     sv.push_ok(&["feature"]);
     sv.s.git_ok(&sv.work, &["checkout", "-q", "main"]);
-    assert!(!sv.notes().contains_key(&c5), "an unprotected branch is not recorded");
+    assert!(
+        !sv.notes().contains_key(&c5),
+        "an unprotected branch is not recorded"
+    );
     // Revocation of EX-2: later pushes cannot use it.
     let revoked = EXEMPTIONS.replace(
         "ticket = \"SEC-2\"",
@@ -200,9 +204,16 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
         ),
     );
     std::fs::write(&sv.exemptions, revoked).unwrap();
-    let c3 = sv.commit("e.txt", &format!("feat: e\n\n{CLAUDE}\n{GOOD}\nAI-Exemption: EX-2"));
+    let c3 = sv.commit(
+        "e.txt",
+        &format!("feat: e\n\n{CLAUDE}\n{GOOD}\nAI-Exemption: EX-2"),
+    );
     let o = sv.push(&["main"]);
-    assert!(!o.status.success(), "a revoked exemption stops later pushes: {}", all(&o));
+    assert!(
+        !o.status.success(),
+        "a revoked exemption stops later pushes: {}",
+        all(&o)
+    );
     assert!(all(&o).contains("AIG008"), "{}", all(&o));
     sv.s.git_ok(&sv.work, &["reset", "-q", "--hard", "HEAD~1"]);
     // Signed reviews from now on.
@@ -225,7 +236,10 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
     // The unprotected branch's commit, approved and merged.
     let o = sv.s.approve(&sv.work, "bob@example.com", &bob, &c5, "main");
     assert!(o.status.success(), "{}", all(&o));
-    sv.s.git_ok(&sv.work, &["merge", "-q", "--no-ff", "--no-edit", "feature"]);
+    sv.s.git_ok(
+        &sv.work,
+        &["merge", "-q", "--no-ff", "--no-edit", "feature"],
+    );
     sv.push_ok(&["main"]);
     // A rule change after all of it: kiro is no longer approved.
     std::fs::write(
@@ -248,7 +262,10 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
     let d1 = &notes[&c1]["decisions"][0];
     assert_eq!(d1["exemptions"][0]["id"], "EX-1");
     assert_eq!(d1["exemptions"][0]["via"], "push-option");
-    assert_eq!(notes[&c6]["decisions"][0]["approvals"][0]["reviewer"], "bob@example.com");
+    assert_eq!(
+        notes[&c6]["decisions"][0]["approvals"][0]["reviewer"],
+        "bob@example.com"
+    );
     assert!(notes[&c6]["decisions"][0]["rules"]["server_files"]["aigate.policy"].is_string());
     assert_eq!(notes[&c1]["schema_version"], 1);
 
@@ -289,16 +306,27 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
         .unwrap();
     assert_eq!(row2["since_revoked"][0], "EX-2", "{row2}");
     for format in ["table", "csv", "markdown"] {
-        let o = sv.s.aigate(&sv.remote, &["audit", "--branch", "main", "--format", format]);
+        let o = sv.s.aigate(
+            &sv.remote,
+            &["audit", "--branch", "main", "--format", format],
+        );
         let out = text(&o.stdout);
         assert!(out.contains("exempted (since revoked)"), "{format}: {out}");
-        assert!(out.contains("server") && out.contains("EX-1"), "{format}: {out}");
+        assert!(
+            out.contains("server") && out.contains("EX-1"),
+            "{format}: {out}"
+        );
     }
     // ...and in a fresh clone that fetched the record (client install adds the refspecs).
     let fresh = sv.s.path("fresh");
     sv.s.git_ok(
         sv.s.dir.path(),
-        &["clone", "-q", sv.remote.to_str().unwrap(), fresh.to_str().unwrap()],
+        &[
+            "clone",
+            "-q",
+            sv.remote.to_str().unwrap(),
+            fresh.to_str().unwrap(),
+        ],
     );
     let o = sv.s.aigate(&fresh, &["install"]);
     assert!(o.status.success(), "{}", all(&o));
@@ -306,14 +334,20 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
     let (doc, rows) = audit(&sv.s, &fresh, &[]);
     expect(&rows, "clone");
     assert!(
-        doc["summary"]["rules"].as_str().unwrap().contains("origin/main"),
+        doc["summary"]["rules"]
+            .as_str()
+            .unwrap()
+            .contains("origin/main"),
         "{}",
         doc["summary"]
     );
     // explain says what the server decided.
     let o = sv.s.aigate(&fresh, &["explain", &c1]);
     let out = all(&o);
-    assert!(out.contains("decided_by: server") && out.contains("EX-1"), "{out}");
+    assert!(
+        out.contains("decided_by: server") && out.contains("EX-1"),
+        "{out}"
+    );
     assert!(out.contains("push option"), "{out}");
     // --verify lists what today's rules would decide otherwise, and changes nothing.
     let (doc, _) = audit(&sv.s, &sv.remote, &["--verify"]);
@@ -334,11 +368,28 @@ fn clients_cannot_push_the_record() {
     let sv = server("");
     sv.commit("a.txt", &format!("feat: a\n\n{CLAUDE}\n{GOOD}"));
     sv.push_ok(&["main"]);
-    sv.s.git_ok(&sv.work, &["fetch", "-q", "origin", "refs/notes/aigate:refs/notes/aigate"]);
+    sv.s.git_ok(
+        &sv.work,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "refs/notes/aigate:refs/notes/aigate",
+        ],
+    );
     let head = sv.s.git_ok(&sv.work, &["rev-parse", "HEAD"]);
     sv.s.git_ok(
         &sv.work,
-        &["notes", "--ref", "aigate", "add", "-f", "-m", "{\"decisions\": []}", &head],
+        &[
+            "notes",
+            "--ref",
+            "aigate",
+            "add",
+            "-f",
+            "-m",
+            "{\"decisions\": []}",
+            &head,
+        ],
     );
     let o = sv.push(&["refs/notes/aigate:refs/notes/aigate"]);
     assert!(!o.status.success(), "{}", all(&o));
@@ -382,8 +433,14 @@ fn twenty_concurrent_pushes_leave_twenty_complete_records() {
     let sv = server("[branches]\nprotected = [\"main\", \"release/**\"]\n");
     let mut commits = Vec::new();
     for i in 0..20 {
-        sv.s.git_ok(&sv.work, &["checkout", "-q", "-B", &format!("r{i}"), "main"]);
-        commits.push(sv.commit(&format!("r{i}.txt"), &format!("feat: r{i}\n\n{CLAUDE}\n{GOOD}")));
+        sv.s.git_ok(
+            &sv.work,
+            &["checkout", "-q", "-B", &format!("r{i}"), "main"],
+        );
+        commits.push(sv.commit(
+            &format!("r{i}.txt"),
+            &format!("feat: r{i}\n\n{CLAUDE}\n{GOOD}"),
+        ));
     }
     let url = sv.remote.to_str().unwrap().to_string();
     std::thread::scope(|scope| {
@@ -395,7 +452,12 @@ fn twenty_concurrent_pushes_leave_twenty_complete_records() {
                 scope.spawn(move || {
                     sv.s.git(
                         &sv.work,
-                        &["push", "--no-verify", url, &format!("{c}:refs/heads/release/{i}")],
+                        &[
+                            "push",
+                            "--no-verify",
+                            url,
+                            &format!("{c}:refs/heads/release/{i}"),
+                        ],
                     )
                 })
             })
@@ -407,12 +469,17 @@ fn twenty_concurrent_pushes_leave_twenty_complete_records() {
     });
     let notes = sv.notes();
     for (i, c) in commits.iter().enumerate() {
-        let n = notes.get(c).unwrap_or_else(|| panic!("no record of push {i}"));
+        let n = notes
+            .get(c)
+            .unwrap_or_else(|| panic!("no record of push {i}"));
         let d = &n["decisions"][0];
         assert_eq!(d["ref"], format!("refs/heads/release/{i}"));
         assert_eq!(d["decision"], "accepted");
         assert_eq!(d["verdict"], "pass");
         assert_eq!(d["tools"][0], "claude-code");
-        assert!(d["rules"]["version"].is_string() && d["time"].is_string(), "{d}");
+        assert!(
+            d["rules"]["version"].is_string() && d["time"].is_string(),
+            "{d}"
+        );
     }
 }

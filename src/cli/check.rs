@@ -86,7 +86,11 @@ pub(crate) fn check(
             let mut rules = engine::rules_at(&repo, at)?;
             rules.approvals_tip = repo.approvals_tip();
             let name = match at {
-                Some(c) => format!("rules at {} ({})", engine::short(&c.to_string()), rules.policy.origin),
+                Some(c) => format!(
+                    "rules at {} ({})",
+                    engine::short(&c.to_string()),
+                    rules.policy.origin
+                ),
                 None => format!("rules: {}", rules.policy.origin),
             };
             (rules, name)
@@ -209,7 +213,8 @@ pub(crate) fn check(
     match format {
         Format::Json => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let mut doc: serde_json::Value = serde_json::from_str(&report::json(&reports, enforced))?;
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&report::json(&reports, enforced))?;
             if let Some(o) = doc.as_object_mut() {
                 o.insert("rules".into(), rules_name.clone().into());
             }

@@ -103,7 +103,11 @@ pub(crate) fn explain(
             }))?
         );
         if let Some(d) = recorded {
-            return Ok(if d.verdict != "fail" || !enforced { 0 } else { 1 });
+            return Ok(if d.verdict != "fail" || !enforced {
+                0
+            } else {
+                1
+            });
         }
         return Ok(if v.passed() || !enforced { 0 } else { 1 });
     }
@@ -125,7 +129,9 @@ pub(crate) fn explain(
             "decided_by: server: {}",
             aigate::report::audit::decision_text(d, &since_revoked)
         ),
-        None => aigate::say!("decided_by: re-judged (no decision record of the server; judged now, below)"),
+        None => aigate::say!(
+            "decided_by: re-judged (no decision record of the server; judged now, below)"
+        ),
     }
     if recorded.is_some() {
         aigate::say!("judged again now by the rules above (the record stands):");
@@ -212,7 +218,11 @@ pub(crate) fn explain(
     }
     // A recorded commit is what the server decided: the record's verdict stands.
     if let Some(d) = recorded {
-        return Ok(if d.verdict != "fail" || !enforced { 0 } else { 1 });
+        return Ok(if d.verdict != "fail" || !enforced {
+            0
+        } else {
+            1
+        });
     }
     Ok(if v.passed() || !enforced { 0 } else { 1 })
 }

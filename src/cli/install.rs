@@ -28,7 +28,10 @@ pub(crate) fn install_cmd(
     let bin = bin.canonicalize().unwrap_or(bin);
     let hooks: Vec<&str> = if server {
         // post-receive records the decisions once the updates happened.
-        vec![if per_ref { "update" } else { "pre-receive" }, "post-receive"]
+        vec![
+            if per_ref { "update" } else { "pre-receive" },
+            "post-receive",
+        ]
     } else {
         install::CLIENT_HOOKS.to_vec()
     };

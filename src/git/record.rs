@@ -111,7 +111,11 @@ impl RulesVersion {
     /// The governing rule set's version, as the hook resolved it.
     pub fn of(repo: &Repo, gov: &crate::engine::Governing) -> RulesVersion {
         let mut server_files = BTreeMap::new();
-        for key in ["aigate.policy", "aigate.exemptions", "aigate.allowedSigners"] {
+        for key in [
+            "aigate.policy",
+            "aigate.exemptions",
+            "aigate.allowedSigners",
+        ] {
             if let Some(p) = repo.config_string(key) {
                 let id = Oid::hash_file(ObjectType::Blob, &p)
                     .map(|o| o.to_string())
@@ -149,21 +153,24 @@ pub struct PushFacts<'a> {
     pub forge: Option<&'a crate::forge::env::ForgeMerge>,
 }
 
-/// The pending file of one ref update.
+/// The decisions of one ref update (the pending file pre-receive leaves): (commit, decision).
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
-struct Pending {
+pub struct Pending {
     #[serde(rename = "ref")]
-    refname: String,
-    old: String,
-    new: String,
-    notes: Vec<(String, Decision)>,
+    pub refname: String,
+    pub old: String,
+    pub new: String,
+    pub notes: Vec<(String, Decision)>,
 }
 
 fn pending_path(repo: &Repo, old: &str, new: &str, refname: &str) -> PathBuf {
-    let key = Oid::hash_object(ObjectType::Blob, format!("{old} {new} {refname}").as_bytes())
-        .map(|o| o.to_string())
-        .unwrap_or_else(|_| refname.replace('/', "_"));
+    let key = Oid::hash_object(
+        ObjectType::Blob,
+        format!("{old} {new} {refname}").as_bytes(),
+    )
+    .map(|o| o.to_string())
+    .unwrap_or_else(|_| refname.replace('/', "_"));
     repo.git
         .path()
         .join(PENDING_DIR)
@@ -175,7 +182,7 @@ pub fn decisions(
     reports: &[RefReport],
     rules: &RulesVersion,
     push: &PushFacts<'_>,
-) -> Vec<(String, String, String, Vec<(String, Decision)>)> {
+) -> Vec<Pending> {
     let forge = push.forge.and_then(|f| serde_json::to_value(f).ok());
     let mut out = Vec::new();
     for r in reports {
@@ -255,7 +262,12 @@ pub fn decisions(
                 (c.commit.clone(), d)
             })
             .collect();
-        out.push((r.refname.clone(), old.clone(), new.clone(), notes));
+        out.push(Pending {
+            refname: r.refname.clone(),
+            old: old.clone(),
+            new: new.clone(),
+            notes,
+        });
     }
     out
 }
@@ -269,21 +281,14 @@ pub fn leave_pending(
     push: &PushFacts<'_>,
 ) -> Result<()> {
     let rules = RulesVersion::of(repo, gov);
-    for (refname, old, new, notes) in decisions(reports, &rules, push) {
-        let path = pending_path(repo, &old, &new, &refname);
+    for pending in decisions(reports, &rules, push) {
+        let path = pending_path(repo, &pending.old, &pending.new, &pending.refname);
         let dir = path.parent().context("pending path has no directory")?;
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let text = serde_json::to_vec(&Pending {
-            refname,
-            old,
-            new,
-            notes,
-        })?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let text = serde_json::to_vec(&pending)?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }
@@ -377,8 +382,7 @@ pub fn write_notes(repo: &Repo, items: &[(String, Decision)]) -> Result<()> {
         }
         for (commit, ds) in by_commit {
             let mut note = match base.as_ref().and_then(|t| note_blob(git, t, commit)) {
-                Some(blob) => parse_note(&git.find_blob(blob)?.content().to_vec())
-                    .unwrap_or_default(),
+                Some(blob) => parse_note(git.find_blob(blob)?.content()).unwrap_or_default(),
                 None => Note::default(),
             };
             note.schema_version = SCHEMA_VERSION;

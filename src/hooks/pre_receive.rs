@@ -1161,8 +1161,9 @@ fn decide_report_record(
             now: push.now,
             forge: push.forge.as_ref(),
         };
-        crate::git::record::leave_pending(repo, gov, &reports, &facts)
-            .context("the decision record's pending decisions must be written before a push is accepted")?;
+        crate::git::record::leave_pending(repo, gov, &reports, &facts).context(
+            "the decision record's pending decisions must be written before a push is accepted",
+        )?;
     }
     // The process ends next: freeing a large push's verdicts one by one (0.4 s for 400,000 of
     // them, past the time budget) buys nothing.

@@ -129,7 +129,11 @@ impl Row {
             .iter()
             .filter_map(|f| {
                 let rule = Rule::lookup(&f.rule)?;
-                Some((rule, f.message.clone(), format!("aigate explain {}", f.rule)))
+                Some((
+                    rule,
+                    f.message.clone(),
+                    format!("aigate explain {}", f.rule),
+                ))
             })
             .collect();
         self.reviewers = d.reviewers.clone();
@@ -405,14 +409,12 @@ impl<W: Write> Sink for Table<W> {
             join(&r.findings),
             join(&r.exemptions),
             r.decision.clone(),
-            r.today
-                .map(|t| format!("today: {t}"))
-                .unwrap_or_default(),
+            r.today.map(|t| format!("today: {t}")).unwrap_or_default(),
         ]
         .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
         // Columns keep their width: longer text is cut with an ellipsis (the CSV and JSON
         // formats carry it whole).
         let cell = |s: String, w: usize| {
