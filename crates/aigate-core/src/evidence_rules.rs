@@ -101,7 +101,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: AI_BOT,
         confidence: Confidence::Medium,
-        summary: "a bot account whose login marks an AI app the catalog does not know (`korbit-ai[bot]`, `acme-gpt[bot]`): an unknown AI tool",
+        summary: "a bot account whose login marks an AI app the catalog does not know (`acme-ai[bot]`, `acme-gpt[bot]`), or a service at a no-reply address whose name says it is AI (`Acme Agent <noreply@acme.dev>`): an unknown AI tool",
     },
     Rule {
         id: NAME_IS_TOOL,

@@ -86,7 +86,40 @@ pub(super) fn identity_rules(
             text,
             format!("named after the model {model}"),
         );
+        return;
     }
+    if unknown_ai_service(name, &who.email) {
+        out.add(
+            None,
+            AI_BOT,
+            source,
+            text,
+            format!("`{name}` at a no-reply address names an AI service no entry knows"),
+        );
+    }
+}
+
+/// A name no person has, at a no-reply address, that says it is AI: `Foo Agent
+/// <noreply@foo.dev>`, `Foo <noreply@foo.ai>`. People have no no-reply addresses (GitHub's
+/// per-user ones are `<id>+<login>@users.noreply.github.com`, not matched here).
+fn unknown_ai_service(name: &str, email: &str) -> bool {
+    let email = email.trim().to_ascii_lowercase();
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    let no_reply = ["noreply", "no-reply", "donotreply"]
+        .iter()
+        .any(|n| local.contains(n));
+    if !no_reply || domain.ends_with("github.com") {
+        return false;
+    }
+    let ai_word = name.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "ai" | "agent" | "assistant" | "copilot" | "llm" | "gpt"
+        )
+    });
+    ai_word || domain.ends_with(".ai")
 }
 
 /// Local parts of role addresses: a team, a service, never one person.

@@ -373,6 +373,23 @@ fn bot_logins_with_a_suffix_are_their_tool() {
             "{who}"
         );
     }
+    // A service no entry names, saying it is AI, at a no-reply address.
+    for who in [
+        "Graphite Agent <noreply@graphite.example>",
+        "Plandex <noreply@plandex.ai>",
+    ] {
+        let co = by_ann(&format!("x\n\nCo-authored-by: {who}\n"));
+        assert_eq!(co, [(UNKNOWN_AI.to_string(), AI_BOT)], "{who}");
+    }
+    for who in [
+        "GitHub <noreply@github.com>",
+        "Vercel <noreply@vercel.com>",
+        "Jane Doe <jane@foo.ai>",
+        "Mergify <noreply@mergify.com>",
+    ] {
+        let co = by_ann(&format!("x\n\nCo-authored-by: {who}\n"));
+        assert!(co.is_empty(), "{who}: {co:?}");
+    }
     for who in [
         "openai-sdk[bot] <o@example.org>",
         "mergify[bot] <m@example.org>",
