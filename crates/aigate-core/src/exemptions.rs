@@ -532,6 +532,32 @@ mod tests {
     }
 
     #[test]
+    fn a_revocation_stops_the_exemption_from_its_time_on_and_an_unreadable_time_at_once() {
+        let text = |at: &str| format!("[[exemption]]\nid = \"EX-1\"\ntools = [\"cursor\"]\nbranches = [\"main\"]\napproved_by = \"o\"\nticket = \"T\"\nreason = \"r\"\nexpires = \"2099-01-01\"\nrevoked = {{ by = \"c\", at = \"{at}\" }}\n");
+        let cat = crate::catalog::Catalog::builtin().unwrap();
+        let facts = CommitFacts::default();
+        let target = |now| Target {
+            refname: "refs/heads/main",
+            push_exemptions: &[],
+            now,
+            pusher: None,
+            landing: &[],
+            excluded: &[],
+            landing_notes: &[],
+            forge_merge: false,
+        };
+        let ex = Exemptions::from_str(&text("2030-01-01T00:00:00Z"), "x.toml", &cat, None).unwrap();
+        let e = &ex.list[0];
+        let at = e.revoked_at().unwrap();
+        assert!(e.check("cursor", &facts, &target(at - 1)).is_ok());
+        assert!(!e.is_revoked(at - 1) && e.is_revoked(at));
+        let why = e.check("cursor", &facts, &target(at)).unwrap_err();
+        assert!(why.contains("revoked by c"), "{why}");
+        let ex = Exemptions::from_str(&text("soon"), "x.toml", &cat, None).unwrap();
+        assert!(ex.list[0].check("cursor", &facts, &target(0)).is_err());
+    }
+
+    #[test]
     fn grant_text_is_one_record() {
         // A narrow draft (one odd path) and the wide record it could be re-read as.
         let draft = rec(&["src/**,**"]);
