@@ -276,3 +276,37 @@ fn an_unapproved_rule_set_is_refused_before_it_is_compiled() {
     assert!(!ok && out.contains("needs signed approvals"), "{out}");
     assert!(!out.contains("do not load"), "{out}");
 }
+
+/// A key of the repository's trust root whose pattern admits an owner's address is not that
+/// owner: its approval of a rule change, landed by squash, does not count as the owner's.
+#[test]
+fn a_pattern_key_signing_as_an_owner_does_not_approve_a_rule_change() {
+    let s = Scratch::new();
+    let mallory = s.keygen("mallory");
+    let signers = format!("*@example.com {}\n", pubkey(&mallory));
+    let (_remote, work, _owner) = server(&s, &signers, "");
+    s.git_ok(&work, &["fetch", "-q", "origin"]);
+    s.git_ok(&work, &["checkout", "-q", "-b", "rules", "origin/main"]);
+    std::fs::write(work.join(".aigate.toml"), "[branches]\nmode = \"off\"\n").unwrap();
+    s.git_ok(&work, &["add", ".aigate.toml"]);
+    // Written by someone outside the pattern, so only the owner check stands in the way.
+    let outsider = |args: &[&str]| {
+        let o = s
+            .cmd("git", &work)
+            .env("GIT_AUTHOR_EMAIL", "mal@elsewhere.test")
+            .env("GIT_COMMITTER_EMAIL", "mal@elsewhere.test")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", all(&o));
+    };
+    outsider(&["commit", "-q", "--no-verify", "-m", "chore: tidy"]);
+    s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "rules"]);
+    let o = s.approve(&work, OWNER, &mallory, "origin/rules", "main");
+    assert!(o.status.success(), "{}", all(&o));
+    s.git_ok(&work, &["checkout", "-q", "-B", "main", "origin/main"]);
+    s.git_ok(&work, &["merge", "-q", "--squash", "origin/rules"]);
+    outsider(&["commit", "-q", "--no-verify", "-m", "chore: tidy (#2)"]);
+    let (ok, out) = push(&s, &work, &["main"]);
+    assert!(!ok && out.contains("needs signed approvals"), "{out}");
+}

@@ -679,7 +679,12 @@ fn check_governed_changes(
             notes.extend(why);
             for seen in landed {
                 let who = canonical_email(&seen.reviewer);
-                if seen.bridge.is_some() || !owners.iter().any(|o| canonical_email(o) == who) {
+                // An owner's own key, from the owners' trust root: a wider key of the
+                // repository's trust root (a pattern) that signed as an owner is not one.
+                if seen.bridge.is_some()
+                    || !owners.iter().any(|o| canonical_email(o) == who)
+                    || !gov.owners.admits_fingerprint(&seen.reviewer, &seen.fingerprint)
+                {
                     continue;
                 }
                 if let Some((_, why)) = took_part.iter().find(|(e, _)| seen.is(e)) {

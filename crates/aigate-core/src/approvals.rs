@@ -389,6 +389,16 @@ impl AllowedSigners {
             })
     }
 
+    /// Whether a key with this fingerprint is `principal`'s here (any line of that key admits
+    /// the principal): an approval verified against a wider trust root, checked against this
+    /// narrower one (the owners' keys).
+    pub fn admits_fingerprint(&self, principal: &str, fingerprint: &str) -> bool {
+        self.signers.iter().any(|s| {
+            s.key.fingerprint(HashAlg::Sha256).to_string() == fingerprint
+                && match_pattern_list(&s.principals, principal)
+        })
+    }
+
     fn origin_name(&self) -> &str {
         if self.origin.is_empty() {
             "the trust root"
