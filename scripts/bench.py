@@ -523,6 +523,7 @@ def bench_record(a, n=10_000):
         t, p = run([a.aigate, "hook", hook], cwd=repo, stdin=line, env=env)
         if p.returncode != 0:
             sys.exit(f"aigate hook {hook} failed: {p.stderr}")
+        print(f"record: {hook} of a {n}-commit push, recording each decision: {t:.2f}s", flush=True)
     recorded = len(git(repo, "notes", "--ref", "aigate", "list").splitlines())
     with_record = statistics.median(run(cmd, cwd=repo)[0] for _ in range(runs))
     print(f"record: audit of {n} AI-assisted commits: no record {without:.2f}s, "

