@@ -255,7 +255,11 @@ impl Rules {
             ..Default::default()
         };
         if let Some(f) = &st.forge {
-            if !self.policy.is_bridge(&st.reviewer) {
+            // A bridge is a key listed under the bridge's own principal, not a pattern that
+            // happens to admit it.
+            if !self.policy.is_bridge(&st.reviewer)
+                || !v.principals.iter().any(|p| p.eq_ignore_ascii_case(&st.reviewer))
+            {
                 return None;
             }
             let label = forge_label(&f.forge, &f.login);

@@ -465,9 +465,12 @@ fn check_approvals_ref(
                         match aigate_core::approvals::verify(&text, &gov.rules.signers, push.now) {
                             Ok(v)
                                 if v.statement.forge.is_some()
-                                    && !gov.rules.policy.is_bridge(&v.statement.reviewer) =>
+                                    && (!gov.rules.policy.is_bridge(&v.statement.reviewer)
+                                        || !v.principals.iter().any(|p| {
+                                            p.eq_ignore_ascii_case(&v.statement.reviewer)
+                                        })) =>
                             {
-                                bad.push(format!("{path}: a forge review attested by {}, which is not a forge bridge of the governing rules ([forge] bridges)", v.statement.reviewer));
+                                bad.push(format!("{path}: a forge review attested by {}, which is not a forge bridge of the governing rules ([forge] bridges, a key listed under that exact principal)", v.statement.reviewer));
                                 None
                             }
                             Ok(v) => {
