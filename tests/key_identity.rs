@@ -310,3 +310,47 @@ fn a_pattern_key_signing_as_an_owner_does_not_approve_a_rule_change() {
     let (ok, out) = push(&s, &work, &["main"]);
     assert!(!ok && out.contains("needs signed approvals"), "{out}");
 }
+
+/// A forge bridge is a key listed under the bridge's exact principal: a pattern key of the
+/// trust root that admits the bridge's address cannot attest forge reviews.
+#[test]
+fn a_pattern_key_cannot_attest_forge_reviews_as_the_bridge() {
+    let s = Scratch::new();
+    let ci = s.keygen("ci");
+    let signers = format!("*@ci.example.com {}\n", pubkey(&ci));
+    let (_remote, work, _owner) = server(
+        &s,
+        &signers,
+        "[forge]\nbridges = [\"forge-bridge@ci.example.com\"]\n",
+    );
+    s.git_ok(&work, &["checkout", "-q", "-b", "feature"]);
+    let head = s.commit(&work, "a.rs", AI);
+    s.git_ok(&work, &["push", "-q", "--no-verify", "origin", "feature"]);
+    s.git_ok(&work, &["fetch", "-q", "origin"]);
+    let base = s.git_ok(&work, &["rev-parse", "origin/main"]);
+    let ev = serde_json::json!({"action": "submitted",
+        "review": {"state": "approved", "user": {"login": "rob", "type": "User"}, "commit_id": head},
+        "pull_request": {"number": 1, "user": {"login": "ann"},
+            "head": {"sha": head, "ref": "feature"}, "base": {"sha": base, "ref": "main"}}});
+    let f = s.path("event.json");
+    std::fs::write(&f, ev.to_string()).unwrap();
+    let o = s.aigate(
+        &work,
+        &[
+            "approve",
+            "--forge-event",
+            f.to_str().unwrap(),
+            "--as",
+            "forge-bridge@ci.example.com",
+            "--key",
+            ci.to_str().unwrap(),
+            "--push",
+            "origin",
+        ],
+    );
+    assert!(
+        !o.status.success() && all(&o).contains("not a forge bridge"),
+        "{}",
+        all(&o)
+    );
+}
