@@ -432,3 +432,33 @@ fn notes_at_any_fan_out_are_found_as_git_finds_them() {
     let c = commit_json(&v);
     assert_eq!(c["evidence"][0]["tool"], "cursor", "{v}");
 }
+
+#[test]
+fn a_disclosure_naming_no_tool_is_declared_by_the_attested_tool() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    std::fs::write(
+        work.join(".aigate.toml"),
+        "[tools]\napproved = [\"kiro\"]\n",
+    )
+    .unwrap();
+    s.commit(
+        &work,
+        "k.rs",
+        &format!("feat: k\n\nAI disclosure: yes, an assistant drafted the parser.\n\nAssisted-by: kiro\n{REVIEW}"),
+    );
+    let v = check_json(&s, &work);
+    assert_eq!(commit_json(&v)["findings"], serde_json::json!([]), "{v}");
+    // Without an attestation, the unknown tool is unapproved.
+    s.commit(
+        &work,
+        "k.rs",
+        &format!("feat: k2\n\nAI disclosure: yes, an assistant drafted the parser.\n\n{REVIEW}"),
+    );
+    let v = check_json(&s, &work);
+    let findings = commit_json(&v)["findings"].to_string();
+    assert!(
+        findings.contains("AIG001") && findings.contains("AIG002"),
+        "{v}"
+    );
+}
