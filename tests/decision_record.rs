@@ -483,3 +483,127 @@ fn twenty_concurrent_pushes_leave_twenty_complete_records() {
         );
     }
 }
+
+/// On a server whose rules have owners, an exemption counts with an owner's signed grant: the
+/// record names the owner who granted it, and audit and explain (in the server and in a clone)
+/// say so.
+#[test]
+fn the_record_names_the_owner_who_granted_the_exemption_it_used() {
+    let s = Scratch::new();
+    let (remote, work, owner) = s.governed();
+    // Two owners: one grants the exemption, the other approves the change that adds it.
+    let oscar = s.keygen("oscar");
+    std::fs::create_dir_all(work.join(".aigate")).unwrap();
+    let policy = format!(
+        "[tools]\napproved = [\"kiro\"]\n[governance]\nowners = [\"{OWNER}\", \"oscar@example.com\"]\n"
+    );
+    let signers = format!(
+        "{}{}",
+        s.signer_line(OWNER, &owner),
+        s.signer_line("oscar@example.com", &oscar)
+    );
+    s.push_rules(
+        &work,
+        &owner,
+        &[
+            (".aigate.toml", &policy),
+            (".aigate/allowed_signers", &signers),
+        ],
+    );
+    let o = s.aigate(
+        &work,
+        &[
+            "exemption",
+            "request",
+            "--tool",
+            "cursor",
+            "--branch",
+            "main",
+            "--expires",
+            "30d",
+            "--ticket",
+            "SEC-9",
+            "--reason",
+            "pilot",
+        ],
+    );
+    assert!(o.status.success(), "{}", all(&o));
+    let list: Value = serde_json::from_slice(
+        &s.aigate(&work, &["exemption", "list", "--format", "json"])
+            .stdout,
+    )
+    .unwrap();
+    let id = list["exemptions"][0]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.git_ok(&work, &["config", "user.email", OWNER]);
+    let o = s.aigate(
+        &work,
+        &["exemption", "grant", &id, "--key", owner.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", all(&o));
+    s.git_ok(&work, &["config", "--unset", "user.email"]);
+    s.git_ok(&work, &["add", ".aigate/exemptions.toml"]);
+    let change = s.commit_staged(&work, "Exemption for the cursor pilot");
+    let o = s.approve(&work, "oscar@example.com", &oscar, &change, "main");
+    assert!(o.status.success(), "{}", all(&o));
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let c = s.commit(
+        &work,
+        "x.rs",
+        &format!("feat: x\n\nMade-with: Cursor\nAssisted-by: cursor\n{REVIEW}\nAI-Exemption: {id}"),
+    );
+    let o = s.git(&work, &["push", "--no-verify", "origin", "main"]);
+    assert!(o.status.success(), "{}", all(&o));
+    let note: Value =
+        serde_json::from_str(&s.git_ok(&remote, &["notes", "--ref", "aigate", "show", &c]))
+            .unwrap();
+    let granted = note["decisions"][0]["exemptions"][0]["granted_by"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(granted.contains(OWNER), "{note}");
+    let fresh = s.path("fresh");
+    s.git_ok(
+        s.dir.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            fresh.to_str().unwrap(),
+        ],
+    );
+    s.git_ok(
+        &fresh,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "+refs/notes/aigate:refs/notes/aigate",
+        ],
+    );
+    for dir in [&remote, &fresh] {
+        let o = s.aigate(dir, &["audit", "--branch", "main", "--format", "csv"]);
+        let out = text(&o.stdout);
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(&c))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(
+            row.contains("exempted") && row.contains(",server,"),
+            "{row}"
+        );
+        assert!(
+            row.contains(&format!("exempted by {id}, granted by {granted}")),
+            "{row}"
+        );
+        let o = s.aigate(dir, &["explain", &c]);
+        assert!(
+            all(&o).contains(&format!("granted by {granted}")),
+            "{}",
+            all(&o)
+        );
+    }
+}
