@@ -38,6 +38,8 @@ pub struct Rules {
     verified: Mutex<HashMap<Oid, Option<VerifiedRecord>>>,
     /// Blast-radius measurements recorded in this repository (server hooks and audits).
     pub measures: Option<crate::git::measures::Measures>,
+    /// Past this instant, finding a landing's approvals stops with `OverBudget` (server hooks).
+    pub deadline: Option<Instant>,
 }
 
 impl Rules {
@@ -51,6 +53,7 @@ impl Rules {
             now: now(),
             verified: Mutex::new(HashMap::new()),
             measures: None,
+            deadline: None,
         }
     }
 
@@ -148,6 +151,8 @@ impl Rules {
             }
         }
         for blob in blobs {
+            // Each candidate may cost a merge: the push's time budget holds here too.
+            crate::git::budget::check(self.deadline)?;
             let Some(v) = self.verified_record(repo, blob)? else {
                 continue;
             };

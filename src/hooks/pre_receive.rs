@@ -188,6 +188,7 @@ fn server_inner(updates: &[Update], prefix: &str) -> Result<i32> {
     let approvals_tip = check_approvals_ref(&repo, &gov, &mut plan, &push)?;
     gov.rules.approvals_tip = approvals_tip;
     gov.rules.now = push.now;
+    gov.rules.deadline = Some(push.deadline);
     check_refs(&repo, &gov, &mut plan)?;
     check_governed_changes(&repo, &gov, &mut plan, &push)?;
     let t_judge = Instant::now();
@@ -934,7 +935,14 @@ fn judge_protected(
             let between: Vec<Oid> = ids.iter().map(|(c, _)| *c).collect();
             check_fast_forward(repo, policy, p, &between)?;
             if !ids.is_empty() {
-                landing_approvals(repo, gov, p)?;
+                match landing_approvals(repo, gov, p) {
+                    Ok(()) => {}
+                    Err(e) if engine::is_over_budget(&e) => {
+                        p.hard.push(too_large(push));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             let target = p.judging_target(push);
             match gov
