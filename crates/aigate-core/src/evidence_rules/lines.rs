@@ -9,7 +9,7 @@ use crate::catalog::{strip_squash_prefix, Catalog, EvidenceSource};
 use crate::models::Models;
 
 /// Links to an agent's session or a shared chat, with the tool each names. An id must follow.
-pub(super) const SESSION_LINKS: [(&str, &str); 27] = [
+pub(super) const SESSION_LINKS: [(&str, &str); 28] = [
     ("chatgpt.com/codex/tasks/", "codex"),
     ("chatgpt.com/codex/cloud/tasks/", "codex"),
     ("chatgpt.com/share/", "chatgpt"),
@@ -24,6 +24,8 @@ pub(super) const SESSION_LINKS: [(&str, &str); 27] = [
     ("claude.ai/chat/", "claude-code"),
     ("app.devin.ai/sessions/", "devin"),
     ("cursor.com/agents/", "cursor"),
+    ("cursor.com/agents?id=", "cursor"),
+    ("app.devin.ai/desktop/session/", "devin"),
     ("cursor.com/background-agent?bcId=", "cursor"),
     ("app.factory.ai/sessions/", "factory-droid"),
     ("v0.dev/chat/", "v0"),
@@ -36,7 +38,6 @@ pub(super) const SESSION_LINKS: [(&str, &str); 27] = [
     ("app.coderabbit.ai/code/tasks/", "coderabbit"),
     ("app.all-hands.dev/conversations/", "openhands"),
     ("bolt.new/~/", "bolt"),
-    ("app.warp.dev/conversation/", "warp"),
 ];
 
 pub(super) fn session_links(out: &mut Found<'_>, line: &str) {
