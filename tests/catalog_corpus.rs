@@ -87,6 +87,7 @@ fn every_ai_fixture_is_classified_with_its_tool_and_the_human_is_not() {
                 excluded: &[],
                 landing_notes: &[],
                 forge_merge: false,
+                pr_branch: None,
             },
         );
         let name = f.file_name().unwrap().to_string_lossy().to_string();

@@ -239,8 +239,11 @@ fn assert_refused((ok, out): (bool, String), why: &str) {
 fn an_approved_change_lands_by_squash_merge() {
     let f = forge("");
     f.pull_request();
-    // Unreviewed, the squash is refused.
-    assert_refused(f.merge("squash", GITHUB_MERGE, None), "AIG004");
+    // Unreviewed, the squash is refused, and the fix names the pull request's branch.
+    assert_refused(
+        f.merge("squash", GITHUB_MERGE, None),
+        "aigate approve origin/feature --into main",
+    );
     f.rob_approves();
     let before = f.main_tip();
     assert_accepted(f.merge("squash", GITHUB_MERGE, None));

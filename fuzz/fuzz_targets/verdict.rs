@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         ..Default::default()
     };
     let trailers = parse(facts.message.as_bytes(), &TrailerConfig::default());
-    let v = judge(&facts, &trailers, policy, &Exemptions::default(), &Target { refname: "refs/heads/main", push_exemptions: &[], now: 0, pusher: None, landing: &[], excluded: &[], landing_notes: &[], forge_merge: false });
+    let v = judge(&facts, &trailers, policy, &Exemptions::default(), &Target { refname: "refs/heads/main", push_exemptions: &[], now: 0, pusher: None, landing: &[], excluded: &[], landing_notes: &[], forge_merge: false, pr_branch: None });
     // A commit with AI evidence never passes without an attestation.
     if !v.evidence.is_empty() && v.attested.is_empty() {
         assert!(!v.passed());

@@ -239,6 +239,7 @@ pub(crate) fn audit_cmd(
                                 excluded: &[],
                                 landing_notes: &[],
                                 forge_merge: false,
+                                pr_branch: None,
                             };
                             // Counted here where git is missing or did not list the commit.
                             let own = native_lines || (git_lines && !from_git.contains_key(&id));

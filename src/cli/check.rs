@@ -176,6 +176,7 @@ pub(crate) fn check(
         excluded: &[],
         landing_notes: &landing_notes,
         forge_merge: false,
+        pr_branch: None,
     };
     // SARIF locates findings at a changed file: read paths while judging, not afterwards.
     let sarif = format == Format::Sarif;

@@ -59,6 +59,7 @@ pub(crate) fn explain(
             excluded: &[],
             landing_notes: &[],
             forge_merge: false,
+            pr_branch: None,
         },
     );
     if !rules.policy.is_protected(&refname) {

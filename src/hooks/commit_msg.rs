@@ -56,6 +56,7 @@ pub fn commit_msg(file: &Path) -> Result<i32> {
         excluded: &[],
         landing_notes: &[],
         forge_merge: false,
+        pr_branch: None,
     };
     let mut v = crate::verdict::judge(&facts, &trailers, &rules.policy, &rules.exemptions, &target);
     let protected = rules.policy.is_protected(&refname);

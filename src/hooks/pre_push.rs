@@ -115,6 +115,7 @@ pub fn pre_push(remote: &str, _url: &str, input: &str) -> Result<i32> {
                 excluded: &[],
                 landing_notes: &[],
                 forge_merge: false,
+                pr_branch: None,
             };
             rep.commits = rules.judge_walked(&repo, &walked, &target)?;
             if !protected {

@@ -325,6 +325,12 @@ impl Planned {
             excluded: &push.excluded,
             landing_notes: &self.landing_notes,
             forge_merge: push.forge.is_some(),
+            // GitHub names the head as `user:branch`.
+            pr_branch: push
+                .forge
+                .as_ref()
+                .and_then(|f| f.head.as_deref())
+                .map(|h| h.rsplit_once(':').map_or(h, |(_, b)| b)),
         }
     }
 }

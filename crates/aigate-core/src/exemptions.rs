@@ -545,6 +545,7 @@ mod tests {
             excluded: &[],
             landing_notes: &[],
             forge_merge: false,
+            pr_branch: None,
         };
         let ex = Exemptions::from_str(&text("2030-01-01T00:00:00Z"), "x.toml", &cat, None).unwrap();
         let e = &ex.list[0];

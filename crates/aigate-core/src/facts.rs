@@ -127,4 +127,6 @@ pub struct Target<'a> {
     pub landing_notes: &'a [String],
     /// The push is a forge's merge (its merge button or API).
     pub forge_merge: bool,
+    /// The pull request's branch, when the forge names it (`GITHUB_PULL_REQUEST_HEAD`).
+    pub pr_branch: Option<&'a str>,
 }

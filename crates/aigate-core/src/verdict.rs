@@ -495,7 +495,10 @@ pub fn judge_with_evidence(
         if target.forge_merge {
             // The merge commit exists only inside the forge's merge: the reviewer approves the
             // pull request's change, which its squash, rebase or merge then lands covered.
-            format!("a reviewer approves the pull request's change, then it is merged again: aigate approve origin/BRANCH --into {branch} --push origin (or an approving review in the forge, attested by the bridge)")
+            format!(
+                "a reviewer approves the pull request's change, then it is merged again: aigate approve origin/{} --into {branch} --push origin (or an approving review in the forge, attested by the bridge)",
+                target.pr_branch.unwrap_or("BRANCH")
+            )
         } else {
             format!(
                 "the reviewer runs: aigate approve {} --into {branch} --push origin",
@@ -768,6 +771,7 @@ mod tests {
                 excluded: &[],
                 landing_notes: &[],
                 forge_merge: false,
+                pr_branch: None,
             },
         )
     }
