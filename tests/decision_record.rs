@@ -341,6 +341,27 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
         "{}",
         doc["summary"]
     );
+    // Every format names the rules it judged by.
+    for format in ["html", "sarif", "json", "markdown", "table"] {
+        let o = sv.s.aigate(
+            &sv.remote,
+            &["audit", "--branch", "main", "--format", format],
+        );
+        assert!(
+            text(&o.stdout).contains("governing rules of refs/heads/main"),
+            "{format}: {}",
+            all(&o)
+        );
+    }
+    let o = sv.s.aigate(
+        &sv.remote,
+        &["audit", "--branch", "main", "--format", "csv"],
+    );
+    assert!(
+        text(&o.stderr).contains("governing rules of refs/heads/main"),
+        "{}",
+        all(&o)
+    );
     // explain says what the server decided.
     let o = sv.s.aigate(&fresh, &["explain", &c1]);
     let out = all(&o);

@@ -473,6 +473,11 @@ pub fn page(s: &Summary, a: &Adoption) -> String {
         );
     }
     h.push_str(" History already on the branch was accepted when it was pushed: “failing” means it breaks the rules below as judged now.</p>");
+    let _ = write!(
+        h,
+        "<p>Decided by the server (its decision record, refs/notes/aigate): {} AI-assisted commit(s), as recorded; re-judged now: {}.</p>",
+        s.decided_by_server, s.re_judged
+    );
     if !a.made.policy.is_empty() {
         let _ = write!(
             h,
