@@ -368,6 +368,26 @@ fn a_forge_review_attested_by_the_bridge_counts_for_the_squash() {
     );
     assert!(o.status.success(), "{}", all(&o));
     assert_accepted(f.merge("squash", GITHUB_MERGE, None));
+    // The server's decision record names the forge merge, the bridge and the landing.
+    let (s, w) = (&f.s, &f.work);
+    s.git_ok(
+        w,
+        &[
+            "fetch",
+            "-q",
+            "origin",
+            "+refs/notes/aigate:refs/notes/aigate",
+            "+refs/heads/main:refs/remotes/origin/main",
+        ],
+    );
+    let note: serde_json::Value =
+        serde_json::from_str(&s.git_ok(w, &["notes", "--ref", "aigate", "show", &f.main_tip()]))
+            .unwrap();
+    let d = &note["decisions"][0];
+    assert_eq!(d["forge_merge"]["forge"], "github", "{note}");
+    assert_eq!(d["approvals"][0]["reviewer"], REVIEWER, "{note}");
+    assert_eq!(d["approvals"][0]["bridge"], BRIDGE, "{note}");
+    assert!(d["approvals"][0]["landing"].is_string(), "{note}");
 }
 
 #[test]
