@@ -229,12 +229,19 @@ pub(crate) fn audit_cmd(
                                 return Ok(Out::Outside);
                             }
                             facts.notes = repo.notes_of(id);
-                            // The decision time of an audit is the commit's own time.
+                            let note = if records.is_empty() {
+                                None
+                            } else {
+                                records.of(&repo, id)
+                            };
+                            let recorded = note.as_ref().and_then(|n| n.for_ref(refname));
+                            // The decision time of an audit is the commit's own time; a
+                            // recorded push's options and pusher count again under --verify.
                             let target = Target {
                                 refname,
-                                push_exemptions: &[],
+                                push_exemptions: recorded.map_or(&[], |d| &d.push_options[..]),
                                 now: facts.time,
-                                pusher: None,
+                                pusher: recorded.and_then(|d| d.pusher_principal.as_deref()),
                                 landing: &[],
                                 excluded: &[],
                                 landing_notes: &[],
@@ -253,12 +260,6 @@ pub(crate) fn audit_cmd(
                             let diff = diff.or_else(|| from_git.get(&id).copied());
                             let team = teams.of(rules, &facts.author.email, &changed);
                             let v = rules.judge(&facts, &target);
-                            let note = if records.is_empty() {
-                                None
-                            } else {
-                                records.of(&repo, id)
-                            };
-                            let recorded = note.as_ref().and_then(|n| n.for_ref(refname));
                             let ai = v.ai_assisted || recorded.is_some_and(|d| d.ai_assisted);
                             if !ai {
                                 let f = figure_of(&facts, &v, team, diff);
