@@ -518,6 +518,7 @@ def bench_record(a, n=10_000):
     env = dict(os.environ, GIT_DIR=repo)
     env.pop("GIT_OBJECT_DIRECTORY", None)
     git(repo, "config", "aigate.timeBudget", "60")
+    git(repo, "config", "aigate.record", "true")
     line = f"{base} {tip} refs/heads/main\n"
     for hook in ("pre-receive", "post-receive"):
         t, p = run([a.aigate, "hook", hook], cwd=repo, stdin=line, env=env)

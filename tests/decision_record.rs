@@ -464,6 +464,7 @@ fn twenty_concurrent_pushes_leave_twenty_complete_records() {
         ));
     }
     let url = sv.remote.to_str().unwrap().to_string();
+    let mut outs = Vec::new();
     std::thread::scope(|scope| {
         let handles: Vec<_> = commits
             .iter()
@@ -486,13 +487,14 @@ fn twenty_concurrent_pushes_leave_twenty_complete_records() {
         for h in handles {
             let o = h.join().unwrap();
             assert!(o.status.success(), "{}", all(&o));
+            outs.push(all(&o));
         }
     });
     let notes = sv.notes();
     for (i, c) in commits.iter().enumerate() {
         let n = notes
             .get(c)
-            .unwrap_or_else(|| panic!("no record of push {i}"));
+            .unwrap_or_else(|| panic!("no record of push {i}: {outs:#?}"));
         let d = &n["decisions"][0];
         assert_eq!(d["ref"], format!("refs/heads/release/{i}"));
         assert_eq!(d["decision"], "accepted");

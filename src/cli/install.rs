@@ -50,6 +50,8 @@ pub(crate) fn install_cmd(
     if server {
         let mut cfg = repo.git.config()?;
         cfg.set_bool("receive.advertisePushOptions", true)?;
+        // The decision record: pre-receive leaves what it accepted for post-receive to record.
+        cfg.set_bool("aigate.record", true)?;
         if repo.config_string("aigate.auditLog").is_none() {
             let log = repo.git.path().join("aigate-audit.jsonl");
             cfg.set_str("aigate.auditLog", &log.display().to_string())?;

@@ -423,10 +423,12 @@ pub fn write_notes(repo: &Repo, items: &[(String, Decision)]) -> Result<()> {
             w.commit()?;
             m.reset()?;
         }
-        let res = match old {
-            None => git.reference(REF, new, false, &msg).map(|_| ()),
-            Some(o) => git.reference_matching(REF, new, true, o, &msg).map(|_| ()),
-        };
+        // The old value is compared under the ref's lock; a zero id means "must not exist yet"
+        // (libgit2 checks a plain create's existence before taking the lock, which two
+        // first writers can both pass).
+        let res = git
+            .reference_matching(REF, new, true, old.unwrap_or_else(Oid::zero), &msg)
+            .map(|_| ());
         match res {
             Ok(()) => return Ok(()),
             Err(e) => {

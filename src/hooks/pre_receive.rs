@@ -1174,7 +1174,8 @@ fn decide_report_record(
             eprintln!("{prefix}aigate: warning: {e:#}");
         }
     }
-    if !refused {
+    // `aigate install --server` sets aigate.record (it installs the post-receive that writes it).
+    if !refused && repo.config_bool("aigate.record").unwrap_or(false) {
         // The decisions wait for post-receive, which records those whose update happened.
         let facts = crate::git::record::PushFacts {
             pusher: &push.label,
