@@ -52,6 +52,10 @@ pub(crate) fn install_cmd(
         cfg.set_bool("receive.advertisePushOptions", true)?;
         // The decision record: pre-receive leaves what it accepted for post-receive to record.
         cfg.set_bool("aigate.record", true)?;
+        println!(
+            "aigate: decision record: {} (git config aigate.record; clones fetch it)",
+            aigate::git::record::REF
+        );
         if repo.config_string("aigate.auditLog").is_none() {
             let log = repo.git.path().join("aigate-audit.jsonl");
             cfg.set_str("aigate.auditLog", &log.display().to_string())?;
