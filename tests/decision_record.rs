@@ -362,6 +362,26 @@ fn audits_in_the_server_and_in_a_clone_agree_with_the_servers_log_after_revocati
         "{}",
         all(&o)
     );
+    // check and explain in the bare repository judge by the governing rules (kiro is no longer
+    // approved there; the built-in default would pass the commit).
+    let range = format!("{c4}~1..{c4}");
+    let o = sv.s.aigate(
+        &sv.remote,
+        &["check", &range, "--branch", "main", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", all(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["rules"].as_str().unwrap().contains("governing rules"),
+        "{v}"
+    );
+    assert!(v.to_string().contains("AIG002"), "{v}");
+    let o = sv.s.aigate(&sv.remote, &["explain", &c4]);
+    assert!(
+        all(&o).contains("governing rules") && all(&o).contains("AIG002"),
+        "{}",
+        all(&o)
+    );
     // explain says what the server decided.
     let o = sv.s.aigate(&fresh, &["explain", &c1]);
     let out = all(&o);
