@@ -427,7 +427,7 @@ pub fn write_notes(repo: &Repo, items: &[(String, Decision)]) -> Result<()> {
         // (libgit2 checks a plain create's existence before taking the lock, which two
         // first writers can both pass).
         let res = git
-            .reference_matching(REF, new, true, old.unwrap_or_else(Oid::zero), &msg)
+            .reference_matching(REF, new, true, old.unwrap_or(Oid::ZERO_SHA1), &msg)
             .map(|_| ());
         match res {
             Ok(()) => return Ok(()),

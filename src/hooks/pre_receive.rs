@@ -547,7 +547,11 @@ fn check_refs(repo: &Repo, gov: &engine::Governing, plan: &mut [Planned]) -> Res
                     "{} is the governing ref: it must point to a commit (this push points it to another kind of object)",
                     p.u.refname
                 )),
-                Some(tip) if !is_zero(&p.u.old) && !policy.allow_force_push => {
+                // With mode = "off" nothing is judged: the forward test is made here (else with
+                // the push's own commits, in judge_protected, at no extra walk).
+                Some(tip)
+                    if !is_zero(&p.u.old) && !policy.allow_force_push && policy.mode == Mode::Off =>
+                {
                     if let Some(old) = repo.peel_to_commit(p.old)? {
                         if !repo.is_ancestor(old, tip)? {
                             p.hard.push(format!(
@@ -939,7 +943,7 @@ fn judge_protected(
                 continue;
             };
             let between: Vec<Oid> = ids.iter().map(|(c, _)| *c).collect();
-            check_fast_forward(repo, policy, p, &between)?;
+            check_fast_forward(repo, gov, p, &between)?;
             if !ids.is_empty() {
                 match landing_approvals(repo, gov, p) {
                     Ok(()) => {}
@@ -982,16 +986,30 @@ fn landing_approvals(repo: &Repo, gov: &engine::Governing, p: &mut Planned) -> R
 
 /// A fast-forward's old tip is a parent of one of the new commits (`between`): a few parent
 /// lines answer it, not a walk of the range.
+/// The governing ref (holding rule files) only moves forward, whatever the mode: a refusal no
+/// mode relaxes.
 fn check_fast_forward(
     repo: &Repo,
-    policy: &crate::policy::Policy,
+    gov: &engine::Governing,
     p: &mut Planned,
     between: &[Oid],
 ) -> Result<()> {
-    if p.u.refname.starts_with("refs/heads/") && !is_zero(&p.u.old) && !policy.allow_force_push {
+    let policy = &gov.rules.policy;
+    let governing = p.target == gov.refname && !gov.from_ref.is_empty();
+    if (p.u.refname.starts_with("refs/heads/") || governing)
+        && !is_zero(&p.u.old)
+        && !policy.allow_force_push
+    {
         if let (Some(old_c), Some(tip)) = (repo.peel_to_commit(p.old)?, p.tip) {
             if !repo.is_ancestor_among(old_c, tip, between)? {
-                p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
+                if governing {
+                    p.hard.push(format!(
+                        "{} is the governing ref: a non-fast-forward update is refused whatever the mode; it only moves forward (fetch it, build on it, push again)",
+                        p.u.refname
+                    ));
+                } else {
+                    p.soft.push("non-fast-forward update of a protected branch is not allowed (policy branches.allow_force_push = false)".into());
+                }
             }
         }
     }
