@@ -394,12 +394,8 @@ def ai_history(name, n, files=None):
     return repo, git(repo, "rev-parse", "main"), git(repo, "rev-parse", "incoming")
 
 
-def bench_approvals(a):
-    """A push of 1,000 attested AI commits to main, judged with typed reviews and then with
-    signed reviews (one range approval from `aigate approve`, verified on the server): the
-    difference is what verification costs."""
-    bench = os.path.join(ROOT, "target", "bench")
-    repo, base, tip = ai_history("approvals.git", 1000)
+def reviewer_key(bench):
+    """Bob's SSH key (made once) and a trust root naming it: (private key, allowed signers)."""
     key = os.path.join(bench, "bob-key")
     if not os.path.exists(key):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key], check=True)
@@ -408,6 +404,16 @@ def bench_approvals(a):
     signers = os.path.join(bench, "allowed_signers")
     with open(signers, "w") as f:
         f.write(f"bob@example.com {kt} {kb}\n")
+    return key, signers
+
+
+def bench_approvals(a):
+    """A push of 1,000 attested AI commits to main, judged with typed reviews and then with
+    signed reviews (one range approval from `aigate approve`, verified on the server): the
+    difference is what verification costs."""
+    bench = os.path.join(ROOT, "target", "bench")
+    repo, base, tip = ai_history("approvals.git", 1000)
+    key, signers = reviewer_key(bench)
     git(repo, "config", "user.email", "bob@example.com")
     t, p = run([a.aigate, "approve", f"{base}..{tip}", "--into", "main", "--key", key], cwd=repo)
     if p.returncode != 0:
@@ -439,14 +445,7 @@ def bench_landing(a):
     in-memory three-way merge). Timed against git doing the same work in the same run:
     `git diff --name-only` (the paths key) and `git merge-tree --write-tree` (the merge)."""
     bench = os.path.join(ROOT, "target", "bench")
-    key = os.path.join(bench, "bob-key")
-    if not os.path.exists(key):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bob", "-f", key], check=True)
-    with open(key + ".pub") as f:
-        kt, kb = f.read().split()[:2]
-    signers = os.path.join(bench, "allowed_signers")
-    with open(signers, "w") as f:
-        f.write(f"bob@example.com {kt} {kb}\n")
+    key, signers = reviewer_key(bench)
     pol = os.path.join(bench, "landing-policy.toml")
     with open(pol, "w") as f:
         f.write("[review]\nverify = \"signed\"\n")
