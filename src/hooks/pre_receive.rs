@@ -696,6 +696,7 @@ fn check_governed_changes(
                 // An owner's own key, from the owners' trust root: a wider key of the
                 // repository's trust root (a pattern) that signed as an owner is not one.
                 if seen.bridge.is_some()
+                    || seen.refname != gov.refname
                     || !owners.iter().any(|o| canonical_email(o) == who)
                     || !gov.owners.admits_fingerprint(&seen.reviewer, &seen.fingerprint)
                 {
