@@ -545,3 +545,14 @@ fn an_owners_approval_of_a_rule_change_lands_by_squash_merge() {
     let (ok, out) = f.merge_from("rules", "squash", GITHUB_MERGE, None);
     assert!(ok, "{out}");
 }
+
+#[test]
+fn the_forge_example_policy_loads() {
+    let s = Scratch::new();
+    let o = s.aigate(
+        s.dir.path(),
+        &["policy", "check", concat!(env!("CARGO_MANIFEST_DIR"), "/rules/policy-forge.toml")],
+    );
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(all(&o).contains("forge review bridges: forge-bridge@ci.example.com"), "{}", all(&o));
+}
