@@ -167,7 +167,7 @@ this tool, branch, path or author.
 Fix: check it with `aigate exemption show EX-...`; request a new one if needed.",
             Rule::UnverifiedReview => "\
 With `[review] verify = \"signed\"`, a review counts only as a signed approval: a statement
-\"I reviewed these commits for this ref\", signed with the reviewer's own SSH key, stored in
+\"I reviewed this change for this ref\", signed with the reviewer's own SSH key, stored in
 `refs/aigate/approvals` and checked against the trust root (`.aigate/allowed_signers` on the
 governing ref, or the server's `aigate.allowedSigners`). A `Reviewed-by:` trailer is text the
 author can type; without an approval from the same person it does not count.
@@ -175,9 +175,15 @@ author can type; without an approval from the same person it does not count.
 Fix: the reviewer, after reviewing, runs in their own clone (with git's SSH signing set up:
 `git config gpg.format ssh`, `git config user.signingKey ~/.ssh/id_ed25519.pub`):
 
-    aigate approve COMMIT --into main --push origin
+    aigate approve origin/BRANCH --into main --push origin
 
-An approval names exact commit ids: amending or rebasing a commit needs a new approval.",
+An approval names the change (where it leaves main, its head, its commits): it covers those
+commits, and the squash, rebase or merge commit that lands exactly that change on main
+(`[review] binding = \"change\"`, the default). Amending the change, a later push to the
+branch, or an edit made while merging needs a new approval. A review made in a forge's page
+counts when a bridge key the owners trust attests it (`aigate approve --forge-event`). The
+approval never counts for the commits' authors, the pusher, or a forge merge's merger and pull
+request author, under any address their key holds.",
             Rule::ModelWithoutTool => "\
 The attestation names a model (`Assisted-by: Claude Opus 4.6`) but no tool. A model is not a
 tool: the policy approves tools (Kiro may run Claude models and be approved while Claude Code
