@@ -315,7 +315,7 @@ fn human_commits_of_the_same_shapes_are_not_ai() {
         ),
         (
             "Ann <ann@example.com>",
-            "fix: w\n\nAssisted-by: Jay Satiro\nCo-authored-by: Agus Zubiaga <agus@zed.dev>",
+            "fix: w\n\nAssisted-by: Pat Helper\nCo-authored-by: Dana Fielding <dana@zed.dev>",
         ),
         (
             "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
