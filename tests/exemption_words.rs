@@ -136,3 +136,19 @@ fn a_drafted_exemption_counts_nowhere_until_an_owner_grants_it() {
     let shown = text(&s.aigate(&work, &["exemption", "show", &today]).stdout);
     assert!(shown.contains(&format!("granted by:  {OWNER}")), "{shown}");
 }
+
+/// A revocation dated in the future does not make `exemption list` call the record revoked yet.
+#[test]
+fn a_revocation_dated_in_the_future_is_not_revoked_yet() {
+    let s = Scratch::new();
+    let (_remote, work) = s.remote_and_clone();
+    std::fs::create_dir_all(work.join(".aigate")).unwrap();
+    std::fs::write(
+        work.join(".aigate/exemptions.toml"),
+        "[[exemption]]\nid = \"EX-1\"\ntools = [\"cursor\"]\napproved_by = \"o\"\nticket = \"T\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n[exemption.revoked]\nby = \"o\"\nat = \"2098-01-01T00:00:00Z\"\n",
+    )
+    .unwrap();
+    let o = s.aigate(&work, &["exemption", "list"]);
+    assert!(o.status.success(), "{}", all(&o));
+    assert!(!all(&o).contains("revoked"), "{}", all(&o));
+}

@@ -78,7 +78,7 @@ pub(crate) fn grants_required(repo: Option<&Repo>, policy: &Policy) -> bool {
 }
 
 pub(crate) fn status(e: &aigate::exemptions::Exemption, now: i64, grants: bool) -> &'static str {
-    if e.record.revoked.is_some() {
+    if e.is_revoked(now) {
         "revoked"
     } else if grants && e.record.grant.is_none() {
         "not granted"
