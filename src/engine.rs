@@ -104,17 +104,21 @@ impl Rules {
     /// paths key, and under the heads a merge commit brings; each verified, then covering only
     /// if the landed tree is what the approved change yields on the old tip. One tree
     /// comparison, or one in-memory merge, per candidate: the cost follows the push.
+    /// `pr_commits`: commits of the pull request's branch when the forge names it (newest
+    /// first): approvals of its heads are found there too, and one of an older head is named
+    /// with the files that changed since.
     pub fn landing(
         &self,
         repo: &Repo,
         refname: &str,
         old: Oid,
         tip: Oid,
+        pr_commits: &[Oid],
     ) -> Result<(Vec<ApprovalSeen>, Vec<String>)> {
         if self.policy.verify != Verify::Signed {
             return Ok((Vec::new(), Vec::new()));
         }
-        self.landing_any(repo, refname, old, tip)
+        self.landing_any(repo, refname, old, tip, pr_commits)
     }
 
     /// `landing` whatever `review.verify` says (an owners' approval of a rule change lands by
@@ -125,6 +129,7 @@ impl Rules {
         refname: &str,
         old: Oid,
         tip: Oid,
+        pr_commits: &[Oid],
     ) -> Result<(Vec<ApprovalSeen>, Vec<String>)> {
         let policy = &self.policy;
         let (mut landing, mut notes) = (Vec::new(), Vec::new());
@@ -141,6 +146,9 @@ impl Rules {
         )];
         for parent in tip_commit.parent_ids().filter(|&c| c != old) {
             dirs.push(crate::git::approvals::dir_of(&parent.to_string()));
+        }
+        for c in pr_commits {
+            dirs.push(crate::git::approvals::dir_of(&c.to_string()));
         }
         let mut blobs: Vec<Oid> = Vec::new();
         for d in &dirs {
@@ -263,7 +271,10 @@ impl Rules {
             // A bridge is a key listed under the bridge's own principal, not a pattern that
             // happens to admit it.
             if !self.policy.is_bridge(&st.reviewer)
-                || !v.principals.iter().any(|p| p.eq_ignore_ascii_case(&st.reviewer))
+                || !v
+                    .principals
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(&st.reviewer))
             {
                 return None;
             }

@@ -340,7 +340,12 @@ fn a_push_to_the_pull_request_after_the_approval_is_not_covered() {
     s.git_ok(w, &["push", "-q", "--no-verify", "origin", "feature"]);
     s.git_ok(w, &["checkout", "-q", "main"]);
     for method in ["squash", "merge", "rebase"] {
-        assert_refused(f.merge(method, GITHUB_MERGE, None), "AIG004");
+        // The forge names the pull request's branch: the approval of its older head is found
+        // there, and the refusal names what changed since.
+        assert_refused(
+            f.merge(method, GITHUB_MERGE, None),
+            "what lands differs from what was approved in src/parser.rs",
+        );
     }
 }
 
@@ -533,7 +538,14 @@ fn an_owners_approval_of_a_rule_change_lands_by_squash_merge() {
     let (s, w) = (&f.s, &f.work);
     s.git_ok(w, &["pull", "-q", "--no-rebase", "origin", "main"]);
     s.git_ok(w, &["checkout", "-q", "-b", "rules", "origin/main"]);
-    std::fs::write(w.join(".aigate.toml"), format!("{}\n[branches]\nprotected = [\"main\", \"release/**\"]\n", f.policy)).unwrap();
+    std::fs::write(
+        w.join(".aigate.toml"),
+        format!(
+            "{}\n[branches]\nprotected = [\"main\", \"release/**\"]\n",
+            f.policy
+        ),
+    )
+    .unwrap();
     s.git_ok(w, &["add", ".aigate.toml"]);
     s.commit_staged(w, "rules: protect release branches");
     s.git_ok(w, &["push", "-q", "--no-verify", "origin", "rules"]);
@@ -551,8 +563,16 @@ fn the_forge_example_policy_loads() {
     let s = Scratch::new();
     let o = s.aigate(
         s.dir.path(),
-        &["policy", "check", concat!(env!("CARGO_MANIFEST_DIR"), "/rules/policy-forge.toml")],
+        &[
+            "policy",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/rules/policy-forge.toml"),
+        ],
     );
     assert!(o.status.success(), "{}", all(&o));
-    assert!(all(&o).contains("forge review bridges: forge-bridge@ci.example.com"), "{}", all(&o));
+    assert!(
+        all(&o).contains("forge review bridges: forge-bridge@ci.example.com"),
+        "{}",
+        all(&o)
+    );
 }

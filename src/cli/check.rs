@@ -160,7 +160,7 @@ pub(crate) fn check(
             let to = if to.is_empty() { "HEAD" } else { to };
             match (repo.commit_id(from), repo.commit_id(to)) {
                 (Ok(f), Ok(t)) if rules.policy.is_protected(&refname) => {
-                    rules.landing(&repo, &refname, f, t)?
+                    rules.landing(&repo, &refname, f, t, &[])?
                 }
                 _ => (Vec::new(), Vec::new()),
             }

@@ -689,7 +689,7 @@ fn check_governed_changes(
         // An owner's approval of the rule change as a change counts when the push lands it
         // (a squash or merge of the reviewed branch), as for code.
         if let Some(old) = old {
-            let (landed, why) = gov.rules.landing_any(repo, &gov.refname, old, tip)?;
+            let (landed, why) = gov.rules.landing_any(repo, &gov.refname, old, tip, &[])?;
             notes.extend(why);
             for seen in landed {
                 let who = canonical_email(&seen.reviewer);
@@ -698,7 +698,9 @@ fn check_governed_changes(
                 if seen.bridge.is_some()
                     || seen.refname != gov.refname
                     || !owners.iter().any(|o| canonical_email(o) == who)
-                    || !gov.owners.admits_fingerprint(&seen.reviewer, &seen.fingerprint)
+                    || !gov
+                        .owners
+                        .admits_fingerprint(&seen.reviewer, &seen.fingerprint)
                 {
                     continue;
                 }
@@ -946,7 +948,7 @@ fn judge_protected(
             let between: Vec<Oid> = ids.iter().map(|(c, _)| *c).collect();
             check_fast_forward(repo, gov, p, &between)?;
             if !ids.is_empty() {
-                match landing_approvals(repo, gov, p) {
+                match landing_approvals(repo, gov, p, push) {
                     Ok(()) => {}
                     Err(e) if engine::is_over_budget(&e) => {
                         p.hard.push(too_large(push));
@@ -969,8 +971,54 @@ fn judge_protected(
     Ok(found)
 }
 
+/// The most commits of a pull request's branch whose approvals a forge merge looks at.
+const MAX_PR_COMMITS: usize = 50;
+
+/// The commits of the pull request's branch on this server, newest first, when the forge's
+/// hook environment names it: GitHub Enterprise `GITHUB_PULL_REQUEST_HEAD` (`user:branch`, a
+/// branch of this repository), Gitea's `refs/pull/N/head`. Only where to look: what counts is
+/// still decided by the signed approvals found there.
+fn pr_commits(repo: &Repo, push: &PushInfo) -> Vec<Oid> {
+    let Some(f) = &push.forge else {
+        return Vec::new();
+    };
+    let refname = match (f.forge.as_str(), &f.head, &f.pr) {
+        ("github", Some(h), _) => format!(
+            "refs/heads/{}",
+            h.rsplit_once(':').map_or(h.as_str(), |(_, b)| b)
+        ),
+        ("gitea", _, Some(n)) if n.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("refs/pull/{n}/head")
+        }
+        _ => return Vec::new(),
+    };
+    let Ok(mut c) = repo
+        .git
+        .find_reference(&refname)
+        .and_then(|r| r.peel_to_commit())
+    else {
+        return Vec::new();
+    };
+    let mut out = vec![c.id()];
+    while out.len() < MAX_PR_COMMITS {
+        match c.parent(0) {
+            Ok(p) => {
+                out.push(p.id());
+                c = p;
+            }
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 /// The approvals of the change an update lands (`engine::Rules::landing`).
-fn landing_approvals(repo: &Repo, gov: &engine::Governing, p: &mut Planned) -> Result<()> {
+fn landing_approvals(
+    repo: &Repo,
+    gov: &engine::Governing,
+    p: &mut Planned,
+    push: &PushInfo,
+) -> Result<()> {
     let old = if is_zero(&p.u.old) {
         None
     } else {
@@ -979,7 +1027,9 @@ fn landing_approvals(repo: &Repo, gov: &engine::Governing, p: &mut Planned) -> R
     let (Some(old), Some(tip)) = (old, p.tip) else {
         return Ok(());
     };
-    let (seen, notes) = gov.rules.landing(repo, &p.judged_ref, old, tip)?;
+    let (seen, notes) =
+        gov.rules
+            .landing(repo, &p.judged_ref, old, tip, &pr_commits(repo, push))?;
     p.landing = seen;
     p.landing_notes = notes;
     Ok(())
