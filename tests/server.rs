@@ -693,7 +693,10 @@ fn grafts_on_the_server_do_not_change_what_is_judged() {
 #[test]
 fn advice_for_an_unprotected_push_names_the_protected_branch_it_is_bound_for() {
     let sv = server();
-    sv.commit("h.txt", &format!("feat: h\n\nAssisted-by: hal9000\n{REVIEW}"));
+    sv.commit(
+        "h.txt",
+        &format!("feat: h\n\nAssisted-by: hal9000\n{REVIEW}"),
+    );
     let o = sv.push(&["HEAD:refs/heads/feature"]);
     assert!(o.status.success(), "{}", all(&o));
     assert!(all(&o).contains("--branch main"), "{}", all(&o));

@@ -533,7 +533,9 @@ mod tests {
 
     #[test]
     fn a_revocation_stops_the_exemption_from_its_time_on_and_an_unreadable_time_at_once() {
-        let text = |at: &str| format!("[[exemption]]\nid = \"EX-1\"\ntools = [\"cursor\"]\nbranches = [\"main\"]\napproved_by = \"o\"\nticket = \"T\"\nreason = \"r\"\nexpires = \"2099-01-01\"\nrevoked = {{ by = \"c\", at = \"{at}\" }}\n");
+        let text = |at: &str| {
+            format!("[[exemption]]\nid = \"EX-1\"\ntools = [\"cursor\"]\nbranches = [\"main\"]\napproved_by = \"o\"\nticket = \"T\"\nreason = \"r\"\nexpires = \"2099-01-01\"\nrevoked = {{ by = \"c\", at = \"{at}\" }}\n")
+        };
         let cat = crate::catalog::Catalog::builtin().unwrap();
         let facts = CommitFacts::default();
         let target = |now| Target {
