@@ -704,13 +704,7 @@ fn check_governed_changes(
                 {
                     continue;
                 }
-                if let Some((_, why)) = took_part.iter().find(|(e, _)| seen.is(e)) {
-                    notes.push(format!("{who} is {why}"));
-                } else if seen.change_people.iter().any(|e| seen.is(e)) {
-                    notes.push(format!("{who} wrote part of the approved change"));
-                } else if !counted.iter().any(|c| c.same_person(&seen)) {
-                    counted.push(seen);
-                }
+                count_owner(seen, &took_part, &mut counted, &mut notes);
             }
         }
         if let Some(at) = gov.rules.approvals_tip {
@@ -721,24 +715,14 @@ fn check_governed_changes(
                 match aigate_core::approvals::verify(&text, &gov.owners, push.now) {
                     Ok(v) => {
                         let who = canonical_email(&v.statement.reviewer);
-                        let seen = ApprovalSeen {
-                            reviewer: who.clone(),
-                            refname: v.statement.refname.clone(),
-                            fingerprint: v.fingerprint.clone(),
-                            person: v.fingerprint.clone(),
-                            principals: v.principals.clone(),
-                            ..Default::default()
-                        };
                         if v.statement.refname != gov.refname {
                             notes.push(format!("{who}'s approval is for {}", v.statement.refname));
                         } else if v.statement.forge.is_some() {
                             notes.push(format!("{who}'s approval is a forge review"));
                         } else if !owners.iter().any(|o| canonical_email(o) == who) {
                             notes.push(format!("{who} is not an owner"));
-                        } else if let Some((_, why)) = took_part.iter().find(|(e, _)| seen.is(e)) {
-                            notes.push(format!("{who} is {why}"));
-                        } else if !counted.iter().any(|c| c.same_person(&seen)) {
-                            counted.push(seen);
+                        } else if let Some(seen) = gov.rules.seen(&v) {
+                            count_owner(seen, &took_part, &mut counted, &mut notes);
                         }
                     }
                     Err(why) => notes.push(why),
@@ -760,7 +744,8 @@ fn check_governed_changes(
                 gov.refname.strip_prefix("refs/heads/").unwrap_or(&gov.refname),
             ));
         };
-        let approved_by = |c: &[ApprovalSeen]| c.iter().map(|a| a.reviewer.clone()).collect();
+        let approved_by =
+            |c: &[ApprovalSeen]| c.iter().map(|a| canonical_email(&a.reviewer)).collect();
         p.report.rule_change = Some(report::RuleChange {
             files: changed.clone(),
             approved_by: approved_by(&counted),
@@ -822,6 +807,24 @@ fn check_governed_changes(
         }
     }
     Ok(())
+}
+
+/// Counts an owner's approval of a rule change unless its key stands for someone who took
+/// part in the change (or wrote part of the approved change); one person counts once.
+fn count_owner(
+    seen: ApprovalSeen,
+    took_part: &[(String, String)],
+    counted: &mut Vec<ApprovalSeen>,
+    notes: &mut Vec<String>,
+) {
+    let who = canonical_email(&seen.reviewer);
+    if let Some((_, why)) = took_part.iter().find(|(e, _)| seen.is(e)) {
+        notes.push(format!("{who} is {why}"));
+    } else if seen.change_people.iter().any(|e| seen.is(e)) {
+        notes.push(format!("{who} wrote part of the approved change"));
+    } else if !counted.iter().any(|c| c.same_person(&seen)) {
+        counted.push(seen);
+    }
 }
 
 /// The governed files (read from the ref) that differ between `old` and `new`.
