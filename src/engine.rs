@@ -158,6 +158,9 @@ impl Rules {
                 }
             }
         }
+        // Several reviewers approve one change: its merge and its people are made once.
+        let mut people: HashMap<(Oid, Oid), Vec<String>> = HashMap::new();
+        let mut merges: HashMap<(Oid, Oid), Option<aigate_core::landing::Merged>> = HashMap::new();
         for blob in blobs {
             // Each candidate may cost a merge: the push's time budget holds here too.
             crate::git::budget::check(self.deadline)?;
@@ -197,11 +200,19 @@ impl Rules {
                 &old.to_string(),
                 &new_tree.to_string(),
                 &head_tree,
-                || repo.merge_in_memory(base, old, head).ok(),
+                || {
+                    merges
+                        .entry((base, head))
+                        .or_insert_with(|| repo.merge_in_memory(base, old, head).ok())
+                        .clone()
+                },
             );
             match decided {
                 Ok(()) => {
-                    seen.change_people = repo.change_people(base, head).unwrap_or_default();
+                    seen.change_people = people
+                        .entry((base, head))
+                        .or_insert_with(|| repo.change_people(base, head).unwrap_or_default())
+                        .clone();
                     seen.landing = Some(format!(
                         "lands the approved change {}..{}",
                         short(&change.base),
