@@ -18,12 +18,6 @@ fn push(s: &Scratch, work: &Path, args: &[&str]) -> (bool, String) {
     (o.status.success(), all(&o))
 }
 
-/// The public key of `key` as `TYPE BASE64`.
-fn pubkey(key: &Path) -> String {
-    let p = std::fs::read_to_string(key.with_extension("pub")).unwrap();
-    p.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
-}
-
 /// A governed server with signed reviews, `signers` as the trust root and `extra` policy.
 fn server(s: &Scratch, signers: &str, extra: &str) -> (PathBuf, PathBuf, PathBuf) {
     let (remote, work, owner) = s.governed();
@@ -45,7 +39,7 @@ fn server(s: &Scratch, signers: &str, extra: &str) -> (PathBuf, PathBuf, PathBuf
 fn one_key_under_two_addresses_is_one_reviewer() {
     let s = Scratch::new();
     let rob = s.keygen("rob");
-    let signers = format!("rob@example.com,robert@example.com {}\n", pubkey(&rob));
+    let signers = s.signer_line("rob@example.com,robert@example.com", &rob);
     let (_remote, work, _owner) = server(&s, &signers, "min = 2\n");
     s.commit(&work, "a.rs", AI);
     assert!(s
@@ -66,11 +60,7 @@ fn the_author_cannot_approve_under_another_address_or_a_pattern_of_her_key() {
         let s = Scratch::new();
         let ann = s.keygen("ann");
         let rob = s.keygen("rob");
-        let signers = format!(
-            "{line} {}\nrob@example.com {}\n",
-            pubkey(&ann),
-            pubkey(&rob)
-        );
+        let signers = s.signer_line(line, &ann) + &s.signer_line(REVIEWER, &rob);
         let (_remote, work, _owner) = server(&s, &signers, "");
         s.commit(&work, "a.rs", AI);
         let alias = if line.contains('*') {
@@ -100,7 +90,7 @@ fn the_author_cannot_approve_under_another_address_or_a_pattern_of_her_key() {
 fn the_pusher_cannot_approve_their_push_under_an_alias() {
     let s = Scratch::new();
     let pat = s.keygen("pat");
-    let signers = format!("pat@example.com,p.alias@example.com {}\n", pubkey(&pat));
+    let signers = s.signer_line("pat@example.com,p.alias@example.com", &pat);
     let (_remote, work, _owner) = server(
         &s,
         &signers,
@@ -135,7 +125,7 @@ fn a_negated_namespace_or_principal_is_not_admitted() {
     ] {
         let s = Scratch::new();
         let rob = s.keygen("rob");
-        let signers = format!("{line} {}\n", pubkey(&rob));
+        let signers = s.signer_line(line, &rob);
         let (_remote, work, _owner) = server(&s, &signers, "");
         s.commit(&work, "a.rs", AI);
         let o = s.approve(&work, REVIEWER, &rob, "HEAD", "main");
@@ -152,10 +142,7 @@ fn one_owner_under_two_addresses_does_not_make_governance_min_two() {
     let owners = s.path("owners");
     std::fs::write(
         &owners,
-        format!(
-            "olivia@example.com {k}\nolivia.alt@example.com {k}\n",
-            k = pubkey(&olivia)
-        ),
+        s.signer_line(OWNER, &olivia) + &s.signer_line("olivia.alt@example.com", &olivia),
     )
     .unwrap();
     let o = s.aigate(
@@ -219,7 +206,7 @@ fn a_governing_ref_outside_refs_heads_holds_a_commit() {
 fn a_commit_approved_for_one_protected_ref_does_not_reach_another_without_approval() {
     let s = Scratch::new();
     let rob = s.keygen("rob");
-    let signers = format!("rob@example.com {}\n", pubkey(&rob));
+    let signers = s.signer_line("rob@example.com", &rob);
     let (_remote, work, _owner) = server(&s, &signers, "");
     s.git_ok(&work, &["checkout", "-q", "-b", "next"]);
     s.commit(&work, "a.rs", AI);
@@ -244,7 +231,7 @@ fn a_commit_approved_for_one_protected_ref_does_not_reach_another_without_approv
 fn approvals_for_any_protected_ref_carry_when_the_policy_says_so() {
     let s = Scratch::new();
     let rob = s.keygen("rob");
-    let signers = format!("rob@example.com {}\n", pubkey(&rob));
+    let signers = s.signer_line("rob@example.com", &rob);
     let (_remote, work, _owner) = server(&s, &signers, "approvals_for = \"protected\"\n");
     s.git_ok(&work, &["checkout", "-q", "-b", "next"]);
     s.commit(&work, "a.rs", AI);
@@ -283,7 +270,7 @@ fn an_unapproved_rule_set_is_refused_before_it_is_compiled() {
 fn a_pattern_key_signing_as_an_owner_does_not_approve_a_rule_change() {
     let s = Scratch::new();
     let mallory = s.keygen("mallory");
-    let signers = format!("*@example.com {}\n", pubkey(&mallory));
+    let signers = s.signer_line("*@example.com", &mallory);
     let (_remote, work, _owner) = server(&s, &signers, "");
     s.git_ok(&work, &["fetch", "-q", "origin"]);
     s.git_ok(&work, &["checkout", "-q", "-b", "rules", "origin/main"]);
@@ -317,7 +304,7 @@ fn a_pattern_key_signing_as_an_owner_does_not_approve_a_rule_change() {
 fn a_pattern_key_cannot_attest_forge_reviews_as_the_bridge() {
     let s = Scratch::new();
     let ci = s.keygen("ci");
-    let signers = format!("*@ci.example.com {}\n", pubkey(&ci));
+    let signers = s.signer_line("*@ci.example.com", &ci);
     let (_remote, work, _owner) = server(
         &s,
         &signers,
