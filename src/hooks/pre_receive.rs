@@ -651,7 +651,13 @@ fn check_governed_changes(
                 }
                 Err(e) => return Err(e),
             };
+        let mut late = false;
         for (id, data) in &walked {
+            // Each commit may cost a diff (governance.paths): the budget holds per commit.
+            if Instant::now() > push.deadline {
+                late = true;
+                break;
+            }
             let facts = crate::git::repo::facts_of(*id, data)?;
             let h = crate::commit::header(data);
             let parents = crate::git::repo::parse_parents(*id, &h)?;
@@ -680,6 +686,10 @@ fn check_governed_changes(
                     format!("a committer of the rule change ({c})"),
                 ));
             }
+        }
+        if late {
+            p.hard.push(too_large(push));
+            continue;
         }
         if let Some(pusher) = push.principal.as_deref() {
             took_part.push((pusher.to_string(), "the pusher".into()));
