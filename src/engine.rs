@@ -160,7 +160,8 @@ impl Rules {
         }
         // Several reviewers approve one change: its merge and its people are made once.
         let mut people: HashMap<(Oid, Oid), Vec<String>> = HashMap::new();
-        let mut merges: HashMap<(Oid, Oid), Option<aigate_core::landing::Merged>> = HashMap::new();
+        let mut merges: HashMap<(Oid, Oid), Option<(aigate_core::landing::Merged, Vec<String>)>> =
+            HashMap::new();
         for blob in blobs {
             // Each candidate may cost a merge: the push's time budget holds here too.
             crate::git::budget::check(self.deadline)?;
@@ -203,8 +204,9 @@ impl Rules {
                 || {
                     merges
                         .entry((base, head))
-                        .or_insert_with(|| repo.merge_in_memory(base, old, head).ok())
-                        .clone()
+                        .or_insert_with(|| repo.merge_in_memory(base, old, head, new_tree).ok())
+                        .as_ref()
+                        .map(|(m, _)| m.clone())
                 },
             );
             match decided {
@@ -221,10 +223,15 @@ impl Rules {
                     landing.push(seen);
                 }
                 Err(aigate_core::landing::Uncovered::Differs { expected }) => {
-                    let files = Oid::from_str(&expected)
-                        .ok()
-                        .and_then(|e| repo.trees_differ(e, new_tree, 10).ok())
-                        .unwrap_or_default();
+                    // On a moved target the expected tree was merged in memory: its files
+                    // were compared there.
+                    let files = match merges.get(&(base, head)) {
+                        Some(Some((_, differs))) => differs.clone(),
+                        _ => Oid::from_str(&expected)
+                            .ok()
+                            .and_then(|e| repo.trees_differ(e, new_tree, 10).ok())
+                            .unwrap_or_default(),
+                    };
                     notes.push(format!(
                         "{label}: what lands differs from what was approved in {}",
                         if files.is_empty() {

@@ -323,6 +323,12 @@ fn an_extra_edit_by_the_merger_is_not_covered_and_the_refusal_names_the_file() {
     );
     // An edit outside the reviewed files is not covered either.
     assert_refused(f.merge("squash", GITHUB_MERGE, Some("deploy.sh")), "AIG004");
+    // On a moved target the edit is named too (the expected tree is merged in memory).
+    f.main_moves("NOTES.md");
+    assert_refused(
+        f.merge("squash", GITHUB_MERGE, Some("src/parser.rs")),
+        "differs from what was approved in src/parser.rs",
+    );
 }
 
 #[test]

@@ -12,6 +12,20 @@ use git2::{ObjectType, Oid};
 /// The most commits of an approved change read for its authors.
 const MAX_CHANGE_COMMITS: usize = aigate_core::approvals::MAX_COMMITS;
 
+/// The paths where trees `a` and `b` of `git` differ (at most `limit`; none if one is missing).
+fn paths_differing(git: &git2::Repository, a: Oid, b: Oid, limit: usize) -> Result<Vec<String>> {
+    let (Ok(ta), Ok(tb)) = (git.find_tree(a), git.find_tree(b)) else {
+        return Ok(Vec::new());
+    };
+    let diff = git.diff_tree_to_tree(Some(&ta), Some(&tb), None)?;
+    Ok(diff
+        .deltas()
+        .filter_map(|d| d.new_file().path().or(d.old_file().path()))
+        .take(limit)
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect())
+}
+
 impl Repo {
     /// A change's index key: the blob id of its sorted changed paths (`paths_key_text`).
     pub fn paths_key(&self, base: Option<Oid>, head: Oid) -> Result<String> {
@@ -19,8 +33,16 @@ impl Repo {
         Ok(Oid::hash_object(ObjectType::Blob, &paths_key_text(&paths))?.to_string())
     }
 
-    /// The three-way merge of (base, ours, theirs), in memory: its tree id, or the conflicts.
-    pub fn merge_in_memory(&self, base: Oid, ours: Oid, theirs: Oid) -> Result<Merged> {
+    /// The three-way merge of (base, ours, theirs), in memory: its tree id, or the conflicts;
+    /// with the paths where a clean merge differs from the tree `landed` (at most 10), read
+    /// while the merged trees still exist.
+    pub fn merge_in_memory(
+        &self,
+        base: Oid,
+        ours: Oid,
+        theirs: Oid,
+        landed: Oid,
+    ) -> Result<(Merged, Vec<String>)> {
         // A second handle whose object writes go to memory (libgit2's mempack backend, at a
         // priority above the disk): the merged trees are hashed, never stored.
         let r = self.reopen()?;
@@ -41,26 +63,20 @@ impl Repo {
                     paths.push(String::from_utf8_lossy(&e.path).into_owned());
                 }
             }
-            return Ok(Merged::Conflict(paths));
+            return Ok((Merged::Conflict(paths), Vec::new()));
         }
-        Ok(Merged::Tree(index.write_tree_to(&r.git)?.to_string()))
+        let merged = index.write_tree_to(&r.git)?;
+        let differs = if merged == landed {
+            Vec::new()
+        } else {
+            paths_differing(&r.git, merged, landed, 10)?
+        };
+        Ok((Merged::Tree(merged.to_string()), differs))
     }
 
     /// The paths where two trees differ (at most `limit`).
     pub fn trees_differ(&self, a: Oid, b: Oid, limit: usize) -> Result<Vec<String>> {
-        let r = self.reopen()?;
-        let odb = r.git.odb()?;
-        let _mem = odb.add_new_mempack_backend(1000)?;
-        let (Ok(ta), Ok(tb)) = (r.git.find_tree(a), r.git.find_tree(b)) else {
-            return Ok(Vec::new());
-        };
-        let diff = r.git.diff_tree_to_tree(Some(&ta), Some(&tb), None)?;
-        Ok(diff
-            .deltas()
-            .filter_map(|d| d.new_file().path().or(d.old_file().path()))
-            .take(limit)
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect())
+        paths_differing(&self.git, a, b, limit)
     }
 
     /// The authors' and committers' emails of the commits of base..head (at most
